@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Plan and run one SRM build: decide from the manifest, stage, mksquashfs, rename.
+
+Works on plain parameters so that it can be used (and benchmarked) without Ansible.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+from ansible_collections.rescuefleet.media.plugins.module_utils import _manifest as manifest
+from ansible_collections.rescuefleet.media.plugins.module_utils._squashfs import (
+    Mksquashfs, SquashfsError, check_compression, parse_block_size)
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm_tree import (
+    TreeBuilder, TreeError, fill_hashes, hash_cache, hash_file, parse_mode, reuse_hashes, stat_key)
+from ansible_collections.rescuefleet.media.plugins.module_utils._staging import stage
+
+DIFF_LINES = 500
+
+
+class BuildError(Exception):
+    """The build cannot go ahead; the message says what to do. Nothing was changed."""
+
+
+def collect_tree(params, output):
+    """Resolve ``sources`` and ``systemd_enable`` into a :class:`TreeBuilder`."""
+    tree = TreeBuilder(preserve_ownership=params.get('ownership') == 'preserve', output=output)
+    for index, source in enumerate(params.get('sources') or []):
+        who = 'sources[%d]' % index
+        mode = parse_mode(source.get('mode'))
+        dest = source.get('dest') or '/'
+        if source.get('src') is not None:
+            tree.add_directory(source['src'], dest, mode, source.get('exclude') or (), who)
+        elif source.get('path') is not None:
+            tree.add_file(source['path'], dest, mode, who)
+        elif source.get('content') is not None:
+            tree.add_content(source['content'], dest, mode, who)
+        else:
+            raise TreeError('%s needs one of src, path or content' % who)
+    tree.enable_units(params.get('systemd_enable') or [])
+    return tree
+
+
+def _output_state(output, recorded):
+    """``(intact, record)``: does ``output`` still hold what the manifest says was built?"""
+    try:
+        st = os.stat(output)
+    except FileNotFoundError:
+        return False, None
+    if not recorded:
+        return False, None
+    if recorded.get('stat') == stat_key(st):
+        return True, recorded
+    if recorded.get('size') != st.st_size:
+        return False, None
+    sha = hash_file(output)
+    if sha != recorded.get('sha256'):
+        return False, None
+    return True, {'sha256': sha, 'size': st.st_size, 'stat': stat_key(st)}
+
+
+class _Hasher(threading.Thread):
+    """Hash sources while mksquashfs compresses: the two overlap on a multi-core host."""
+
+    def __init__(self, pending):
+        super().__init__(daemon=True)
+        self.pending = pending
+        self.error = None
+
+    def run(self):
+        try:
+            fill_hashes(self.pending)
+        except Exception as exc:  # re-raised in the caller's thread
+            self.error = exc
+
+    def finish(self):
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+class SrmBuild:
+    """One ``srm_build`` invocation."""
+
+    def __init__(self, params, mksquashfs_path, check_mode=False, want_diff=False):
+        self.params = params
+        self.output = os.path.abspath(params['dest'])
+        self.manifest_file = manifest.manifest_path(self.output)
+        self.tool = Mksquashfs(mksquashfs_path)
+        self.check_mode = check_mode
+        self.want_diff = want_diff
+        self.warnings = []
+
+    # -- checks before anything is read or written --------------------------------------
+    def _options(self):
+        params = self.params
+        try:
+            block_size = parse_block_size(params.get('block_size') or '128K')
+            check_compression(params['compression'], params.get('compression_level'))
+            self.tool.require_compression(params['compression'])
+        except SquashfsError as exc:
+            raise BuildError(str(exc))
+        return {
+            'compression': params['compression'],
+            'compression_level': params.get('compression_level'),
+            'block_size': block_size,
+            'ownership': params.get('ownership') or 'root',
+            'mksquashfs': self.tool.version(),
+        }
+
+    def _check_dest(self):
+        directory = os.path.dirname(self.output)
+        if not os.path.isdir(directory):
+            raise BuildError('the directory of dest, %s, does not exist; create it first' % directory)
+        if os.path.isdir(self.output):
+            raise BuildError('dest %s is a directory; give the path of the .srm file to write' % self.output)
+        if not self.check_mode and not os.access(directory, os.W_OK):
+            raise BuildError('cannot write to %s; choose a writable dest or run the task with become' % directory)
+
+    # -- the run -------------------------------------------------------------------------
+    def run(self):
+        self._check_dest()
+        options = self._options()
+        try:
+            tree = collect_tree(self.params, self.output)
+        except TreeError as exc:
+            raise BuildError(str(exc))
+        self.warnings.extend(tree.warnings)
+        core = tree.core_overrides()
+        if core and not self.params.get('allow_core_overrides'):
+            raise BuildError('the module would override paths that SystemRescue needs to boot: %s. Move them '
+                             '(e.g. /usr/bin instead of /bin or /sbin), or set allow_core_overrides: true if '
+                             'you really mean it' % ', '.join(core[:10]))
+        entries = tree.entries
+
+        old = None if self.params.get('force') else manifest.load(self.manifest_file)
+        pending = reuse_hashes(entries, (old or {}).get('hash_cache') or {})
+        intact, output_record = _output_state(self.output, (old or {}).get('output'))
+        rebuild = old is None or old.get('options') != options or not intact
+        if not rebuild:
+            self._hash(pending)
+            rebuild = manifest.fingerprint(options, manifest.image_records(entries)) != old.get('fingerprint')
+        elif self.check_mode and old is not None:
+            self._hash(pending)  # a precise list of changed paths; a real run hashes while it builds
+
+        if not rebuild:
+            if not self.check_mode:
+                self._refresh_manifest(old, options, entries, output_record)
+            return self._result(False, entries, old, options, output_record, tree)
+        if self.check_mode:
+            return self._result(True, entries, old, options, None, tree)
+        output_record = self._build(entries, options, pending)
+        return self._result(True, entries, old, options, output_record, tree)
+
+    def _hash(self, pending):
+        try:
+            fill_hashes(pending)
+        except TreeError as exc:
+            raise BuildError(str(exc))
+
+    def _build(self, entries, options, pending):
+        atomic.sweep(self.output)
+        stage_dir = atomic.make_temp_dir(self.output)
+        temp_output = atomic.make_temp_file(self.output)
+        hasher = _Hasher(pending)
+        try:
+            preserve = options['ownership'] == 'preserve'
+            stage(entries, stage_dir, set_owner=preserve and os.geteuid() == 0)
+            hasher.start()
+            try:
+                self.tool.build(stage_dir, temp_output, compression=options['compression'],
+                                level=options['compression_level'], block_size=options['block_size'],
+                                all_root=not preserve)
+            finally:
+                hasher.finish()
+            os.chmod(temp_output, 0o644)
+            sha = hash_file(temp_output)
+            atomic.replace(temp_output, self.output)
+            st = os.stat(self.output)
+            record = {'sha256': sha, 'size': st.st_size, 'stat': stat_key(st)}
+            atomic.write_text(self.manifest_file, manifest.dumps(
+                options, manifest.image_records(entries), record, hash_cache(entries)))
+            return record
+        except (SquashfsError, TreeError) as exc:
+            raise BuildError('%s; %s was left as it was' % (exc, self.output))
+        finally:
+            atomic.remove(stage_dir)
+            atomic.remove(temp_output)
+
+    def _refresh_manifest(self, old, options, entries, output_record):
+        """Store new stat data so that touched-but-unchanged files are not hashed again."""
+        cache = hash_cache(entries)
+        if cache != old.get('hash_cache') or output_record != old.get('output'):
+            atomic.write_text(self.manifest_file, manifest.dumps(
+                options, manifest.image_records(entries), output_record, cache))
+
+    def _result(self, changed, entries, old, options, output_record, tree):
+        new_records = manifest.image_records(entries)
+        old_records = (old or {}).get('records') or {}
+        changes = manifest.diff_records(old_records, new_records)
+        result = {
+            'changed': changed,
+            'dest': self.output,
+            'manifest': self.manifest_file,
+            'sha256': (output_record or {}).get('sha256'),
+            'size': (output_record or {}).get('size'),
+            'files': sum(1 for e in entries.values() if e['type'] != 'dir'),
+            'paths': changes,
+            'setuid': tree.special_bits(),
+        }
+        if self.want_diff and changed:
+            options_changed = old is not None and old.get('options') != options
+            result['diff'] = manifest.ansible_diff(
+                old_records, new_records, _truncate(changes), '%s (before)' % self.output,
+                '%s (after)' % self.output, options_changed)
+        return result
+
+
+def _truncate(changes):
+    out = {}
+    budget = DIFF_LINES
+    for key in ('added', 'removed', 'changed'):
+        out[key] = changes[key][:max(budget, 0)]
+        budget -= len(out[key])
+    return out

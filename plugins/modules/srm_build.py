@@ -1,0 +1,278 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: srm_build
+short_description: Build a reproducible SystemRescue module (SRM) from declared sources
+version_added: 0.1.0
+description:
+  - Builds one squashfs file (an SRM, which SystemRescue overlays on its live root) from directories,
+    single files and inline content, each placed at a chosen path inside the module.
+  - The result is reproducible. The same inputs and options give a byte-identical file whatever the
+    timestamps of the source files or the clock of the build host. All times are stored as 0, extended
+    attributes and hard links are not stored, and entries are sorted.
+  - A manifest of the inputs (paths, types, modes, owners, sizes, sha256, link targets) and the options is
+    kept beside the output as C(<dest>.manifest.json). When the inputs are unchanged and the output is
+    intact, nothing is rebuilt and mksquashfs is not run. Files whose stat data (size, mtime, ctime, inode,
+    device) equal the recorded ones are not even hashed again.
+  - The output is written to a temporary file beside O(dest), whose name starts with a dot and does not
+    end in C(.srm), and renamed into place. An interrupted build never leaves a partial C(.srm); the
+    next run removes its leftovers.
+author:
+  - rescuefleet.media founders
+extends_documentation_fragment:
+  - rescuefleet.media.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports whether the module would be rebuilt and which paths would change, without writing.
+      - O(sha256) and O(size) are not known before a build and are returned as null in check mode
+        when a build would happen.
+  diff_mode:
+    support: full
+    details:
+      - The diff lists the paths added, removed and changed (type, mode, owner, size, sha256 prefix),
+        at most 500 of them.
+  idempotent:
+    support: full
+options:
+  dest:
+    description:
+      - Path of the SRM file to write. Its directory must exist.
+      - Name it C(*.srm) so that SystemRescue loads it; the name orders it among other modules.
+    type: path
+    required: true
+  sources:
+    description:
+      - What goes into the module, in order. Later items override earlier ones at the same path.
+      - Each item has exactly one of O(sources[].src), O(sources[].path) or O(sources[].content).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      src:
+        description:
+          - A directory on the host running the module. Its content (not the directory itself) is placed
+            at O(sources[].dest).
+          - Symlinks are stored as symlinks and never followed. Sockets, FIFOs and device nodes are skipped
+            with a warning.
+        type: path
+      path:
+        description:
+          - A single file (or symlink). When O(sources[].dest) ends in C(/) or names a directory of the
+            module, the file keeps its name inside it; otherwise O(sources[].dest) is the full file path.
+        type: path
+      content:
+        description:
+          - Inline content of a file at O(sources[].dest), which must name a file.
+        type: str
+      dest:
+        description:
+          - Location inside the module, such as C(/etc/ssh/) or C(/usr/local/bin/tool). Must not contain C(..).
+        type: str
+        default: /
+      mode:
+        description:
+          - Permissions of the files this item provides, as an octal string such as V('0755').
+          - For O(sources[].src), applies to regular files; directories keep their own mode.
+          - Without it, files keep the mode of their source; inline content gets V('0644').
+        type: raw
+      exclude:
+        description:
+          - Shell-style patterns of paths to leave out of a O(sources[].src) directory. A pattern matches the
+            path relative to O(sources[].src) or the last component, so V(.git) and V(*.pyc) both work; an
+            excluded directory is left out with everything in it.
+        type: list
+        elements: str
+        default: []
+  systemd_enable:
+    description:
+      - Units to enable by adding C(/etc/systemd/system/multi-user.target.wants/<unit>) symlinks, the way
+        C(cowpacman2srm) keeps enabled units.
+      - The link points to the unit in C(/etc/systemd/system) or C(/usr/lib/systemd/system) when the module
+        provides it there, otherwise to C(/usr/lib/systemd/system/<unit>) of the live system. Template
+        instances such as V(getty@tty2.service) link to the template file.
+      - SystemRescue's late loading (C(late_load_srm)) only starts units wanted by C(multi-user.target).
+    type: list
+    elements: str
+    default: []
+  compression:
+    description: Compressor used by mksquashfs.
+    type: str
+    choices: [zstd, xz, gzip, lz4, lzo]
+    default: zstd
+  compression_level:
+    description:
+      - Compression level; 1-22 for V(zstd), 1-9 for V(gzip) and V(lzo). V(xz) and V(lz4) take none.
+      - Without it, mksquashfs uses its default for the compressor.
+    type: int
+  block_size:
+    description: Data block size, a power of two from V(4K) to V(1M), as bytes or with a K/M suffix.
+    type: str
+    default: 128K
+  ownership:
+    description:
+      - V(root) stores every file as owned by root, as SystemRescue's own modules are.
+      - V(preserve) keeps the numeric owner and group of the source files (inline content and directories
+        the module creates are owned by root).
+    type: str
+    choices: [root, preserve]
+    default: root
+  allow_core_overrides:
+    description:
+      - Allow paths that can make SystemRescue unbootable when a module overrides them. Without this the
+        build fails naming them.
+      - Guarded are C(/bin), C(/sbin), C(/lib), C(/lib64), C(/usr/sbin) (symlinks on SystemRescue, which a
+        module would turn into directories), kernel modules under C(/usr/lib/modules), the C library and
+        dynamic loader, systemd's core binaries and libraries, C(/usr/bin/init), and C(/etc/fstab).
+    type: bool
+    default: false
+  force:
+    description: Rebuild even when the manifest says that nothing changed.
+    type: bool
+    default: false
+requirements:
+  - mksquashfs from squashfs-tools 4.4 or later on the host that runs the module.
+notes:
+  - Setuid and setgid files are allowed and reported in RV(setuid).
+seealso:
+  - name: SystemRescue modules
+    description: How SystemRescue loads SRMs.
+    link: https://www.system-rescue.org/Modules/
+'''
+
+EXAMPLES = r'''
+- name: Build a module with our tools, keys and an enabled service
+  rescuefleet.media.srm_build:
+    dest: /srv/srm/20-fleet-tools.srm
+    sources:
+      - src: files/fleet-tools/
+        exclude: [".git", "*.pyc"]
+      - path: files/authorized_keys
+        dest: /root/.ssh/authorized_keys
+        mode: "0600"
+      - content: |
+          [Unit]
+          Description=Report in to the fleet
+          [Service]
+          Type=oneshot
+          ExecStart=/usr/local/bin/report-in
+          [Install]
+          WantedBy=multi-user.target
+        dest: /etc/systemd/system/report-in.service
+    systemd_enable:
+      - report-in.service
+      - sshd.service
+
+- name: Build with maximum xz compression for a slow PXE link
+  rescuefleet.media.srm_build:
+    dest: /srv/srm/30-small.srm
+    compression: xz
+    block_size: 1M
+    sources:
+      - src: files/small/
+'''
+
+RETURN = r'''
+dest:
+  description: Absolute path of the module.
+  returned: always
+  type: str
+  sample: /srv/srm/20-fleet-tools.srm
+sha256:
+  description: SHA-256 of the module file; null in check mode when a build would happen.
+  returned: always
+  type: str
+  sample: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+size:
+  description: Size of the module file in bytes; null in check mode when a build would happen.
+  returned: always
+  type: int
+  sample: 1048576
+files:
+  description: Number of non-directory entries (files and symlinks) in the module.
+  returned: always
+  type: int
+  sample: 42
+manifest:
+  description: Path of the manifest kept beside the module.
+  returned: always
+  type: str
+  sample: /srv/srm/20-fleet-tools.srm.manifest.json
+paths:
+  description: Paths inside the module added, removed and changed since the last build.
+  returned: always
+  type: dict
+  contains:
+    added:
+      description: Paths new in this build (all of them on a first build).
+      type: list
+      elements: str
+      returned: always
+    removed:
+      description: Paths no longer in the module.
+      type: list
+      elements: str
+      returned: always
+    changed:
+      description: Paths whose content, type, mode, owner or link target changed.
+      type: list
+      elements: str
+      returned: always
+  sample: {added: [/usr/local/bin/report-in], removed: [], changed: [/etc/motd]}
+setuid:
+  description: Files with the setuid or setgid bit, with their mode.
+  returned: always
+  type: dict
+  sample: {/usr/local/bin/helper: "4755"}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._squashfs import PACKAGE_HINT
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm_build import BuildError, SrmBuild
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            dest=dict(type='path', required=True),
+            sources=dict(type='list', elements='dict', default=[], options=dict(
+                src=dict(type='path'),
+                path=dict(type='path'),
+                content=dict(type='str'),
+                dest=dict(type='str', default='/'),
+                mode=dict(type='raw'),
+                exclude=dict(type='list', elements='str', default=[]),
+            ), mutually_exclusive=[('src', 'path', 'content')], required_one_of=[('src', 'path', 'content')]),
+            systemd_enable=dict(type='list', elements='str', default=[]),
+            compression=dict(type='str', default='zstd', choices=['zstd', 'xz', 'gzip', 'lz4', 'lzo']),
+            compression_level=dict(type='int'),
+            block_size=dict(type='str', default='128K'),
+            ownership=dict(type='str', default='root', choices=['root', 'preserve']),
+            allow_core_overrides=dict(type='bool', default=False),
+            force=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    mksquashfs = module.get_bin_path('mksquashfs')
+    if not mksquashfs:
+        module.fail_json(msg='mksquashfs was not found on %s; %s' % ('the target', PACKAGE_HINT))
+    build = SrmBuild(module.params, mksquashfs, check_mode=module.check_mode, want_diff=module._diff)
+    try:
+        result = build.run()
+    except BuildError as exc:
+        module.fail_json(msg=str(exc), dest=module.params['dest'])
+    for warning in build.warnings:
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
