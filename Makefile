@@ -1,0 +1,20 @@
+# The README's two commands, plus the stages of the test run.
+.PHONY: demo test setup units sanity lint integration molecule bench clean
+
+demo: setup
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.venv/collections .venv/bin/ansible-playbook playbooks/demo.yml
+
+test: setup
+	bash scripts/test.sh
+
+setup:
+	bash scripts/bootstrap.sh
+
+units sanity lint integration molecule: setup
+	bash scripts/test.sh $@
+
+bench: setup
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.venv/collections .venv/bin/python bench/bench.py
+
+clean:
+	rm -rf .cache build

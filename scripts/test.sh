@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# All the tests, in order of speed: unit, sanity, lint, integration, molecule.
+# `scripts/test.sh units lint` runs only the stages named. Run scripts/bootstrap.sh first
+# (make test does both).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PATH="$ROOT/.venv/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
+export ANSIBLE_NOCOLOR=1 PY_COLORS=0
+stages=("$@")
+((${#stages[@]})) || stages=(units sanity lint integration molecule)
+
+# ansible-test wants the collection at .../ansible_collections/rescuefleet/media: a copy of
+# the files git would commit, so that tool output never lands in the work tree.
+COPY_BASE="$ROOT/.cache/ansible-test-$$"
+trap 'rm -rf "$COPY_BASE"' EXIT
+copy_collection() {
+    local dest="$COPY_BASE/ansible_collections/rescuefleet/media"
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git ls-files -z -co --exclude-standard | rsync -a --from0 --files-from=- --ignore-missing-args ./ "$dest/"
+    else
+        rsync -a --exclude .venv --exclude .cache --exclude .git ./ "$dest/"
+    fi
+    echo "$dest"
+}
+
+run_units() {
+    echo "== unit tests"
+    python -m pytest -q -p no:cacheprovider tests/unit
+}
+
+run_sanity() {
+    echo "== ansible-test sanity"
+    local dest; dest=$(copy_collection)
+    (cd "$dest" && ansible-test sanity --venv --python 3.11 --color no)
+}
+
+run_lint() {
+    echo "== ansible-lint --profile production"
+    ansible-lint --profile production --offline
+}
+
+run_integration() {
+    echo "== ansible-test integration"
+    local dest; dest=$(copy_collection)
+    (cd "$dest" && ansible-test integration --venv --python 3.11 --color no)
+}
+
+run_molecule() {
+    echo "== molecule"
+    local scenario
+    for scenario in extensions/molecule/*/molecule.yml; do
+        [ -e "$scenario" ] || continue
+        scenario=$(basename "$(dirname "$scenario")")
+        (cd extensions && molecule test -s "$scenario")
+    done
+}
+
+for stage in "${stages[@]}"; do
+    "run_$stage"
+done
+echo "all test stages passed: ${stages[*]}"
