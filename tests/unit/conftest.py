@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -30,3 +32,11 @@ if _collections_root() not in sys.path:
 FIXTURES = os.environ.get(
     "RESCUEFLEET_FIXTURES",
     os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "systemrescue-12.00-media"))
+
+
+@pytest.fixture
+def sysrescue_media():
+    """The boot configs of a real SystemRescue 12.00 medium from ../shared/, or a clean skip."""
+    if not os.path.isdir(FIXTURES):
+        pytest.skip('SystemRescue fixtures not present at %s' % FIXTURES)
+    return FIXTURES
