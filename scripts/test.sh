@@ -55,7 +55,7 @@ run_molecule() {
     for scenario in extensions/molecule/*/molecule.yml; do
         [ -e "$scenario" ] || continue
         scenario=$(basename "$(dirname "$scenario")")
-        (cd extensions && molecule test -s "$scenario")
+        molecule test -s "$scenario"
     done
 }
 

@@ -268,7 +268,7 @@ def main():
     try:
         result = build.run()
     except BuildError as exc:
-        module.fail_json(msg=str(exc), dest=module.params['dest'])
+        module.fail_json(msg=str(exc))
     for warning in build.warnings:
         module.warn(warning)
     module.exit_json(**result)

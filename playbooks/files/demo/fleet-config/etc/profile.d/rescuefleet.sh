@@ -1,0 +1,3 @@
+# rescuefleet defaults for interactive shells
+export HISTSIZE=10000
+alias ll="ls -la"

@@ -1,0 +1,323 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Tokenise a kernel command line and edit it by key, keeping every other byte.
+
+A command line is split into tokens separated by whitespace. The text between tokens is
+kept exactly as it is, so that an edit touches only the tokens it adds, replaces or removes.
+The key of a token is its (unquoted) text before the first ``=``; a token without ``=`` is a
+bare flag. Keys are compared whole: ``loadsrm`` never matches ``noloadsrm`` or ``loadsrm_x``.
+
+Dialects say how quotes work in the text as it is written in a file:
+
+``kernel``
+    syslinux ``APPEND``, systemd-boot ``options``, plain command-line files: only double quotes
+    group words (``key="a b"``), as the kernel's own parser does; backslashes are ordinary.
+``shell``
+    GRUB and iPXE command lines: single and double quotes, and backslash escapes.
+``shell-dq``
+    A GRUB command line written inside a double-quoted string, such as the body of
+    ``eval "..."``: ``\\"`` and ``\\\\`` are the quote and backslash of the inner level.
+
+An edit works on one or several *segments* (several ``options`` lines of one boot entry, for
+example): the first occurrence of a key is replaced in place, later duplicates are removed, a
+new argument goes after the last token of the last segment.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+DIALECTS = ('kernel', 'shell', 'shell-dq')
+WHITESPACE = ' \t\r\n\v\f'
+SHELL_SPECIAL = '"\'\\;#{}|&<>$`'
+TRUE_VALUES = ('y', 'yes', 't', 'true', 'on', '1', '1.0')
+
+
+class KernelArgsError(ValueError):
+    """An argument cannot be written in this command line; the message says why."""
+
+
+class Token:
+    """One argument: ``start``/``end`` index the text it was read from."""
+
+    __slots__ = ('start', 'end', 'raw', 'key', 'value')
+
+    def __init__(self, start, end, raw, key, value):
+        self.start = start
+        self.end = end
+        self.raw = raw
+        self.key = key
+        self.value = value
+
+    def __repr__(self):
+        return 'Token(%r, %r, key=%r, value=%r)' % (self.start, self.end, self.key, self.value)
+
+
+def _units(text, dialect):
+    """``[(start, end, char)]``: the characters of the level that splits words.
+
+    For ``shell-dq`` an escape ``\\x`` of the enclosing double-quoted string is one unit whose
+    character is ``x``; otherwise every character is its own unit.
+    """
+    if dialect not in DIALECTS:
+        raise KernelArgsError('unknown command line dialect %r' % (dialect,))
+    units = []
+    i = 0
+    length = len(text)
+    while i < length:
+        char = text[i]
+        if dialect == 'shell-dq' and char == '\\' and i + 1 < length and text[i + 1] in '"\\$`\n':
+            units.append((i, i + 2, text[i + 1]))
+            i += 2
+            continue
+        units.append((i, i + 1, char))
+        i += 1
+    return units
+
+
+def _decode(chars, dialect):
+    """The argument as the kernel receives it: quotes removed, shell escapes applied."""
+    out = []
+    quote = None
+    i = 0
+    while i < len(chars):
+        char = chars[i]
+        if dialect == 'kernel':
+            if char != '"':
+                out.append(char)
+            i += 1
+            continue
+        if quote == "'":
+            if char == "'":
+                quote = None
+            else:
+                out.append(char)
+        elif char == '\\' and i + 1 < len(chars):
+            i += 1
+            out.append(chars[i])
+        elif quote == '"':
+            if char == '"':
+                quote = None
+            else:
+                out.append(char)
+        elif char in '"\'':
+            quote = char
+        else:
+            out.append(char)
+        i += 1
+    return ''.join(out)
+
+
+def tokenize(text, dialect='kernel'):
+    """The tokens of ``text``; whitespace inside quotes does not split a token."""
+    units = _units(text, dialect)
+    tokens = []
+    current = None  # index into units where the token started
+    quote = None
+    escaped = False
+    for index, (_start, _end, char) in enumerate(units):
+        if current is None:
+            if char in WHITESPACE:
+                continue
+            current = index
+        if escaped:
+            escaped = False
+            continue
+        if quote:
+            if char == quote:
+                quote = None
+            elif char == '\\' and quote == '"' and dialect != 'kernel':
+                escaped = True
+            continue
+        if char == '\\' and dialect != 'kernel':
+            escaped = True
+        elif char == '"' or (char == "'" and dialect != 'kernel'):
+            quote = char
+        elif char in WHITESPACE:
+            tokens.append(_make_token(text, units[current:index], dialect))
+            current = None
+    if current is not None:
+        tokens.append(_make_token(text, units[current:], dialect))
+    return tokens
+
+
+def _make_token(text, units, dialect):
+    start, end = units[0][0], units[-1][1]
+    decoded = _decode([u[2] for u in units], dialect)
+    key, sep, value = decoded.partition('=')
+    return Token(start, end, text[start:end], key, value if sep else True)
+
+
+def value_matches(token_value, wanted):
+    """Whether an existing value satisfies ``wanted`` (``True`` = bare flag)."""
+    if wanted is True:
+        return token_value is True
+    return token_value is not True and token_value == wanted
+
+
+def is_true(token_value):
+    """SystemRescue's reading of a boolean option: a bare flag or one of ``y yes t true on 1 1.0``."""
+    return token_value is True or str(token_value).strip().lower() in TRUE_VALUES
+
+
+def check_key(key):
+    if not isinstance(key, str) or not key:
+        raise KernelArgsError('an argument name must be a non-empty string, not %r' % (key,))
+    for char in key:
+        if char in WHITESPACE or char in '="\'\\':
+            raise KernelArgsError('argument name %r must not contain whitespace, "=", quotes or backslashes' % (key,))
+
+
+def render(key, value, dialect='kernel'):
+    """The text of a new argument ``key`` (``value`` ``True`` = bare flag) in ``dialect``."""
+    check_key(key)
+    if value is True:
+        text = key
+    else:
+        value = str(value)
+        if '\n' in value or '\r' in value or '\0' in value:
+            raise KernelArgsError('the value of %s must be one line' % key)
+        if dialect == 'kernel':
+            if '"' in value:
+                raise KernelArgsError('the value of %s contains a double quote, which a kernel command line '
+                                      'cannot carry' % key)
+            needs_quotes = value == '' or any(c in WHITESPACE for c in value)
+            text = '%s="%s"' % (key, value) if needs_quotes else '%s=%s' % (key, value)
+        else:
+            needs_quotes = value == '' or any(c in WHITESPACE or (c in SHELL_SPECIAL and c != '$') for c in value)
+            if needs_quotes:
+                text = '%s="%s"' % (key, value.replace('\\', '\\\\').replace('"', '\\"'))
+            else:
+                text = '%s=%s' % (key, value)
+    if dialect == 'shell-dq':
+        text = text.replace('\\', '\\\\').replace('"', '\\"')
+    return text
+
+
+def get(text, key, dialect='kernel'):
+    """Value of the last occurrence of ``key`` (the one the kernel uses): ``True`` for a bare
+    flag, a string, or ``None`` when absent."""
+    found = None
+    for token in tokenize(text, dialect):
+        if token.key == key:
+            found = token.value
+    return found
+
+
+class Segment:
+    """One stretch of command line inside a file.
+
+    ``after_word`` says that the text directly follows a word (a kernel path or a keyword), so a
+    first argument needs a separating space even when the text is empty.
+    """
+
+    def __init__(self, text, dialect='kernel', after_word=False):
+        self.text = text
+        self.dialect = dialect
+        self.after_word = after_word
+        self.tokens = tokenize(text, dialect)
+
+
+def edit_segments(segments, changes, present=None):
+    """Apply ``changes`` to ``segments``; returns the new texts, one per segment.
+
+    ``changes`` maps a key to ``True`` (bare flag), a string (``key=value``), or ``False``/``None``
+    (remove every occurrence). Keys are applied in the order given. ``present`` optionally maps a key
+    to a predicate on existing values: when the first occurrence satisfies it, it is kept as it is
+    (so ``loadsrm=yes`` counts as enabled).
+    """
+    present = present or {}
+    if not segments:
+        raise KernelArgsError('nothing to edit')
+    # per segment: {token index: replacement text or None (drop)}; appended texts at the end
+    replace = [dict() for _ in segments]
+    appended = []
+    for key, wanted in changes.items():
+        check_key(key)
+        hits = [(s, t) for s, seg in enumerate(segments) for t, tok in enumerate(seg.tokens) if tok.key == key]
+        if wanted is False or wanted is None:
+            for s, t in hits:
+                replace[s][t] = None
+            continue
+        if hits:
+            s, t = hits[0]
+            token = segments[s].tokens[t]
+            accept = present.get(key)
+            if not (accept(token.value) if accept else value_matches(token.value, wanted)):
+                replace[s][t] = render(key, wanted, segments[s].dialect)
+            for s, t in hits[1:]:
+                replace[s][t] = None
+        else:
+            appended.append(render(key, wanted, segments[-1].dialect))
+    out = []
+    for index, seg in enumerate(segments):
+        extra = appended if index == len(segments) - 1 else []
+        out.append(_rebuild(seg, replace[index], extra))
+    return out
+
+
+def _rebuild(seg, replace, appended):
+    text = seg.text
+    tokens = seg.tokens
+    pieces = []
+    pos = 0
+    mark = None  # length of the output right after the last kept token
+    for index, token in enumerate(tokens):
+        new = replace.get(index, token.raw)
+        if new is not None:
+            pieces.append(text[pos:token.start])
+            pieces.append(new)
+            pos = token.end
+            mark = sum(len(p) for p in pieces)
+            continue
+        later = _has_later(tokens, index, replace)
+        ws_start = token.start
+        while ws_start > pos and text[ws_start - 1] in WHITESPACE:
+            ws_start -= 1
+        if ws_start < token.start and (ws_start > 0 or seg.after_word or not later):
+            # drop the token with the whitespace before it
+            pieces.append(text[pos:ws_start])
+            pos = token.end
+        else:
+            # first token of a text that follows nothing: drop the whitespace after it instead
+            pieces.append(text[pos:token.start])
+            end = token.end
+            if later:
+                while end < len(text) and text[end] in WHITESPACE:
+                    end += 1
+            pos = end
+    pieces.append(text[pos:])
+    out = ''.join(pieces)
+    if not appended:
+        return out
+    addition = ' '.join(appended)
+    if mark is None:
+        mark = 0
+        if seg.after_word:
+            addition = ' ' + addition
+    else:
+        addition = ' ' + addition
+    return out[:mark] + addition + out[mark:]
+
+
+def _has_later(tokens, index, replace):
+    return any(replace.get(i, '') is not None for i in range(index + 1, len(tokens)))
+
+
+def edit(text, changes, dialect='kernel', after_word=False, present=None):
+    """:func:`edit_segments` for one command line; returns the new text."""
+    return edit_segments([Segment(text, dialect, after_word)], changes, present)[0]
+
+
+def set_arg(text, key, value=True, dialect='kernel', after_word=False):
+    """Set ``key`` (``True`` = bare flag): replace the first occurrence in place, drop later ones,
+    or append it after the last argument."""
+    return edit(text, {key: value}, dialect, after_word)
+
+
+def remove_arg(text, key, dialect='kernel', after_word=False):
+    """Remove every occurrence of ``key``."""
+    return edit(text, {key: None}, dialect, after_word)

@@ -1,0 +1,1 @@
+export FLEET=1
