@@ -13,7 +13,7 @@ stages=("$@")
 
 # ansible-test wants the collection at .../ansible_collections/rescuefleet/media: a copy of
 # the files git would commit, so that tool output never lands in the work tree.
-COPY_BASE="$ROOT/.cache/ansible-test-$$"
+COPY_BASE=$(mktemp -d "${TMPDIR:-/tmp}/rescuefleet-ansible-test.XXXXXX")
 trap 'rm -rf "$COPY_BASE"' EXIT
 copy_collection() {
     local dest="$COPY_BASE/ansible_collections/rescuefleet/media"

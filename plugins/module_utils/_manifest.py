@@ -53,8 +53,8 @@ def describe(path, record):
     mode = '%04o' % record.get('mode', 0)
     owner = '%s:%s' % (record.get('uid'), record.get('gid'))
     if kind == 'file':
-        return '%s file %s %s %d bytes sha256:%s' % (path, mode, owner, record.get('size', 0),
-                                                    (record.get('sha256') or '?')[:16])
+        digest = (record.get('sha256') or '?')[:16]
+        return '%s file %s %s %d bytes sha256:%s' % (path, mode, owner, record.get('size', 0), digest)
     if kind == 'link':
         return '%s -> %s' % (path, record.get('target'))
     return '%s/ dir %s %s' % (path.rstrip('/'), mode, owner)

@@ -89,7 +89,7 @@ def build_command(mksquashfs, source_dir, output, compression='zstd', level=None
 
 def _run(cmd, what):
     try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     except OSError as exc:
         raise SquashfsError('cannot run %s: %s; %s' % (cmd[0], exc, PACKAGE_HINT))
     if proc.returncode != 0:
@@ -108,13 +108,13 @@ class Mksquashfs:
     def _help_text(self):
         if self._help is None:
             # -help exits 0 on squashfs-tools 4.5+, non-zero on older ones; read it either way.
-            proc = subprocess.run([self.path, '-help'], stdin=subprocess.DEVNULL,
+            proc = subprocess.run([self.path, '-help'], stdin=subprocess.DEVNULL, check=False,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             self._help = proc.stdout.decode('utf-8', 'replace')
         return self._help
 
     def version(self):
-        out = subprocess.run([self.path, '-version'], stdin=subprocess.DEVNULL,
+        out = subprocess.run([self.path, '-version'], stdin=subprocess.DEVNULL, check=False,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout
         match = re.search(rb'version\s+(\S+)', out)
         return match.group(1).decode('ascii', 'replace') if match else 'unknown'

@@ -24,7 +24,7 @@ description:
     end in C(.srm), and renamed into place. An interrupted build never leaves a partial C(.srm); the
     next run removes its leftovers.
 author:
-  - rescuefleet.media founders
+  - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
   - rescuefleet.media.attributes
 attributes:
@@ -32,7 +32,7 @@ attributes:
     support: full
     details:
       - Reports whether the module would be rebuilt and which paths would change, without writing.
-      - O(sha256) and O(size) are not known before a build and are returned as null in check mode
+      - RV(sha256) and RV(size) are not known before a build and are returned as null in check mode
         when a build would happen.
   diff_mode:
     support: full

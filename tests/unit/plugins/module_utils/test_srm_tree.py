@@ -54,8 +54,8 @@ def test_directory_source_keeps_symlinks_and_excludes(src):
     tree.add_directory(str(src), '/', None, ['cache'], 'sources[0]')
     paths = sorted(tree.entries)
     assert paths == ['/', '/etc', '/etc/dangling', '/etc/motd', '/etc/ssh', '/etc/ssh/sshd_config']
-    assert tree.entries['/etc/dangling'] == {'type': 'link', 'target': '/nonexistent/target', 'mode': 0o777,
-                                            'uid': 0, 'gid': 0, 'source': None}
+    link = {'type': 'link', 'target': '/nonexistent/target', 'mode': 0o777, 'uid': 0, 'gid': 0, 'source': None}
+    assert tree.entries['/etc/dangling'] == link
     assert tree.entries['/etc/motd']['uid'] == 0
 
 

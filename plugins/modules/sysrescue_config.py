@@ -1,0 +1,289 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: sysrescue_config
+short_description: Write a SystemRescue YAML configuration file and report the effective configuration
+version_added: 0.1.0
+description:
+  - Writes one YAML configuration file for SystemRescue, either into C(sysrescue.d/) of a medium (O(media)) or
+    into a directory (O(path)), such as a PXE HTTP tree from which a host fetches it through C(sysrescuecfg=).
+  - Validates O(config) against what SystemRescue's readers accept, so that a setting SystemRescue would silently
+    ignore fails the task instead. Known scopes are C(global), C(autorun) (with C(exec)), C(sysconfig),
+    C(autoterminal) and C(gui_autostart); the types of their known keys are checked, unknown keys in known
+    scopes give a warning and custom scopes pass unchecked.
+  - C(global.late_load_srm) must be exactly one string, an absolute local path or an C(http://) or C(https://)
+    URL; a list fails, because SystemRescue ignores it. Boolean settings must be values that SystemRescue reads
+    as clearly true (C(y), C(yes), C(t), C(true), C(on), C(1), C(1.0) in any case) or false.
+  - The file is rendered as stable YAML (sorted keys, C(---), safe quoting), compared byte by byte with what is
+    there, and written only when it differs, atomically, under the lock of the medium. A failed validation
+    leaves the medium byte-identical.
+  - Returns the effective configuration, merged by SystemRescue's rules from every YAML file on the medium
+    (including this one), then the O(sysrescuecfg) sources, then the overrides of O(cmdline).
+author:
+  - rescuefleet.media founders
+extends_documentation_fragment:
+  - rescuefleet.media.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the file before and after as text, with the values of C(rootpass), C(vncpass) and
+        C(rootcryptpass) replaced by C(********).
+  idempotent:
+    support: full
+options:
+  media:
+    description:
+      - The medium to write to; the file goes to C(sysrescue.d/<name>) at the root of its boot filesystem.
+      - Give either O(media.path) or O(media.image).
+      - Exactly one of O(media) and O(path) is required.
+    type: dict
+    suboptions:
+      path:
+        description:
+          - Root of a mounted filesystem (a mounted USB stick) or of a directory tree (an NFS or NBD PXE tree).
+        type: path
+      image:
+        description:
+          - A disk image file or a block device holding a FAT filesystem, reached through mtools without
+            mounting.
+          - With a partition table (MBR or GPT), choose the partition with O(media.partition) or O(media.label);
+            without either, the only FAT partition is used. A FAT filesystem without a partition table is used
+            as it is.
+          - ISO9660 media (a stick written with C(dd) from the ISO) are refused, because files cannot be added
+            to them.
+        type: path
+      partition:
+        description: Number of the partition (1 for the first) when O(media.image) has a partition table.
+        type: int
+      label:
+        description: Filesystem label of the partition to use when O(media.image) has a partition table.
+        type: str
+  path:
+    description:
+      - A directory to write the file into as C(<path>/<name>), such as the document root of a PXE HTTP server.
+        A host reads it when its kernel command line has C(sysrescuecfg=http://server/<name>).
+      - The directory must exist.
+      - Exactly one of O(media) and O(path) is required.
+    type: path
+  name:
+    description:
+      - File name, such as V(500-fleet.yaml). It must end in C(.yaml) (any case); a name ending in C(.yml) fails,
+        because SystemRescue ignores such files.
+      - On a medium, files apply in byte order of their names, so the name decides which file wins. The stock
+        file is C(100-defaults.yaml); choose a name that sorts after it to override its values.
+      - Must not contain a directory part or start with a dot.
+    type: str
+    required: true
+  config:
+    description:
+      - The configuration, a mapping of scopes such as C(global), C(autorun) and C(sysconfig) to their settings.
+      - A value of V("") removes the key set by an earlier file.
+      - Keys written as decimal numbers (C(bash_history) or C(autorun.exec) entries such as V(100)) are written
+        as numbers, like in the stock file, so that they replace its entries of the same number.
+      - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are never returned; they are replaced by
+        C(********) in RV(effective) and in the diff.
+    type: dict
+    default: {}
+  state:
+    description:
+      - V(present) writes the file, V(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  sysrescuecfg:
+    description:
+      - The YAML sources that the kernel command line adds with C(sysrescuecfg=), in their order, to include in
+        RV(effective). Nothing is fetched from the network; give their content or a local copy.
+      - With O(path) and O(purpose=http_pxe), the file written by this task is applied after them.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      content:
+        description: The YAML text of the source.
+        type: str
+      src:
+        description: A local file holding the YAML source, on the host that runs the module.
+        type: path
+      name:
+        description: A name for the source in RV(files), RV(not_applied) and warnings; defaults to O(sysrescuecfg[].src).
+        type: str
+  cmdline:
+    description:
+      - The kernel command line of the boot entry to consider. Its overriding options (for example C(loadsrm),
+        C(copytoram), C(dostartx), C(rootpass), C(ar_disable)) apply last in RV(effective); a bare option means
+        true, the last occurrence of an option wins.
+      - A command line with C(archiso_http_srv=) boots over HTTP PXE, which reads no C(sysrescue.d).
+    type: str
+    default: ''
+  purpose:
+    description:
+      - How SystemRescue will read the file.
+      - V(medium) is a file in C(sysrescue.d/) of a medium. With O(path), the other C(*.yaml) files of that
+        directory are merged too, as if it were C(sysrescue.d/).
+      - V(http_pxe) is a file fetched with C(sysrescuecfg=) during a PXE boot over HTTP, which reads no
+        C(sysrescue.d/). Writing such a file onto a medium gives a warning.
+      - Defaults to V(medium) with O(media) and to V(http_pxe) with O(path).
+    type: str
+    choices: [medium, http_pxe]
+requirements:
+  - PyYAML on the host that runs the module.
+  - mtools when O(media.image) is used.
+notes:
+  - C(rootpass) and C(vncpass) are stored as plain text, readable by anyone who holds a FAT medium or can fetch
+    the file from an HTTP server. The module warns and suggests C(rootcryptpass) with a crypt hash.
+  - The module warns about settings that cannot work together, such as a C(late_load_srm) path under
+    C(/run/archiso/bootmnt/sysresccd/) while C(copytoram) is on, and about values of this file that a later
+    file or the command line overrides.
+seealso:
+  - name: Configuring SystemRescue
+    description: The YAML configuration that SystemRescue reads at boot.
+    link: https://www.system-rescue.org/manual/Configuring_SystemRescue/
+  - module: rescuefleet.media.srm_build
+'''
+
+EXAMPLES = r'''
+- name: Load the SRMs of the stick at boot and set the keyboard, on a mounted stick
+  rescuefleet.media.sysrescue_config:
+    media:
+      path: /mnt/usb
+    name: 500-fleet.yaml
+    config:
+      global:
+        loadsrm: true
+        setkmap: de-latin1
+        rootcryptpass: "$6$examplesalt$Ac0Mp1eTeHaSh"
+      sysconfig:
+        timezone: Europe/Berlin
+        authorized_keys:
+          ops@example.com: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample ops@example.com"
+
+- name: The same on a disk image, without mounting it
+  rescuefleet.media.sysrescue_config:
+    media:
+      image: /srv/images/rescue-usb.img
+      partition: 1
+    name: 500-fleet.yaml
+    config:
+      global:
+        loadsrm: true
+
+- name: One YAML per host in the PXE HTTP tree, fetched with sysrescuecfg=http://pxe/hosts/web01.yaml
+  rescuefleet.media.sysrescue_config:
+    path: /srv/http/hosts
+    name: web01.yaml
+    config:
+      global:
+        late_load_srm: http://pxe.example.com/srm/20-fleet-tools.srm
+    cmdline: archiso_http_srv=http://pxe.example.com/ ip=dhcp sysrescuecfg=http://pxe.example.com/hosts/web01.yaml
+  register: pxe_yaml
+
+- name: Remove an old file
+  rescuefleet.media.sysrescue_config:
+    media:
+      path: /mnt/usb
+    name: 300-old.yaml
+    state: absent
+'''
+
+RETURN = r'''
+path:
+  description:
+    - The file written or removed. An absolute path for a directory or mounted medium; a path relative to the root
+      of the filesystem for O(media.image).
+  returned: always
+  type: str
+  sample: /mnt/usb/sysrescue.d/500-fleet.yaml
+effective:
+  description:
+    - The configuration SystemRescue would end up with, merged by its rules. Files of C(sysrescue.d/) in byte order of
+      their names, then the O(sysrescuecfg) sources, then the overrides of O(cmdline). Mappings merge recursively,
+      a key set to V("") is removed, lists merge by index, other values are replaced.
+    - Mapping keys are strings, as in SystemRescue's JSON effective configuration.
+    - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are replaced by C(********).
+  returned: always
+  type: dict
+  sample: {global: {copytoram: false, loadsrm: true}, sysconfig: {bash_history: {"100": setkmap}}}
+files:
+  description: The sources merged into RV(effective), in the order SystemRescue applies them.
+  returned: always
+  type: list
+  elements: str
+  sample: [100-defaults.yaml, 500-fleet.yaml, kernel command line]
+not_applied:
+  description: YAML files and sources that SystemRescue would not apply, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The file or source.
+      type: str
+      returned: always
+    reason:
+      description: Why SystemRescue does not apply it.
+      type: str
+      returned: always
+  sample: [{name: 300-extra.yml, reason: "SystemRescue reads only *.yaml files and ignores .yml; rename it to end in .yaml"}]
+'''
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_merge import HAS_YAML, YAML_IMPORT_ERROR
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_config import ConfigError, SysrescueConfig
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            media=dict(type='dict', options=dict(
+                path=dict(type='path'),
+                image=dict(type='path'),
+                partition=dict(type='int'),
+                label=dict(type='str'),
+            )),
+            path=dict(type='path'),
+            name=dict(type='str', required=True),
+            config=dict(type='dict', default={}),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            sysrescuecfg=dict(type='list', elements='dict', default=[], options=dict(
+                content=dict(type='str'),
+                src=dict(type='path'),
+                name=dict(type='str'),
+            ), mutually_exclusive=[('content', 'src')], required_one_of=[('content', 'src')]),
+            cmdline=dict(type='str', default=''),
+            purpose=dict(type='str', choices=['medium', 'http_pxe']),
+        ),
+        mutually_exclusive=[('media', 'path')],
+        required_one_of=[('media', 'path')],
+        supports_check_mode=True,
+    )
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib('PyYAML'), exception=''.join(
+            traceback.format_exception_only(type(YAML_IMPORT_ERROR), YAML_IMPORT_ERROR)))
+    task = SysrescueConfig(module.params, check_mode=module.check_mode, want_diff=module._diff)
+    try:
+        result = task.run()
+    except ConfigError as exc:
+        module.no_log_values.update(task.secrets)
+        module.fail_json(msg=str(exc))
+    # Passwords sit inside config and cmdline: mask them wherever Ansible prints the task's arguments or results.
+    module.no_log_values.update(task.secrets)
+    for warning in task.warnings:
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
