@@ -79,6 +79,7 @@ def build_command(mksquashfs, source_dir, output, compression='zstd', level=None
         '-reproducible', '-mkfs-time', str(FIXED_TIME), '-all-time', str(FIXED_TIME),
         '-no-xattrs', '-no-hardlinks',
         '-comp', compression, '-b', str(block_size),
+        '-root-mode', '755', '-root-uid', '0', '-root-gid', '0',
     ]
     if level is not None:
         cmd += ['-Xcompression-level', str(level)]

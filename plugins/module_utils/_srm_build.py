@@ -46,7 +46,44 @@ def collect_tree(params, output):
         else:
             raise TreeError('%s needs one of src, path or content' % who)
     tree.enable_units(params.get('systemd_enable') or [])
+    tree.direct_source = _direct_source(params, tree)
     return tree
+
+
+def _direct_source(params, tree):
+    """The directory mksquashfs can read as it is, when the module is exactly one plain ``src``.
+
+    Then no staging tree is needed. The image is the same either way (tested), because both
+    paths run with the same flags on the same entries.
+    """
+    sources = params.get('sources') or []
+    if len(sources) != 1 or params.get('systemd_enable') or tree.warnings:
+        return None
+    only = sources[0]
+    if only.get('src') is None or only.get('mode') is not None or only.get('exclude'):
+        return None
+    if (only.get('dest') or '/').strip('/.') != '':
+        return None
+    return os.path.abspath(only['src'])
+
+
+def _restat_sources(entries):
+    """Refresh cached stat data after staging.
+
+    A hard link changes a file's ctime (its link count changed) but not its content; keep the new
+    stat data only where size, mtime, inode and device are as scanned, so that the next run does not
+    hash every file again, and a file that really changed meanwhile is still hashed again.
+    """
+    for entry in entries.values():
+        if entry['type'] != 'file' or not entry['source']:
+            continue
+        try:
+            fresh = stat_key(os.lstat(entry['source']))
+        except OSError:
+            continue
+        old = entry['stat']
+        if fresh[0] == old[0] and fresh[1] == old[1] and fresh[3:] == old[3:]:
+            entry['stat'] = fresh
 
 
 def _output_state(output, recorded):
@@ -157,7 +194,7 @@ class SrmBuild:
             return self._result(False, entries, old, options, output_record, tree)
         if self.check_mode:
             return self._result(True, entries, old, options, None, tree)
-        output_record = self._build(entries, options, pending)
+        output_record = self._build(entries, options, pending, tree.direct_source)
         return self._result(True, entries, old, options, output_record, tree)
 
     def _hash(self, pending):
@@ -166,23 +203,32 @@ class SrmBuild:
         except TreeError as exc:
             raise BuildError(str(exc))
 
-    def _build(self, entries, options, pending):
+    def _build(self, entries, options, pending, direct_source=None):
         atomic.sweep(self.output)
-        stage_dir = atomic.make_temp_dir(self.output)
+        stage_dir = None if direct_source else atomic.make_temp_dir(self.output)
         temp_output = atomic.make_temp_file(self.output)
         hasher = _Hasher(pending)
         try:
             preserve = options['ownership'] == 'preserve'
-            stage(entries, stage_dir, set_owner=preserve and os.geteuid() == 0)
+            if stage_dir:
+                stage(entries, stage_dir, set_owner=preserve and os.geteuid() == 0)
             hasher.start()
             try:
-                self.tool.build(stage_dir, temp_output, compression=options['compression'],
+                self.tool.build(direct_source or stage_dir, temp_output, compression=options['compression'],
                                 level=options['compression_level'], block_size=options['block_size'],
                                 all_root=not preserve)
             finally:
                 hasher.finish()
+            cleaner = None
+            if stage_dir:  # unlink the staging tree while the output is hashed
+                cleaner = threading.Thread(target=atomic.remove, args=(stage_dir,), daemon=True)
+                cleaner.start()
             os.chmod(temp_output, 0o644)
             sha = hash_file(temp_output)
+            if cleaner:
+                cleaner.join()
+                stage_dir = None
+                _restat_sources(entries)
             atomic.replace(temp_output, self.output)
             st = os.stat(self.output)
             record = {'sha256': sha, 'size': st.st_size, 'stat': stat_key(st)}
@@ -192,7 +238,8 @@ class SrmBuild:
         except (SquashfsError, TreeError) as exc:
             raise BuildError('%s; %s was left as it was' % (exc, self.output))
         finally:
-            atomic.remove(stage_dir)
+            if stage_dir:
+                atomic.remove(stage_dir)
             atomic.remove(temp_output)
 
     def _refresh_manifest(self, old, options, entries, output_record):

@@ -32,6 +32,7 @@ import fnmatch
 import hashlib
 import os
 import posixpath
+import re
 import stat
 
 HASH_CHUNK = 1024 * 1024
@@ -53,6 +54,8 @@ CORE_PATH_PATTERNS = (
     # mounts made at boot
     '/etc/fstab',
 )
+
+_CORE_PATHS = re.compile('|'.join('(?:%s)' % fnmatch.translate(p) for p in CORE_PATH_PATTERNS))
 
 SYSTEMD_WANTS_DIR = '/etc/systemd/system/multi-user.target.wants'
 UNIT_DIRS = ('/etc/systemd/system', '/usr/lib/systemd/system')
@@ -90,6 +93,18 @@ def parse_mode(mode):
     if not 0 <= value <= 0o7777:
         raise TreeError('mode %r is out of range (0000..7777)' % (mode,))
     return value
+
+
+def _readable(st):
+    """Whether this process may read a file, from its stat data alone (no extra system call)."""
+    euid = os.geteuid()
+    if euid == 0:
+        return True
+    if st.st_uid == euid:
+        return bool(st.st_mode & stat.S_IRUSR)
+    if st.st_gid == os.getegid() or st.st_gid in os.getgroups():
+        return bool(st.st_mode & stat.S_IRGRP)
+    return bool(st.st_mode & stat.S_IROTH)
 
 
 def stat_key(st):
@@ -146,7 +161,7 @@ class TreeBuilder:
         if stat.S_ISDIR(st.st_mode):
             return {'type': 'dir', 'mode': stat.S_IMODE(st.st_mode), 'uid': uid, 'gid': gid, 'source': None}
         if stat.S_ISREG(st.st_mode):
-            if not os.access(fs_path, os.R_OK):
+            if not _readable(st):
                 raise TreeError('%s: cannot read %s (permission denied); make it readable or run the task '
                                 'with become' % (who, fs_path))
             mode = stat.S_IMODE(st.st_mode) if mode_override is None else mode_override
@@ -243,8 +258,7 @@ class TreeBuilder:
 
     # -- checks ------------------------------------------------------------------------
     def core_overrides(self):
-        return sorted(p for p in self.entries
-                      if any(fnmatch.fnmatchcase(p, pat) for pat in CORE_PATH_PATTERNS))
+        return sorted(p for p in self.entries if _CORE_PATHS.match(p))
 
     def special_bits(self):
         """Files with setuid or setgid set, as ``{path: '4755'}``."""

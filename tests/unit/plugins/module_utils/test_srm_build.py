@@ -216,3 +216,30 @@ def test_missing_compressor_is_named(tmp_path):
     fake.chmod(0o755)
     with pytest.raises(BuildError, match='has no zstd compressor'):
         SrmBuild(params(str(tmp_path), str(tmp_path / 'x.srm')), str(fake)).run()
+
+
+def test_direct_and_staged_builds_are_identical(tmp_path):
+    """One plain src is read by mksquashfs directly; anything more is staged. Same bytes either way."""
+    src = make_source(str(tmp_path / 'src'))
+    direct = run({'dest': str(tmp_path / 'direct.srm'), 'sources': [{'src': src}], 'compression': 'zstd'})
+    staged = run({'dest': str(tmp_path / 'staged.srm'), 'sources': [{'src': src}, {'src': src, 'dest': '/'}],
+                  'compression': 'zstd'})
+    assert direct['sha256'] == staged['sha256']
+
+
+def test_staging_does_not_force_rehashing(tmp_path, monkeypatch):
+    """Hard links change the sources' ctime; the next run must still trust the cached hashes."""
+    from ansible_collections.rescuefleet.media.plugins.module_utils import _srm_build
+    src = make_source(str(tmp_path / 'src'))
+    dest = str(tmp_path / 'm.srm')
+    run(params(src, dest))
+    hashed = []
+    real_fill = _srm_build.fill_hashes
+
+    def counting_fill(pending):
+        hashed.extend(e['source'] for e in pending if 'sha256' not in e)
+        return real_fill(pending)
+
+    monkeypatch.setattr(_srm_build, 'fill_hashes', counting_fill)
+    assert not run(params(src, dest))['changed']
+    assert hashed == []
