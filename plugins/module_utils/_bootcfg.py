@@ -93,10 +93,10 @@ def detect_format(path, text):
     if re.search(r'^\s*(menuentry|submenu)\s', text, re.M) or re.search(r'^\s*linux(efi|16)?\s+\S', text, re.M) \
             and re.search(r'^\s*(set|insmod|initrd)\s', text, re.M):
         return 'grub'
+    if re.search(r'^(title|options)\s', text, re.M) and not re.search(r'^\s*(label|append)\s', text, re.M | re.I):
+        return 'bls'
     if re.search(r'^\s*(label|append|default|kernel|linux)\s', text, re.M | re.I):
         return 'syslinux'
-    if re.search(r'^(title|options|linux)\s', text, re.M):
-        return 'bls'
     raise BootCfgError('cannot tell the format of %s from its name or content; set format to one of %s'
                        % (path, ', '.join(FORMATS)))
 
@@ -268,7 +268,7 @@ def grub_script_check(binary, data):
         with os.fdopen(fd, 'wb') as handle:
             handle.write(data)
         proc = subprocess.run([binary, temp], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
+                              stderr=subprocess.STDOUT, check=False)
     finally:
         os.unlink(temp)
     if proc.returncode == 0:

@@ -32,7 +32,9 @@ from __future__ import annotations
 
 DIALECTS = ('kernel', 'shell', 'shell-dq')
 WHITESPACE = ' \t\r\n\v\f'
-SHELL_SPECIAL = '"\'\\;#{}|&<>$`'
+# characters that make a GRUB/iPXE value need quotes ({ and } only matter as whole words; $ is left
+# to the boot loader's variable expansion, as in the stock menus)
+SHELL_SPECIAL = '"\'\\;#|&<>`'
 TRUE_VALUES = ('y', 'yes', 't', 'true', 'on', '1', '1.0')
 
 
@@ -187,7 +189,7 @@ def render(key, value, dialect='kernel'):
             needs_quotes = value == '' or any(c in WHITESPACE for c in value)
             text = '%s="%s"' % (key, value) if needs_quotes else '%s=%s' % (key, value)
         else:
-            needs_quotes = value == '' or any(c in WHITESPACE or (c in SHELL_SPECIAL and c != '$') for c in value)
+            needs_quotes = value == '' or any(c in WHITESPACE or c in SHELL_SPECIAL for c in value)
             if needs_quotes:
                 text = '%s="%s"' % (key, value.replace('\\', '\\\\').replace('"', '\\"'))
             else:
@@ -233,7 +235,7 @@ def edit_segments(segments, changes, present=None):
     if not segments:
         raise KernelArgsError('nothing to edit')
     # per segment: {token index: replacement text or None (drop)}; appended texts at the end
-    replace = [dict() for _ in segments]
+    replace = [dict() for dummy in segments]
     appended = []
     for key, wanted in changes.items():
         check_key(key)

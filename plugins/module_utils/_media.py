@@ -21,17 +21,16 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
 import os
 import posixpath
 import shutil
+import subprocess
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 
 COPY_CHUNK = 4 * 1024 * 1024
-LOCK_NAME = '.rescuefleet.lock'
 
 
 class MediumError(Exception):
@@ -93,6 +92,17 @@ class Medium:
     def free_bytes(self):
         return self.describe()['free']
 
+    def cluster_size(self):
+        """Allocation unit: files take whole clusters."""
+        return self.describe().get('cluster_size') or 4096
+
+    def makedirs(self, path):
+        raise NotImplementedError
+
+    def sweep(self, path):
+        """Remove temporary files left in directory ``path`` by interrupted runs; returns their paths."""
+        raise NotImplementedError
+
     @contextlib.contextmanager
     def locked(self):
         """Serialise runs on the same medium."""
@@ -130,8 +140,9 @@ class DirectoryMedium(Medium):
             'path': self.root,
             'fstype': fstype,
             'device': device,
-            'label': None,
+            'label': _device_label(device),
             'size': st.f_blocks * st.f_frsize,
+            'cluster_size': st.f_frsize,
             'free': st.f_bavail * st.f_frsize,
             'read_only': bool(st.f_flag & os.ST_RDONLY),
         }
@@ -176,6 +187,9 @@ class DirectoryMedium(Medium):
             return None
         except IsADirectoryError:
             raise MediumError('%s on the medium is a directory, not a file' % path)
+
+    def makedirs(self, path):
+        os.makedirs(self._abs(path), exist_ok=True)
 
     def _prepare(self, path):
         full = self._abs(path)
@@ -227,17 +241,8 @@ class DirectoryMedium(Medium):
 
     @contextlib.contextmanager
     def locked(self):
-        lock_file = os.path.join(self.root, LOCK_NAME) if self.writable else None
-        if lock_file is None:
-            yield
-            return
-        try:
-            fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-                yield
-                return
-            raise
+        """An advisory lock on the root directory itself, so that nothing is left in the tree."""
+        fd = os.open(self.root, os.O_RDONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -252,6 +257,19 @@ def _keep_mode(existing, temp):
         os.chmod(temp, 0o644)
     except PermissionError:
         pass  # FAT and friends: modes are not stored
+
+
+def _device_label(device):
+    """Filesystem label of a mounted block device, through blkid; ``None`` when unknown."""
+    if not device or not device.startswith('/dev/'):
+        return None
+    try:
+        proc = subprocess.run(['blkid', '-o', 'value', '-s', 'LABEL', device], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, check=False)
+    except OSError:
+        return None
+    label = proc.stdout.decode('utf-8', 'replace').strip()
+    return label or None
 
 
 def _mount_of(path):

@@ -133,8 +133,8 @@ def mask_text(text):
         ending = '\n' if line.endswith('\n') else ''
         match = _SECRET_LINE.match(line.rstrip('\n'))
         if match and match.group(6) not in ("''", '""'):
-            line = '%s%s%s%s%s%s%s%s' % (match.group(1), match.group(2), match.group(3), match.group(2),
-                                          match.group(4), match.group(5), "'%s'" % MASK, ending)
+            line = ''.join((match.group(1), match.group(2), match.group(3), match.group(2), match.group(4),
+                            match.group(5), "'%s'" % MASK, ending))
         lines.append(line)
     text = ''.join(lines)
     for secret in sorted(secrets, key=len, reverse=True):

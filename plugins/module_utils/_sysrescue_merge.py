@@ -49,7 +49,6 @@ CMDLINE_SOURCE = 'kernel command line'
 HTTP_PXE_ARG = 'archiso_http_srv'
 
 
-
 class _Hole:
     """A list slot emptied by ``""``: SystemRescue leaves a hole there (null in its JSON)."""
 

@@ -34,7 +34,7 @@ description:
   - All files are read and planned, and GRUB results checked, before anything is written; each file is then
     replaced atomically. A failure leaves the medium byte-identical.
 author:
-  - rescuefleet.media founders
+  - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
   - rescuefleet.media.attributes
 attributes:

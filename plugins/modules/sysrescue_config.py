@@ -26,7 +26,7 @@ description:
   - Returns the effective configuration, merged by SystemRescue's rules from every YAML file on the medium
     (including this one), then the O(sysrescuecfg) sources, then the overrides of O(cmdline).
 author:
-  - rescuefleet.media founders
+  - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
   - rescuefleet.media.attributes
 attributes:
@@ -115,7 +115,9 @@ options:
         description: A local file holding the YAML source, on the host that runs the module.
         type: path
       name:
-        description: A name for the source in RV(files), RV(not_applied) and warnings; defaults to O(sysrescuecfg[].src).
+        description:
+          - A name for the source in RV(files), RV(not_applied) and warnings.
+          - Defaults to O(sysrescuecfg[].src), or to C(sysrescuecfg[N]) for O(sysrescuecfg[].content).
         type: str
   cmdline:
     description:

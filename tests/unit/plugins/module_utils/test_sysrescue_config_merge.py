@@ -84,7 +84,7 @@ def test_files_apply_in_byte_order():
     files = [('200-b.yaml', 'global: {setkmap: b}\n'), ('100-a.yaml', 'global: {setkmap: a, dovnc: true}\n'),
              ('1000-c.yaml', 'global: {setkmap: c}\n')]
     config, warnings, skipped = effective_config(files)
-    # '1000-c' < '100-a' < '200-b' in byte order ('0' < '-'? no: '-' is 0x2d, '0' is 0x30)
+    # byte order: '100-a' < '1000-c' ('-' is 0x2d, '0' is 0x30) < '200-b'; a natural sort would differ
     assert config == {'global': {'setkmap': 'b', 'dovnc': True}}
     result = compute_effective(files)
     assert result.order == ['100-a.yaml', '1000-c.yaml', '200-b.yaml']

@@ -1,0 +1,300 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: srm_deploy
+short_description: Put a set of SystemRescue modules (SRMs) on USB media, disk images and PXE trees
+version_added: 0.1.0
+description:
+  - Makes the C(*.srm) files in O(basedir) of a medium match a declared set. SystemRescue early-loads every
+    C(<basedir>/*.srm) in byte order of the names, and the first name wins where two modules hold the same
+    path, so the names given here decide the order.
+  - Compares by size, then by sha256 (never by modification time, which FAT keeps to 2 seconds). A small index
+    C(<basedir>/.rescuefleet-srm.json) records name, size and sha256 of the modules on the medium so that
+    O(verify=fast) does not read them back.
+  - Writes each module under a temporary 8.3 name (C(~rfXXXXX.tmp), which SystemRescue ignores) and renames it
+    into place. An interrupted run leaves the old module or the new one, never a partial C(*.srm); the next
+    run removes the temporary leftovers.
+  - Refuses ISO9660 media (a stick written like a CD-ROM), read-only media, and a set that does not fit, before
+    writing anything. Two runs on the same medium take turns through a lock.
+  - The action plugin hashes each O(srms[].src) on the controller and transfers only the modules the medium
+    lacks, streaming them; with a local connection it reads them in place.
+author:
+  - rescuefleet.media founders (@rescuefleet)
+extends_documentation_fragment:
+  - rescuefleet.media.attributes
+  - rescuefleet.media.media
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports the planned actions (add, replace, remove) with names, sizes and sha256, and fails where a real
+        run would fail (read-only or ISO9660 medium, not enough space, wrong label).
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+    details:
+      - A run without changes may still create or refresh the index file when it was missing or stale; that is
+        not reported as a change.
+  action:
+    support: full
+    details:
+      - Hashes and transfers O(srms[].src) from the controller unless O(remote_src=true).
+options:
+  srms:
+    description:
+      - The modules. With O(state=absent) only O(srms[].name) is used.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - File name on the medium. Must end in C(.srm) (lower case; SystemRescue's pattern is case-sensitive)
+            and be a plain name without C(/), C(\), C(:) and the other characters FAT refuses.
+          - Defaults to the file name of O(srms[].src).
+        type: str
+      src:
+        description:
+          - The module file, on the controller (found like the C(src) of M(ansible.builtin.copy), in C(files/)),
+            or on the managed host with O(remote_src=true).
+        type: path
+      sha256:
+        description:
+          - SHA-256 of the module. Without O(srms[].src), it names content that must already be on the medium.
+            With O(srms[].src), it is trusted as the hash of that file (the action plugin sets it so the file is
+            not hashed twice).
+        type: str
+      size:
+        description: Size of the module in bytes; needed with O(srms[].sha256) when O(srms[].src) is not given.
+        type: int
+  basedir:
+    description: Directory on the medium that SystemRescue reads modules from (its C(archisobasedir)).
+    type: str
+    default: sysresccd
+  state:
+    description:
+      - V(present) puts the listed modules on the medium; V(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  exclusive:
+    description:
+      - With O(state=present), remove every other C(*.srm) in O(basedir). Files with other names are never touched.
+    type: bool
+    default: false
+  remote_src:
+    description: O(srms[].src) is a path on the managed host instead of the controller.
+    type: bool
+    default: false
+  verify:
+    description:
+      - V(fast) trusts the index on the medium where the size still matches; V(full) reads every module on the
+        medium back and hashes it.
+    type: str
+    choices: [fast, full]
+    default: fast
+  label:
+    description:
+      - Check the filesystem label before writing. V(auto) compares it with the C(archisolabel=) of the medium's
+        boot menus (a stick whose label differs does not boot); any other value must equal the label.
+      - Skipped with a warning when the label cannot be read (a plain directory tree).
+    type: str
+requirements:
+  - mtools, sfdisk (util-linux) and blkid on the managed host for O(media.image).
+seealso:
+  - module: rescuefleet.media.srm_build
+'''
+
+EXAMPLES = r'''
+- name: Put the fleet's modules on a USB stick image, dropping any others
+  rescuefleet.media.srm_deploy:
+    media:
+      image: /var/lib/rescue/stick.img
+      label: RESCUE1200
+    srms:
+      - src: build/10-fleet-tools.srm
+      - src: build/fleet-config.srm
+        name: 20-fleet-config.srm
+    exclusive: true
+    label: auto
+
+- name: Publish modules in a PXE/NFS tree already on the server
+  rescuefleet.media.srm_deploy:
+    media:
+      path: /srv/pxe/sysrescue
+    srms:
+      - src: /srv/srm/10-fleet-tools.srm
+    remote_src: true
+
+- name: Remove a module
+  rescuefleet.media.srm_deploy:
+    media:
+      path: /run/media/rescue
+    srms:
+      - name: 30-old.srm
+    state: absent
+'''
+
+RETURN = r'''
+actions:
+  description: What was done (or would be done in check mode), in order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    action:
+      description: V(add), V(replace) or V(remove).
+      type: str
+      returned: always
+    name:
+      description: Module name.
+      type: str
+      returned: always
+    size:
+      description: Size in bytes of the module written, or of the module removed.
+      type: int
+      returned: always
+    sha256:
+      description: SHA-256 of the module written (or removed, when known).
+      type: str
+      returned: when known
+  sample: [{action: add, name: 10-fleet-tools.srm, size: 4096, sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae}]
+srms:
+  description: The C(*.srm) files in O(basedir) after the run, in the order SystemRescue loads them.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: 10-fleet-tools.srm, size: 4096, sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae}]
+medium:
+  description: Facts about the medium (kind, filesystem, label, size, free space, partition).
+  returned: always
+  type: dict
+  sample: {kind: fat-image, fstype: vfat, label: RESCUE1200, partition: 1, size: 1073741824, free: 1000000000}
+swept:
+  description: Temporary files of interrupted runs that were removed (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [sysresccd/~rf1a2b3.tmp]
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._archisolabel import check_label
+from ansible_collections.rescuefleet.media.plugins.module_utils._manifest import known_sha256
+from ansible_collections.rescuefleet.media.plugins.module_utils._media import MediumError, open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._partitions import PartitionError
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm_deploy import (
+    Deploy, DeployError, describe_actions, predicted_inventory)
+
+
+def wanted_modules(params):
+    """The declared modules with name, src, sha256 and size resolved."""
+    wanted = []
+    for item in params['srms']:
+        src = item.get('src')
+        name = item.get('name') or (os.path.basename(src) if src else None)
+        if not name:
+            raise DeployError('each entry of srms needs name or src')
+        entry = {'name': name, 'src': src, 'sha256': item.get('sha256'), 'size': item.get('size')}
+        if params['state'] == 'present':
+            if src:
+                try:
+                    if entry['sha256']:
+                        entry['size'] = os.stat(src).st_size
+                    else:
+                        entry['sha256'], entry['size'] = known_sha256(src)
+                except OSError as exc:
+                    raise DeployError('cannot read src %s for %s: %s' % (src, name, exc.strerror))
+                if item.get('size') is not None and item['size'] != entry['size']:
+                    raise DeployError('src %s has %d bytes, not the %d given in size' % (src, entry['size'], item['size']))
+            elif not (entry['sha256'] and entry['size'] is not None):
+                raise DeployError('%s needs src, or sha256 and size of a module already on the medium' % name)
+        wanted.append(entry)
+    return wanted
+
+
+def run(module):
+    params = module.params
+    wanted = wanted_modules(params)
+    medium = open_medium(params['media'], writable=True)
+    with medium.locked():
+        if params['label']:
+            ok, message = check_label(medium, params['label'])
+            if ok is False:
+                raise DeployError(message)
+            if ok is None:
+                module.warn(message)
+        deploy = Deploy(medium, params['basedir'], params['verify'])
+        if module.check_mode:
+            swept = [e['name'] for e in medium.list_dir(deploy.basedir) if e['name'].lower().startswith('~rf')]
+        else:
+            swept = medium.sweep(deploy.basedir)
+        actions, index, current = deploy.plan(wanted, params['state'], params['exclusive'])
+        deploy.check_space(actions)
+        if module.check_mode:
+            srms = predicted_inventory(current, index, actions)
+        else:
+            if actions:
+                deploy.apply(actions, index)
+            srms = deploy.inventory(index)
+            deploy.save_index({s['name']: {'size': s['size'], 'sha256': s['sha256']} for s in srms})
+        facts = medium.describe()
+    public = [{k: v for k, v in a.items() if k in ('action', 'name', 'size', 'sha256') and v is not None}
+              for a in actions]
+    result = {'changed': bool(actions), 'actions': public, 'srms': srms, 'medium': facts, 'swept': swept}
+    if module._diff:
+        before = [a for a in actions if a['action'] in ('remove', 'replace')]
+        after = [a for a in actions if a['action'] in ('add', 'replace')]
+        result['diff'] = {
+            'before_header': '%s/*.srm' % deploy.basedir, 'after_header': '%s/*.srm' % deploy.basedir,
+            'before': ''.join(line + '\n' for line in describe_actions(
+                [dict(a, size=a.get('old_size', a['size']), sha256=a.get('old_sha256', a.get('sha256')))
+                 for a in before])),
+            'after': ''.join(line + '\n' for line in describe_actions(after)),
+        }
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            media=dict(type='dict', required=True, options=dict(
+                path=dict(type='path'),
+                image=dict(type='path'),
+                partition=dict(type='int'),
+                label=dict(type='str'),
+            ), mutually_exclusive=[('path', 'image')], required_one_of=[('path', 'image')]),
+            srms=dict(type='list', elements='dict', required=True, options=dict(
+                name=dict(type='str'),
+                src=dict(type='path'),
+                sha256=dict(type='str'),
+                size=dict(type='int'),
+            )),
+            basedir=dict(type='str', default='sysresccd'),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            exclusive=dict(type='bool', default=False),
+            remote_src=dict(type='bool', default=False),
+            verify=dict(type='str', default='fast', choices=['fast', 'full']),
+            label=dict(type='str'),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        result = run(module)
+    except (DeployError, MediumError, PartitionError) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
