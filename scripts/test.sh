@@ -29,7 +29,7 @@ copy_collection() {
 
 run_units() {
     echo "== unit tests"
-    python -m pytest -q -p no:cacheprovider tests/unit
+    python -m pytest -q -p no:cacheprovider tests/unit tests/functional
 }
 
 run_sanity() {

@@ -201,6 +201,13 @@ class FatImageMedium(Medium):
             raise MediumError('mcopy could not read %s: %s' % (path, err.decode('utf-8', 'replace').strip()))
         return digest.hexdigest()
 
+    def copy_out(self, path, local_file):
+        """Stream a file of the image to ``local_file`` with mcopy (never held in memory)."""
+        entry = self._entry(path)
+        if entry is None or entry['type'] != 'file':
+            raise MediumError('%s is not a file on the medium' % path)
+        self._mtools('mcopy', '-n', '-o', self._target(path), local_file)
+
     def makedirs(self, path):
         parts = clean_path(path).split('/') if clean_path(path) else []
         for depth in range(1, len(parts) + 1):

@@ -89,6 +89,14 @@ class Medium:
     def sha256(self, path):
         raise NotImplementedError
 
+    def copy_out(self, path, local_file):
+        """Copy file ``path`` of the medium to ``local_file`` on this host (created or replaced)."""
+        data = self.read_bytes(path)
+        if data is None:
+            raise MediumError('%s does not exist on the medium' % path)
+        with open(local_file, 'wb') as handle:
+            handle.write(data)
+
     def free_bytes(self):
         return self.describe()['free']
 
@@ -229,6 +237,12 @@ class DirectoryMedium(Medium):
     def sha256(self, path):
         with open(self._abs(path), 'rb') as handle:
             return sha256_stream(handle)
+
+    def copy_out(self, path, local_file):
+        try:
+            shutil.copyfile(self._abs(path), local_file)
+        except FileNotFoundError:
+            raise MediumError('%s does not exist on the medium' % path)
 
     def sweep(self, path):
         """Remove temporary files left in directory ``path`` by interrupted runs."""

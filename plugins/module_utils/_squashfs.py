@@ -157,3 +157,12 @@ def list_image(unsquashfs, image):
     """Every path stored in ``image`` (absolute, the root itself left out), sorted."""
     out = _run([unsquashfs, '-d', '', '-l', image], 'unsquashfs')
     return sorted(line for line in out.splitlines() if line.startswith('/'))
+
+
+def extract_image(unsquashfs, image, dest_dir):
+    """Extract every file of ``image`` into the existing directory ``dest_dir``.
+
+    Extended attributes are not restored (the images of this collection store none); owners are
+    kept when running as root.
+    """
+    _run([unsquashfs, '-no-progress', '-quiet', '-no-xattrs', '-force', '-dest', dest_dir, image], 'unsquashfs')

@@ -13,12 +13,15 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import os
+import shutil
+import stat
+import tempfile
 import threading
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils import _manifest as manifest
 from ansible_collections.rescuefleet.media.plugins.module_utils._squashfs import (
-    Mksquashfs, SquashfsError, check_compression, parse_block_size)
+    Mksquashfs, SquashfsError, check_compression, extract_image, parse_block_size)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm_tree import (
     TreeBuilder, TreeError, fill_hashes, hash_cache, hash_file, parse_mode, reuse_hashes, stat_key)
 from ansible_collections.rescuefleet.media.plugins.module_utils._staging import stage
@@ -30,24 +33,112 @@ class BuildError(Exception):
     """The build cannot go ahead; the message says what to do. Nothing was changed."""
 
 
-def collect_tree(params, output):
-    """Resolve ``sources`` and ``systemd_enable`` into a :class:`TreeBuilder`."""
+def collect_tree(params, output, srm_reader=None):
+    """Resolve ``sources`` and ``systemd_enable`` into a :class:`TreeBuilder`.
+
+    ``srm_reader`` is a :class:`SrmReader`, needed when a source is an existing module (``srm``).
+    """
     tree = TreeBuilder(preserve_ownership=params.get('ownership') == 'preserve', output=output)
     for index, source in enumerate(params.get('sources') or []):
         who = 'sources[%d]' % index
         mode = parse_mode(source.get('mode'))
         dest = source.get('dest') or '/'
-        if source.get('src') is not None:
+        if source.get('srm') is not None:
+            if srm_reader is None:
+                raise TreeError('%s: an srm source needs unsquashfs (squashfs-tools)' % who)
+            srm = os.path.abspath(source['srm'])
+            if srm == tree.output:
+                raise TreeError('%s: srm %s is the output itself; a module cannot contain itself' % (who, srm))
+            tree.add_records(srm_reader.records(srm, who), dest, mode, source.get('exclude') or (), who, srm)
+        elif source.get('src') is not None:
             tree.add_directory(source['src'], dest, mode, source.get('exclude') or (), who)
         elif source.get('path') is not None:
             tree.add_file(source['path'], dest, mode, who)
         elif source.get('content') is not None:
             tree.add_content(source['content'], dest, mode, who)
         else:
-            raise TreeError('%s needs one of src, path or content' % who)
+            raise TreeError('%s needs one of src, path, content or srm' % who)
     tree.enable_units(params.get('systemd_enable') or [])
     tree.direct_source = _direct_source(params, tree)
     return tree
+
+
+class SrmReader:
+    """The content of existing SRMs used as ``srm`` sources, as image records.
+
+    A module built by srm_build has a manifest beside it; when the manifest describes the module as
+    it is (same sha256), its records are taken as they are and nothing is extracted until a build
+    needs the files. Any other module is extracted into a temporary directory and hashed.
+    Either way a file's record carries its own sha256, so the fingerprint of the combined module
+    changes exactly when the content it takes from a module changes.
+    """
+
+    def __init__(self, unsquashfs):
+        self.unsquashfs = unsquashfs
+        self.extracted = {}  # module path -> directory holding its extracted content
+
+    def records(self, srm, who):
+        try:
+            st = os.stat(srm)
+        except OSError as exc:
+            raise TreeError('%s: srm %s cannot be read: %s' % (who, srm, exc.strerror))
+        if not stat.S_ISREG(st.st_mode):
+            raise TreeError('%s: srm %s is not a file; give the path of an existing .srm' % (who, srm))
+        try:
+            sha, _size = manifest.known_sha256(srm)
+        except OSError as exc:
+            raise TreeError('%s: srm %s cannot be read: %s' % (who, srm, exc.strerror))
+        stored = manifest.load(manifest.manifest_path(srm)) or {}
+        if (stored.get('output') or {}).get('sha256') == sha and isinstance(stored.get('records'), dict):
+            return stored['records']
+        return self._scan(srm, who)
+
+    def _scan(self, srm, who):
+        directory = self.extracted.get(srm)
+        if directory is None:
+            directory = tempfile.mkdtemp(prefix='rescuefleet-srm-')
+            self.extracted[srm] = directory
+            try:
+                extract_image(self.unsquashfs, srm, directory)
+            except SquashfsError as exc:
+                raise TreeError('%s: srm %s cannot be read as a squashfs image: %s' % (who, srm, exc))
+        scanner = TreeBuilder(preserve_ownership=True)
+        scanner.add_directory(directory, '/', who=who)
+        fill_hashes([e for e in scanner.entries.values() if e['type'] == 'file'])
+        return manifest.image_records(scanner.entries)
+
+    def materialise(self, entries, output):
+        """Give every entry taken from a module a ``source`` file, extracting modules not extracted yet."""
+        for entry in entries.values():
+            if entry['type'] != 'file' or not entry.get('srm'):
+                continue
+            directory = self.extracted.get(entry['srm'])
+            if directory is None:
+                directory = atomic.make_temp_dir(output)  # beside the output: staging can hard-link
+                extract_image(self.unsquashfs, entry['srm'], directory)
+                self.extracted[entry['srm']] = directory
+            source = os.path.join(directory, entry['inner'].lstrip('/'))
+            st = os.lstat(source)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != entry['size']:
+                raise TreeError('%s changed while it was read (%s differs); run again' % (entry['srm'], entry['inner']))
+            entry['source'] = source
+            entry['source_mode'] = stat.S_IMODE(st.st_mode)
+
+    def cleanup(self):
+        for directory in self.extracted.values():
+            _remove_tree(directory)
+        self.extracted = {}
+
+
+def _remove_tree(directory):
+    """Remove an extracted tree, even where the module stored read-only directories."""
+    def retry(func, path, _exc):
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            func(path)
+        except OSError:
+            pass
+    shutil.rmtree(directory, onerror=retry)
 
 
 def _direct_source(params, tree):
@@ -75,7 +166,7 @@ def _restat_sources(entries):
     hash every file again, and a file that really changed meanwhile is still hashed again.
     """
     for entry in entries.values():
-        if entry['type'] != 'file' or not entry['source']:
+        if entry['type'] != 'file' or not entry['source'] or entry.get('srm'):
             continue
         try:
             fresh = stat_key(os.lstat(entry['source']))
@@ -127,8 +218,9 @@ class _Hasher(threading.Thread):
 class SrmBuild:
     """One ``srm_build`` invocation."""
 
-    def __init__(self, params, mksquashfs_path, check_mode=False, want_diff=False):
+    def __init__(self, params, mksquashfs_path, check_mode=False, want_diff=False, unsquashfs_path=None):
         self.params = params
+        self.unsquashfs = unsquashfs_path or _sibling_tool(mksquashfs_path, 'unsquashfs')
         self.output = os.path.abspath(params['dest'])
         self.manifest_file = manifest.manifest_path(self.output)
         self.tool = Mksquashfs(mksquashfs_path)
@@ -164,10 +256,18 @@ class SrmBuild:
 
     # -- the run -------------------------------------------------------------------------
     def run(self):
+        reader = SrmReader(self.unsquashfs) if self.unsquashfs else None
+        try:
+            return self._run(reader)
+        finally:
+            if reader:
+                reader.cleanup()
+
+    def _run(self, reader):
         self._check_dest()
         options = self._options()
         try:
-            tree = collect_tree(self.params, self.output)
+            tree = collect_tree(self.params, self.output, reader)
         except TreeError as exc:
             raise BuildError(str(exc))
         self.warnings.extend(tree.warnings)
@@ -194,7 +294,7 @@ class SrmBuild:
             return self._result(False, entries, old, options, output_record, tree)
         if self.check_mode:
             return self._result(True, entries, old, options, None, tree)
-        output_record = self._build(entries, options, pending, tree.direct_source)
+        output_record = self._build(entries, options, pending, tree.direct_source, reader)
         return self._result(True, entries, old, options, output_record, tree)
 
     def _hash(self, pending):
@@ -203,13 +303,15 @@ class SrmBuild:
         except TreeError as exc:
             raise BuildError(str(exc))
 
-    def _build(self, entries, options, pending, direct_source=None):
+    def _build(self, entries, options, pending, direct_source=None, reader=None):
         atomic.sweep(self.output)
         stage_dir = None if direct_source else atomic.make_temp_dir(self.output)
         temp_output = atomic.make_temp_file(self.output)
         hasher = _Hasher(pending)
         try:
             preserve = options['ownership'] == 'preserve'
+            if reader is not None and any(e.get('srm') for e in entries.values()):
+                reader.materialise(entries, self.output)
             if stage_dir:
                 stage(entries, stage_dir, set_owner=preserve and os.geteuid() == 0)
             hasher.start()
@@ -269,6 +371,14 @@ class SrmBuild:
                 old_records, new_records, _truncate(changes), '%s (before)' % self.output,
                 '%s (after)' % self.output, options_changed)
         return result
+
+
+def _sibling_tool(path, name):
+    """``name`` from the directory of ``path`` (the same squashfs-tools), else from PATH."""
+    candidate = os.path.join(os.path.dirname(path or ''), name)
+    if path and os.access(candidate, os.X_OK):
+        return candidate
+    return shutil.which(name)
 
 
 def _truncate(changes):

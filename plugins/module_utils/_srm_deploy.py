@@ -80,6 +80,7 @@ class Deploy:
         self.verify = verify
         self.index_path = posixpath.join(self.basedir, INDEX_NAME)
         self.hashed_on_medium = []
+        self.known = set()  # names whose sha256 this run computed or wrote
 
     def _path(self, name):
         return posixpath.join(self.basedir, name)
@@ -91,11 +92,12 @@ class Deploy:
 
     def _sha_on_medium(self, name, size, index):
         known = index.get(name)
-        if self.verify == 'fast' and known and known['size'] == size:
+        if known and known['size'] == size and (self.verify == 'fast' or name in self.known):
             return known['sha256']
         self.hashed_on_medium.append(name)
         sha = self.medium.sha256(self._path(name))
         index[name] = {'size': size, 'sha256': sha}
+        self.known.add(name)
         return sha
 
     def plan(self, wanted, state='present', exclusive=False):
@@ -126,6 +128,10 @@ class Deploy:
                 if name not in names:
                     actions.insert(0, {'action': 'remove', 'name': name, 'size': current[name],
                                        'sha256': index.get(name, {}).get('sha256')})
+        touched = {a['name'] for a in actions}
+        for name in current:  # modules that stay as they are: report them with their sha256 too
+            if name not in touched:
+                self._sha_on_medium(name, current[name], index)
         return actions, index, current
 
     def check_space(self, actions):
@@ -162,6 +168,7 @@ class Deploy:
                     raise DeployError('no source for %s: give src' % act['name'])
                 self.medium.put_file(self._path(act['name']), act['src'])
                 index[act['name']] = {'size': act['size'], 'sha256': act['sha256']}
+                self.known.add(act['name'])
         self.save_index(index)
 
     def save_index(self, index):

@@ -238,6 +238,44 @@ class TreeBuilder:
                            'size': len(data), 'sha256': hashlib.sha256(data).hexdigest(),
                            'source': None, 'content': data}, who)
 
+    def add_records(self, records, dest, mode=None, exclude=(), who='a source', srm=None):
+        """Place the paths of an existing SRM, described by image records (see ``_manifest``).
+
+        ``records`` maps image paths (``/etc/motd``) to ``{type, mode, uid, gid, size, sha256, target}``
+        as srm_build stores them. File entries carry ``srm`` (the module file) and ``inner`` (their path
+        inside it) instead of a source: their content is extracted from the module when it is built.
+        """
+        root = image_path(dest)
+        top = records.get('/') or {}
+        if root != '/' and (root not in self.entries or self.entries[root]['type'] != 'dir'):
+            self._put(root, _dir_entry(top.get('mode', 0o755)), who)
+        patterns = tuple(exclude or ())
+        skipped = []
+        for inner in sorted(records):
+            if inner == '/':
+                continue
+            rel = inner.lstrip('/')
+            if any(rel == s or rel.startswith(s + '/') for s in skipped):
+                continue
+            if patterns and self._excluded(rel, posixpath.basename(rel), patterns):
+                skipped.append(rel)
+                continue
+            record = records[inner]
+            kind = record.get('type')
+            uid, gid = (record.get('uid', 0), record.get('gid', 0)) if self.preserve else (0, 0)
+            if kind == 'dir':
+                entry = _dir_entry(record.get('mode', 0o755), uid, gid)
+            elif kind == 'link':
+                entry = {'type': 'link', 'target': record['target'], 'mode': 0o777, 'uid': uid, 'gid': gid,
+                         'source': None}
+            elif kind == 'file':
+                entry = {'type': 'file', 'mode': record.get('mode', 0o644) if mode is None else mode,
+                         'uid': uid, 'gid': gid, 'size': record['size'], 'sha256': record['sha256'],
+                         'source': None, 'srm': srm, 'inner': inner}
+            else:
+                raise TreeError('%s: %s holds %s of unknown type %r' % (who, srm, inner, kind))
+            self._put(posixpath.join(root, rel), entry, who)
+
     def enable_units(self, units):
         for unit in units:
             if '/' in unit or not unit.endswith(UNIT_SUFFIXES):
@@ -307,4 +345,4 @@ def fill_hashes(pending):
 def hash_cache(entries):
     """The cache to store for the next run: source path -> [stat, sha256]."""
     return {e['source']: [e['stat'], e['sha256']] for e in entries.values()
-            if e['type'] == 'file' and e['source'] and 'sha256' in e}
+            if e['type'] == 'file' and e['source'] and 'sha256' in e and not e.get('srm')}

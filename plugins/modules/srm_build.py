@@ -51,7 +51,11 @@ options:
   sources:
     description:
       - What goes into the module, in order. Later items override earlier ones at the same path.
-      - Each item has exactly one of O(sources[].src), O(sources[].path) or O(sources[].content).
+      - Each item has exactly one of O(sources[].src), O(sources[].path), O(sources[].content) or
+        O(sources[].srm).
+      - Note that this is the opposite of SystemRescue's rule for modules on a medium, where the module whose
+        name sorts first wins. To combine modules into one that behaves like the set, list them in reverse
+        name order (the C(srm_catalog) role does this for its combined modules).
     type: list
     elements: dict
     default: []
@@ -72,6 +76,20 @@ options:
         description:
           - Inline content of a file at O(sources[].dest), which must name a file.
         type: str
+      srm:
+        description:
+          - An existing SRM (any squashfs image) whose content is placed at O(sources[].dest), as if it
+            were a O(sources[].src) directory. This makes one module out of several, for C(late_load_srm),
+            which takes a single module.
+          - Every file is recorded with its own sha256 in the manifest, so the combined module is rebuilt
+            exactly when the content it takes changes.
+          - For a module built by this module, the records of its manifest are used when the manifest
+            still describes it (same sha256); its files are extracted only when a build is needed. Any
+            other module is extracted into a temporary directory and hashed on every run.
+          - O(sources[].mode) and O(sources[].exclude) apply as for O(sources[].src). Owners are those
+            stored in the module with O(ownership=preserve) (when extracted, as the extracting user could
+            restore them).
+        type: path
       dest:
         description:
           - Location inside the module, such as C(/etc/ssh/) or C(/usr/local/bin/tool). Must not contain C(..).
@@ -80,14 +98,14 @@ options:
       mode:
         description:
           - Permissions of the files this item provides, as an octal string such as V('0755').
-          - For O(sources[].src), applies to regular files; directories keep their own mode.
+          - For O(sources[].src) and O(sources[].srm), applies to regular files; directories keep their own mode.
           - Without it, files keep the mode of their source; inline content gets V('0644').
         type: raw
       exclude:
         description:
-          - Shell-style patterns of paths to leave out of a O(sources[].src) directory. A pattern matches the
-            path relative to O(sources[].src) or the last component, so V(.git) and V(*.pyc) both work; an
-            excluded directory is left out with everything in it.
+          - Shell-style patterns of paths to leave out of a O(sources[].src) directory or an O(sources[].srm)
+            module. A pattern matches the path relative to it or the last component, so V(.git) and V(*.pyc)
+            both work; an excluded directory is left out with everything in it.
         type: list
         elements: str
         default: []
@@ -138,7 +156,8 @@ options:
     type: bool
     default: false
 requirements:
-  - mksquashfs from squashfs-tools 4.4 or later on the host that runs the module.
+  - mksquashfs from squashfs-tools 4.4 or later on the host that runs the module; unsquashfs as well for
+    O(sources[].srm).
 notes:
   - Setuid and setgid files are allowed and reported in RV(setuid).
 seealso:
@@ -177,6 +196,13 @@ EXAMPLES = r'''
     block_size: 1M
     sources:
       - src: files/small/
+
+- name: One module out of two for late_load_srm; 10-tools wins where both hold a path
+  rescuefleet.media.srm_build:
+    dest: /srv/pxe/srm/tools+config.srm
+    sources:
+      - srm: /srv/srm/20-config.srm
+      - srm: /srv/srm/10-tools.srm
 '''
 
 RETURN = r'''
@@ -247,10 +273,12 @@ def main():
                 src=dict(type='path'),
                 path=dict(type='path'),
                 content=dict(type='str'),
+                srm=dict(type='path'),
                 dest=dict(type='str', default='/'),
                 mode=dict(type='raw'),
                 exclude=dict(type='list', elements='str', default=[]),
-            ), mutually_exclusive=[('src', 'path', 'content')], required_one_of=[('src', 'path', 'content')]),
+            ), mutually_exclusive=[('src', 'path', 'content', 'srm')],
+                required_one_of=[('src', 'path', 'content', 'srm')]),
             systemd_enable=dict(type='list', elements='str', default=[]),
             compression=dict(type='str', default='zstd', choices=['zstd', 'xz', 'gzip', 'lz4', 'lzo']),
             compression_level=dict(type='int'),
@@ -264,7 +292,11 @@ def main():
     mksquashfs = module.get_bin_path('mksquashfs')
     if not mksquashfs:
         module.fail_json(msg='mksquashfs was not found on %s; %s' % ('the target', PACKAGE_HINT))
-    build = SrmBuild(module.params, mksquashfs, check_mode=module.check_mode, want_diff=module._diff)
+    unsquashfs = module.get_bin_path('unsquashfs')
+    if not unsquashfs and any(s.get('srm') for s in module.params['sources']):
+        module.fail_json(msg='unsquashfs was not found on the target, and srm sources need it; %s' % PACKAGE_HINT)
+    build = SrmBuild(module.params, mksquashfs, check_mode=module.check_mode, want_diff=module._diff,
+                     unsquashfs_path=unsquashfs)
     try:
         result = build.run()
     except BuildError as exc:

@@ -14,6 +14,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg_entry i
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg_loadsrm import (
     LoadsrmRun, backup_name, build_changes,
 )
+from ansible_collections.rescuefleet.media.plugins.module_utils._media import DirectoryMedium, MediumError
 
 GRUB_CHECK = shutil.which('grub-script-check')
 GRUB = b"menuentry 'Rescue' {\n\tlinux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd\n}\n"
@@ -148,3 +149,19 @@ def test_nothing_found_warns(tmp_path):
 def test_missing_media_directory(tmp_path):
     with pytest.raises(BootCfgError, match='not a directory'):
         run({'media': {'path': str(tmp_path / 'nope')}})
+
+
+@pytest.mark.parametrize('check_mode', [True, False])
+def test_read_only_medium_is_refused(tmp_path, monkeypatch, check_mode):
+    """A medium the media layer calls read-only (an ISO9660 stick, a read-only mount) is refused in
+    check mode as in a real run, and nothing is written."""
+    root = make_medium(str(tmp_path))
+    original = snapshot(root)
+
+    def refuse(self):
+        raise MediumError('the medium at %s is mounted read-only. It is an ISO9660 medium' % self.root)
+
+    monkeypatch.setattr(DirectoryMedium, 'check_writable', refuse)
+    with pytest.raises(BootCfgError, match='ISO9660'):
+        run({'media': {'path': root}}, check_mode=check_mode)
+    assert snapshot(root) == original

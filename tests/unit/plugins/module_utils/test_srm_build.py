@@ -243,3 +243,145 @@ def test_staging_does_not_force_rehashing(tmp_path, monkeypatch):
     monkeypatch.setattr(_srm_build, 'fill_hashes', counting_fill)
     assert not run(params(src, dest))['changed']
     assert hashed == []
+
+
+# -- srm sources: one module out of others ----------------------------------------------------------
+
+def srm_params(dest, sources, **extra):
+    base = {'dest': dest, 'sources': sources, 'systemd_enable': [], 'compression': 'zstd',
+            'compression_level': None, 'block_size': '128K', 'ownership': 'root',
+            'allow_core_overrides': False, 'force': False}
+    base.update(extra)
+    return base
+
+
+def unsquashfs_list(image):
+    out = subprocess.run(['unsquashfs', '-d', '', '-lln', image], stdout=subprocess.PIPE, check=True).stdout.decode()
+    return out
+
+
+def read_from(image, path, _tmp_path=None):
+    out = tempfile.mkdtemp()
+    try:
+        subprocess.run(['unsquashfs', '-no-progress', '-quiet', '-force', '-dest', out, image, path], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(os.path.join(out, path.lstrip('/')), 'rb') as handle:
+            return handle.read()
+    finally:
+        shutil.rmtree(out)
+
+
+def two_modules(tmp_path):
+    """10-a.srm and 20-b.srm that both hold /etc/motd, built by srm_build."""
+    out = tmp_path / 'srm'
+    out.mkdir()
+    a = str(out / '10-a.srm')
+    b = str(out / '20-b.srm')
+    run(srm_params(a, [{'content': 'from a\n', 'dest': '/etc/motd'},
+                       {'content': '#!/bin/sh\n', 'dest': '/usr/local/bin/a-tool', 'mode': '0755'}]))
+    run(srm_params(b, [{'content': 'from b\n', 'dest': '/etc/motd'},
+                       {'content': 'b only\n', 'dest': '/etc/b.conf'}]))
+    return a, b
+
+
+def test_combined_module_reverse_order_gives_first_name_precedence(tmp_path):
+    a, b = two_modules(tmp_path)
+    dest = str(tmp_path / 'combined.srm')
+    result = run(srm_params(dest, [{'srm': b}, {'srm': a}]))
+    assert result['changed'] and result['files'] == 3
+    listing = unsquashfs_list(dest)
+    assert '/etc/b.conf' in listing and '/usr/local/bin/a-tool' in listing
+    assert [line for line in listing.splitlines() if line.endswith('/usr/local/bin/a-tool')][0].startswith('-rwxr-xr-x')
+    # SystemRescue: the module whose name sorts first wins; here a, listed last, overrides b
+    assert read_from(dest, '/etc/motd', tmp_path) == b'from a\n'
+    again = run(srm_params(dest, [{'srm': b}, {'srm': a}]))
+    assert not again['changed'] and again['sha256'] == result['sha256']
+    # the other order gives the other content: the rule is "later sources override earlier ones"
+    other = str(tmp_path / 'other.srm')
+    run(srm_params(other, [{'srm': a}, {'srm': b}]))
+    assert read_from(other, '/etc/motd', tmp_path) == b'from b\n'
+
+
+def test_combined_module_follows_a_changed_input(tmp_path):
+    a, b = two_modules(tmp_path)
+    dest = str(tmp_path / 'combined.srm')
+    first = run(srm_params(dest, [{'srm': b}, {'srm': a}]))
+    run(srm_params(b, [{'content': 'from b\n', 'dest': '/etc/motd'},
+                       {'content': 'b changed\n', 'dest': '/etc/b.conf'}]))
+    check = run(srm_params(dest, [{'srm': b}, {'srm': a}]), check=True)
+    assert check['changed'] and check['paths'] == {'added': [], 'removed': [], 'changed': ['/etc/b.conf']}
+    second = run(srm_params(dest, [{'srm': b}, {'srm': a}]))
+    assert second['changed'] and second['sha256'] != first['sha256']
+    assert read_from(dest, '/etc/b.conf', tmp_path) == b'b changed\n'
+    assert not run(srm_params(dest, [{'srm': b}, {'srm': a}]))['changed']
+    # nothing but the module and its manifest is left beside it
+    assert sorted(os.listdir(str(tmp_path))) == ['combined.srm', 'combined.srm.manifest.json', 'srm']
+
+
+def test_combined_equals_a_build_from_the_same_files(tmp_path):
+    """Built from modules or from the files they hold: the same bytes."""
+    a, b = two_modules(tmp_path)
+    combined = str(tmp_path / 'combined.srm')
+    run(srm_params(combined, [{'srm': b}, {'srm': a}]))
+    direct = str(tmp_path / 'direct.srm')
+    run(srm_params(direct, [{'content': 'from b\n', 'dest': '/etc/motd'},
+                            {'content': 'b only\n', 'dest': '/etc/b.conf'},
+                            {'content': 'from a\n', 'dest': '/etc/motd'},
+                            {'content': '#!/bin/sh\n', 'dest': '/usr/local/bin/a-tool', 'mode': '0755'}]))
+    assert _squashfs_sha(combined) == _squashfs_sha(direct)
+
+
+def _squashfs_sha(path):
+    import hashlib
+    with open(path, 'rb') as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def test_foreign_module_is_extracted_and_tracked(tmp_path):
+    """A module without an srm_build manifest (e.g. made by cowpacman2srm) is read by extracting it."""
+    tree = tmp_path / 'tree'
+    (tree / 'opt').mkdir(parents=True)
+    (tree / 'opt' / 'x.txt').write_text('one\n')
+    (tree / 'opt' / 'skip.pyc').write_text('compiled\n')
+    foreign = str(tmp_path / 'foreign.srm')
+    subprocess.run(['mksquashfs', str(tree), foreign, '-quiet', '-no-progress', '-all-root'], check=True,
+                   stdout=subprocess.DEVNULL)
+    dest = str(tmp_path / 'out.srm')
+    before = {n for n in os.listdir(tempfile.gettempdir()) if n.startswith('rescuefleet-srm-')}
+    first = run(srm_params(dest, [{'srm': foreign, 'dest': '/srv', 'exclude': ['*.pyc']}]))
+    assert first['changed'] and first['paths']['added'] == ['/', '/srv', '/srv/opt', '/srv/opt/x.txt']
+    assert not run(srm_params(dest, [{'srm': foreign, 'dest': '/srv', 'exclude': ['*.pyc']}]))['changed']
+    (tree / 'opt' / 'x.txt').write_text('two\n')
+    subprocess.run(['mksquashfs', str(tree), foreign, '-quiet', '-no-progress', '-all-root', '-noappend'],
+                   check=True, stdout=subprocess.DEVNULL)
+    changed = run(srm_params(dest, [{'srm': foreign, 'dest': '/srv', 'exclude': ['*.pyc']}]))
+    assert changed['changed'] and changed['paths']['changed'] == ['/srv/opt/x.txt']
+    assert read_from(dest, '/srv/opt/x.txt', tmp_path) == b'two\n'
+    after = {n for n in os.listdir(tempfile.gettempdir()) if n.startswith('rescuefleet-srm-')}
+    assert after == before, 'extracted copies were left in %s' % tempfile.gettempdir()
+
+
+@pytest.mark.parametrize('source, message', [
+    ({'srm': '/nonexistent/10-x.srm'}, 'cannot be read'),
+    ({'srm': '/etc'}, 'is not a file'),
+])
+def test_bad_srm_sources_fail(tmp_path, source, message):
+    dest = str(tmp_path / 'out.srm')
+    with pytest.raises(BuildError, match=message):
+        run(srm_params(dest, [source]))
+    assert not os.path.exists(dest)
+
+
+def test_not_a_squashfs_fails_and_leaves_nothing(tmp_path):
+    bogus = tmp_path / 'bogus.srm'
+    bogus.write_bytes(b'not a squashfs image\n' * 10)
+    dest = str(tmp_path / 'out.srm')
+    with pytest.raises(BuildError, match='cannot be read as a squashfs image'):
+        run(srm_params(dest, [{'srm': str(bogus)}]))
+    assert sorted(os.listdir(str(tmp_path))) == ['bogus.srm']
+
+
+def test_module_cannot_contain_itself(tmp_path):
+    a, _b = two_modules(tmp_path)
+    with pytest.raises(BuildError, match='cannot contain itself'):
+        run(srm_params(a, [{'srm': a}]))
