@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) rescuefleet.media contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -40,7 +39,7 @@ def timed(func, repeat):
     """Best wall time of ``repeat`` runs, and the last result."""
     best = None
     result = None
-    for _ in range(repeat):
+    for _round in range(repeat):
         start = time.perf_counter()
         result = func()
         elapsed = time.perf_counter() - start
@@ -55,7 +54,8 @@ def generate_tree(root, files=20000, total=320 * 1024 * 1024, seed=42):
         return root
     shutil.rmtree(root, ignore_errors=True)
     rnd = random.Random(seed)
-    words = [bytes(rnd.choice(b'abcdefghijklmnopqrstuvwxyz') for _ in range(rnd.randint(2, 9))) for _ in range(4096)]
+    words = [bytes(rnd.choice(b'abcdefghijklmnopqrstuvwxyz') for _letter in range(rnd.randint(2, 9)))
+             for _word in range(4096)]
     average = total // files
     for index in range(files):
         directory = os.path.join(root, 'd%02d' % (index % 50), 's%03d' % (index % 400))
@@ -103,7 +103,7 @@ def srm_build(workdir, repeat):
     print('srm_build: %d files, %.0f MiB, zstd, 2 runs each, best time' % (count, size / 2.0 ** 20))
 
     raw_cmd = _squashfs.build_command(mksquashfs, src, os.path.join(out, 'raw.srm'), 'zstd', None, 131072, True)
-    raw, _ = timed(lambda: subprocess.run(raw_cmd, check=True, stdout=subprocess.DEVNULL), repeat)
+    raw, _result = timed(lambda: subprocess.run(raw_cmd, check=True, stdout=subprocess.DEVNULL), repeat)
 
     dest = os.path.join(out, 'built.srm')
     params = {'dest': dest, 'sources': [{'src': src, 'dest': '/'}], 'compression': 'zstd', 'block_size': '128K',
@@ -121,7 +121,7 @@ def srm_build(workdir, repeat):
     assert not result['changed']
     line = ansible_module('rescuefleet.media.srm_build', params)
     assert '"changed": false' in line, line
-    noop_ansible, _ = timed(lambda: ansible_module('rescuefleet.media.srm_build', params), max(repeat, 3))
+    noop_ansible, _result = timed(lambda: ansible_module('rescuefleet.media.srm_build', params), max(repeat, 3))
     print('  plain mksquashfs            %7.2f s' % raw)
     print('  srm_build cold              %7.2f s   ratio to mksquashfs %.3f (target <= 1.05)' % (cold, cold / raw))
     print('  srm_build no-op             %7.2f s   ratio to cold build %.4f (target < 0.03)' % (noop, noop / cold))

@@ -21,7 +21,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._manifest import known_sha256
+from ansible_collections.rescuefleet.media.plugins.module_utils._manifest import cached_sha256, known_sha256
 
 MODULE = 'rescuefleet.media.srm_deploy'
 
@@ -30,7 +30,7 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = True
 
-    def _local_modules(self, srms):
+    def _local_modules(self, srms, hash_now=True):
         resolved = []
         for item in srms:
             item = dict(item)
@@ -41,11 +41,13 @@ class ActionModule(ActionBase):
                     raise AnsibleError('srm_deploy: cannot find src %s on the controller: %s'
                                        % (item['src'], to_text(exc)))
                 try:
-                    sha, size = known_sha256(local)
+                    if hash_now:
+                        sha, size = known_sha256(local)
+                    else:  # the module hashes it while copying, or when it must compare
+                        sha, size = cached_sha256(local), os.stat(local).st_size
                 except OSError as exc:
                     raise AnsibleError('srm_deploy: cannot read src %s: %s' % (local, exc.strerror))
-                item.setdefault('name', None)
-                item['name'] = item['name'] or os.path.basename(item['src'])
+                item['name'] = item.get('name') or os.path.basename(item['src'])
                 item.update(src=local, sha256=sha, size=size)
             resolved.append(item)
         return resolved
@@ -66,13 +68,14 @@ class ActionModule(ActionBase):
         if args.get('remote_src') or args.get('state', 'present') == 'absent' or not isinstance(args.get('srms'), list):
             result.update(self._run_module(args, task_vars))
             return result
+        local = self._connection.transport == 'local'
         try:
-            srms = self._local_modules(args['srms'])
+            srms = self._local_modules(args['srms'], hash_now=not local)
         except AnsibleError as exc:
             result.update(failed=True, msg=to_text(exc))
             return result
 
-        if self._connection.transport == 'local':
+        if local:
             result.update(self._run_module(dict(args, srms=srms, remote_src=True), task_vars))
             return result
 

@@ -241,7 +241,29 @@ class FatImageMedium(Medium):
         self._place(path, write)
 
     def put_file(self, path, local_file):
-        self._place(path, lambda temp: self._mtools('mcopy', '-o', local_file, temp))
+        digest = hashlib.sha256()
+
+        def write(temp):
+            # mcopy reads the module from a pipe that is hashed as it is fed: one read of the file
+            proc = subprocess.Popen(['mcopy', '-i', self._drive(), '-o', '-', temp], env=self._env,
+                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                with open(local_file, 'rb') as src:
+                    while True:
+                        chunk = src.read(COPY_CHUNK)
+                        if not chunk:
+                            break
+                        digest.update(chunk)
+                        proc.stdin.write(chunk)
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass  # mcopy stopped early; its exit status and message say why
+            err = proc.stderr.read()
+            if proc.wait() != 0:
+                raise MediumError('mcopy could not write %s to %s: %s'
+                                  % (local_file, self.image, err.decode('utf-8', 'replace').strip()))
+        self._place(path, write)
+        return digest.hexdigest()
 
     def remove(self, path):
         if self.exists(path):

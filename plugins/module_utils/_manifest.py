@@ -108,16 +108,22 @@ def dumps(options, records, output, cache):
     }, sort_keys=True, separators=(',', ':')) + '\n'
 
 
-def known_sha256(path):
-    """SHA-256 of a file, taken from an srm_build manifest beside it when its stat data still match.
+def cached_sha256(path):
+    """SHA-256 of a file from an srm_build manifest beside it, when its stat data still match; else None.
 
-    Saves reading a large module again right after it was built; falls back to hashing.
+    Saves reading a large module again right after it was built.
     """
     import os
-    from ansible_collections.rescuefleet.media.plugins.module_utils._srm_tree import hash_file, stat_key
+    from ansible_collections.rescuefleet.media.plugins.module_utils._srm_tree import stat_key
     st = os.stat(path)
-    stored = load(manifest_path(path))
-    output = (stored or {}).get('output') or {}
+    output = (load(manifest_path(path)) or {}).get('output') or {}
     if output.get('stat') == stat_key(st) and output.get('sha256'):
-        return output['sha256'], st.st_size
-    return hash_file(path), st.st_size
+        return output['sha256']
+    return None
+
+
+def known_sha256(path):
+    """``(sha256, size)`` of a file: from its srm_build manifest when current, else by hashing it."""
+    import os
+    from ansible_collections.rescuefleet.media.plugins.module_utils._srm_tree import hash_file
+    return cached_sha256(path) or hash_file(path), os.stat(path).st_size

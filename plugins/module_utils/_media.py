@@ -80,7 +80,10 @@ class Medium:
         raise NotImplementedError
 
     def put_file(self, path, local_file):
-        """Atomically create or replace ``path`` with a copy of a local file, streamed."""
+        """Atomically create or replace ``path`` with a copy of a local file, streamed.
+
+        Returns the sha256 of what was written, computed on the way (the file is read once).
+        """
         raise NotImplementedError
 
     def remove(self, path):
@@ -220,13 +223,20 @@ class DirectoryMedium(Medium):
         full = self._prepare(path)
         temp = atomic.make_temp_file(full)
         try:
+            digest = hashlib.sha256()
             with open(local_file, 'rb') as src, open(temp, 'wb') as dst:
-                shutil.copyfileobj(src, dst, COPY_CHUNK)
+                while True:
+                    chunk = src.read(COPY_CHUNK)
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    dst.write(chunk)
             _keep_mode(full, temp)
             atomic.replace(temp, full)
         except BaseException:
             atomic.remove(temp)
             raise
+        return digest.hexdigest()
 
     def remove(self, path):
         try:

@@ -20,6 +20,8 @@ import json
 import posixpath
 import re
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm_tree import hash_file
+
 INDEX_NAME = '.rescuefleet-srm.json'
 SUFFIX = '.srm'
 # Characters FAT refuses in names, plus the path separators.
@@ -116,11 +118,14 @@ class Deploy:
                 if name in current:
                     actions.append({'action': 'remove', 'name': name, 'size': current[name]})
                 continue
+            # the source is hashed only when its size equals the module's on the medium; otherwise it is
+            # hashed while it is copied
             if name not in current:
-                actions.append({'action': 'add', 'name': name, 'size': item['size'], 'sha256': item['sha256'],
+                actions.append({'action': 'add', 'name': name, 'size': item['size'], 'sha256': item.get('sha256'),
                                 'src': item.get('src')})
-            elif current[name] != item['size'] or self._sha_on_medium(name, current[name], index) != item['sha256']:
-                actions.append({'action': 'replace', 'name': name, 'size': item['size'], 'sha256': item['sha256'],
+            elif current[name] != item['size'] or \
+                    self._sha_on_medium(name, current[name], index) != self.source_sha256(item):
+                actions.append({'action': 'replace', 'name': name, 'size': item['size'], 'sha256': item.get('sha256'),
                                 'src': item.get('src'), 'old_size': current[name],
                                 'old_sha256': index.get(name, {}).get('sha256')})
         if exclusive and state == 'present':
@@ -133,6 +138,18 @@ class Deploy:
             if name not in touched:
                 self._sha_on_medium(name, current[name], index)
         return actions, index, current
+
+    @staticmethod
+    def source_sha256(item):
+        if not item.get('sha256'):
+            item['sha256'] = hash_file(item['src'])
+        return item['sha256']
+
+    def fill_source_hashes(self, actions):
+        """Hash the sources of planned writes (check mode reports them without copying)."""
+        for act in actions:
+            if act['action'] in ('add', 'replace') and not act.get('sha256') and act.get('src'):
+                act['sha256'] = hash_file(act['src'])
 
     def check_space(self, actions):
         """Fail before writing anything when the planned set does not fit on the medium."""
@@ -166,8 +183,13 @@ class Deploy:
             if act['action'] in ('add', 'replace'):
                 if not act.get('src'):
                     raise DeployError('no source for %s: give src' % act['name'])
-                self.medium.put_file(self._path(act['name']), act['src'])
-                index[act['name']] = {'size': act['size'], 'sha256': act['sha256']}
+                written = self.medium.put_file(self._path(act['name']), act['src'])
+                expected, act['sha256'] = act.get('sha256'), written
+                index[act['name']] = {'size': act['size'], 'sha256': written}
+                if expected and expected != written:
+                    self.save_index(index)
+                    raise DeployError('%s was written from %s, whose sha256 is %s, not the expected %s: did the file '
+                                      'change during the run? Run again.' % (act['name'], act['src'], written, expected))
                 self.known.add(act['name'])
         self.save_index(index)
 
@@ -204,4 +226,3 @@ def describe_actions(actions):
         sha = (act.get('sha256') or '?')[:16]
         lines.append('%s %s (%d bytes, sha256:%s)' % (act['action'], act['name'], act['size'], sha))
     return lines
-

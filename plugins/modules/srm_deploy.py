@@ -43,6 +43,7 @@ attributes:
       - A run without changes may still create or refresh the index file when it was missing or stale; that is
         not reported as a change.
   action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
     support: full
     details:
       - Hashes and transfers O(srms[].src) from the controller unless O(remote_src=true).
@@ -190,7 +191,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._archisolabel import check_label
-from ansible_collections.rescuefleet.media.plugins.module_utils._manifest import known_sha256
+from ansible_collections.rescuefleet.media.plugins.module_utils._manifest import cached_sha256
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import MediumError, open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._partitions import PartitionError
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm_deploy import (
@@ -209,10 +210,10 @@ def wanted_modules(params):
         if params['state'] == 'present':
             if src:
                 try:
-                    if entry['sha256']:
-                        entry['size'] = os.stat(src).st_size
-                    else:
-                        entry['sha256'], entry['size'] = known_sha256(src)
+                    entry['size'] = os.stat(src).st_size
+                    entry['sha256'] = entry['sha256'] or cached_sha256(src)  # else hashed when needed
+                    with open(src, 'rb'):
+                        pass
                 except OSError as exc:
                     raise DeployError('cannot read src %s for %s: %s' % (src, name, exc.strerror))
                 if item.get('size') is not None and item['size'] != entry['size']:
@@ -242,6 +243,7 @@ def run(module):
         actions, index, current = deploy.plan(wanted, params['state'], params['exclusive'])
         deploy.check_space(actions)
         if module.check_mode:
+            deploy.fill_source_hashes(actions)
             srms = predicted_inventory(current, index, actions)
         else:
             if actions:

@@ -100,10 +100,9 @@ def test_two_deploys_at_once_serialise(tmp_path, fat_tools):
         index = json.loads(subprocess.run(
             ['mcopy', '-n', '-i', '%s@@%d' % (image, OFFSET), '::/sysresccd/.rescuefleet-srm.json', '-'],
             stdout=subprocess.PIPE, env=dict(os.environ, MTOOLS_SKIP_CHECK='1'), check=True).stdout)
-        assert {n: e['sha256'] for n, e in index.items()} == {n: sha for n, (_s, sha) in sources.items()}, \
+        assert {n: e['sha256'] for n, e in index.items()} == {n: digest for n, (_path, digest) in sources.items()}, \
             'one deploy lost the other one\'s index entry: the runs interleaved'
-        info = run_module('srm_deploy', {'media': {'image': image}, 'srms': [{'src': s} for s, _ in sources.values()]},
+        info = run_module('srm_deploy', {'media': {'image': image}, 'srms': [{'src': path} for path, _digest in sources.values()]},
                           str(tmp_path))
         assert not info['changed']
-        assert {s['name']: s['sha256'] for s in info['srms']} == {n: sha for n, (_s, sha) in sources.items()}
-
+        assert {s['name']: s['sha256'] for s in info['srms']} == {n: digest for n, (_path, digest) in sources.items()}

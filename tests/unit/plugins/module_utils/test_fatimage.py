@@ -17,20 +17,22 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._fatimage import
     TEMP_NAME, parse_free, parse_mdir, parse_minfo, temp_name)
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import MediumError, open_medium
 
-MDIR = '''\
- Volume in drive : is RESCUE1200
- Volume Serial Number is B289-413A
-Directory for ::/sysresccd
-
-.            <DIR>     2026-11-22   8:43 
-..           <DIR>     2026-11-22   8:43 
-X        SRM         3 2026-11-22   8:43 
-stdin    srm  209715200 2026-11-22   8:43 
-10-FLE~1 SRM         3 2026-11-22   8:43  10-Fleet Tools.srm
-sub          <DIR>     2026-11-22   8:43 
-        5 files         209 715 209 bytes
-                         66 947 072 bytes free
-'''
+# mdir ends entry lines with a space; kept explicit here
+MDIR = '\n'.join([
+    ' Volume in drive : is RESCUE1200',
+    ' Volume Serial Number is B289-413A',
+    'Directory for ::/sysresccd',
+    '',
+    '.            <DIR>     2026-11-22   8:43 ',
+    '..           <DIR>     2026-11-22   8:43 ',
+    'X        SRM         3 2026-11-22   8:43 ',
+    'stdin    srm  209715200 2026-11-22   8:43 ',
+    '10-FLE~1 SRM         3 2026-11-22   8:43  10-Fleet Tools.srm',
+    'sub          <DIR>     2026-11-22   8:43 ',
+    '        5 files         209 715 209 bytes',
+    '                         66 947 072 bytes free',
+    '',
+])
 
 
 def test_parse_mdir():
@@ -81,7 +83,7 @@ def fsck(img, offset=1048576):
     with open(img, 'rb') as src, open(part, 'wb') as dst:
         src.seek(offset)
         shutil.copyfileobj(src, dst)
-    proc = subprocess.run(['fsck.vfat', '-n', part], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.run(['fsck.vfat', '-n', part], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     os.unlink(part)
     return proc.returncode, proc.stdout.decode()
 
