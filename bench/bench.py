@@ -85,9 +85,12 @@ def tree_size(root):
 
 
 def ansible_module(module, args):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.venv', 'collections'))
+    """Run one module through the ansible command line on localhost; its JSON result as text."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.venv', 'collections'),
+               ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_DEPRECATION_WARNINGS='false')
     out = subprocess.run([os.path.join(ROOT, '.venv', 'bin', 'ansible'), 'localhost', '-m', module,
-                          '-a', json.dumps(args), '-o'], env=env, stdout=subprocess.PIPE, check=True)
+                          '-a', args if isinstance(args, str) else json.dumps(args)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
     return out.stdout.decode()
 
 
@@ -128,6 +131,120 @@ def srm_build(workdir, repeat):
     print('  srm_build no-op via ansible %7.2f s   ratio to cold build %.4f (incl. ansible start-up)'
           % (noop_ansible, noop_ansible / cold))
     return {'raw': raw, 'cold': cold, 'noop': noop, 'noop_ansible': noop_ansible}
+
+
+def make_module_file(path, size):
+    """A file of ``size`` bytes: a random MiB repeated with a counter, cheap to make, not compressible."""
+    if os.path.exists(path) and os.path.getsize(path) == size:
+        return path
+    block = os.urandom(1 << 20)
+    with open(path, 'wb') as handle:
+        for index in range(size >> 20):
+            handle.write(index.to_bytes(8, 'little') + block[8:])
+    return path
+
+
+def make_fat_image(path, size):
+    subprocess.run(['truncate', '-s', '0', path], check=True)
+    subprocess.run(['truncate', '-s', str(size), path], check=True)
+    subprocess.run(['sfdisk', '-q', path], input=b'label: dos\nstart=2048, type=c, bootable\n', check=True)
+    subprocess.run(['mkfs.vfat', '-F', '32', '-n', 'RESCUE1200', '--offset', '2048', path], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(['mmd', '-i', path + '@@1048576', '::/sysresccd'], check=True,
+                   env=dict(os.environ, MTOOLS_SKIP_CHECK='1'))
+    return path
+
+
+def module_argv(name, args, workdir):
+    args_file = os.path.join(workdir, name + '-args.json')
+    with open(args_file, 'w') as handle:
+        json.dump({'ANSIBLE_MODULE_ARGS': args}, handle)
+    return [sys.executable, os.path.join(ROOT, 'plugins', 'modules', name + '.py'), args_file]
+
+
+def run_measured(argv):
+    """Run ``argv``; return (result JSON, peak RSS in MiB of it and its children)."""
+    probe = ('import json, resource, subprocess, sys\n'
+             'p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, check=True)\n'
+             'print(json.dumps([p.stdout.decode(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n')
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, '.venv', 'collections'))
+    out = subprocess.run([sys.executable, '-c', probe] + argv, stdout=subprocess.PIPE, env=env, check=True)
+    text, rss_kib = json.loads(out.stdout.decode())
+    return json.loads(text.strip().splitlines()[-1]), rss_kib / 1024.0
+
+
+@case
+def srm_deploy(workdir, repeat):
+    """1 GiB module onto a FAT image against plain mcopy; no-op against ansible.builtin.copy; memory."""
+    env = dict(os.environ, MTOOLS_SKIP_CHECK='1')
+    image = make_fat_image(os.path.join(workdir, 'stick.img'), 1400 * 2 ** 20)
+    drive = image + '@@1048576'
+    big = make_module_file(os.path.join(workdir, 'mod-1g.srm'), 2 ** 30)
+    small = make_module_file(os.path.join(workdir, 'mod-256m.srm'), 2 ** 28)
+    print('srm_deploy: 1 GiB module, FAT32 image of 1.4 GiB reached with mtools, best of %d' % repeat)
+
+    def clear():
+        for name in ('10-big.srm', '.rescuefleet-srm.json'):
+            subprocess.run(['mdel', '-i', drive, '::/sysresccd/' + name], env=env, check=False,
+                           stderr=subprocess.DEVNULL)
+
+    def plain_mcopy(src):
+        clear()
+        start = time.perf_counter()
+        subprocess.run(['mcopy', '-i', drive, src, '::/sysresccd/10-big.srm'], env=env, check=True)
+        return time.perf_counter() - start
+
+    def deploy(src):
+        clear()
+        argv = module_argv('srm_deploy', {'media': {'image': image}, 'srms': [{'src': src, 'name': '10-big.srm'}]},
+                           workdir)
+        start = time.perf_counter()
+        result, rss = run_measured(argv)
+        assert result['changed'], result
+        return time.perf_counter() - start, rss
+
+    # a module as the pipeline makes it: built by srm_build, so its sha256 is in the manifest beside it
+    payload = os.path.join(workdir, 'payload')
+    os.makedirs(payload, exist_ok=True)
+    if not os.path.exists(os.path.join(payload, 'blob')):
+        os.link(big, os.path.join(payload, 'blob'))
+    built = os.path.join(workdir, 'built-1g.srm')
+    SrmBuild({'dest': built, 'sources': [{'src': payload}], 'compression': 'lz4'}, shutil.which('mksquashfs')).run()
+
+    rounds = max(repeat, 3)
+    timings = {'mcopy': [], 'plain': [], 'mcopy_built': [], 'built': []}
+    rss_big = 0.0
+    for _round in range(rounds):  # interleaved, best of each: writeback of earlier runs hits both alike
+        timings['mcopy'].append(plain_mcopy(big))
+        elapsed, rss = deploy(big)
+        timings['plain'].append(elapsed)
+        rss_big = max(rss_big, rss)
+        timings['mcopy_built'].append(plain_mcopy(built))
+        timings['built'].append(deploy(built)[0])
+    best = {key: min(values) for key, values in timings.items()}
+    _small_time, rss_small = deploy(small)
+    deploy(big)  # leave the 1 GiB module on the medium for the no-op
+
+    mounted = os.path.join(workdir, 'mounted')
+    os.makedirs(mounted, exist_ok=True)
+    shutil.copyfile(big, os.path.join(mounted, '10-big.srm'))
+    copy_args = 'src=%s dest=%s/10-big.srm' % (big, mounted)
+    deploy_args = {'media': {'image': image}, 'srms': [{'src': big, 'name': '10-big.srm'}]}
+    assert '"changed": false' in ansible_module('ansible.builtin.copy', copy_args)
+    assert '"changed": false' in ansible_module('rescuefleet.media.srm_deploy', deploy_args)
+    copy_noop, _result = timed(lambda: ansible_module('ansible.builtin.copy', copy_args), max(repeat, 3))
+    deploy_noop, _result = timed(lambda: ansible_module('rescuefleet.media.srm_deploy', deploy_args), max(repeat, 3))
+    print('  plain mcopy of 1 GiB                      %7.2f s' % best['mcopy'])
+    print('  srm_deploy, plain file (hashed on the way) %7.2f s   ratio to mcopy %.3f (target <= 1.1)'
+          % (best['plain'], best['plain'] / best['mcopy']))
+    print('  plain mcopy of an srm_build output        %7.2f s' % best['mcopy_built'])
+    print('  srm_deploy of that output (sha256 known)  %7.2f s   ratio to mcopy %.3f (target <= 1.1)'
+          % (best['built'], best['built'] / best['mcopy_built']))
+    print('  no-op: ansible.builtin.copy (mounted dir) %7.2f s' % copy_noop)
+    print('  no-op: srm_deploy (FAT image, mtools)     %7.2f s   ratio to copy %.3f' % (deploy_noop, deploy_noop / copy_noop))
+    print('  peak RSS of a deploy: 256 MiB module %.0f MiB, 1 GiB module %.0f MiB (ratio %.2f; flat = 1.0)'
+          % (rss_small, rss_big, rss_big / rss_small))
+    return dict(best, copy_noop=copy_noop, deploy_noop=deploy_noop, rss_256m_mib=rss_small, rss_1g_mib=rss_big)
 
 
 def main():

@@ -30,7 +30,7 @@ import stat
 import subprocess
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import (
-    COPY_CHUNK, Medium, MediumError, clean_path)
+    COPY_CHUNK, HashingThread, Medium, MediumError, clean_path)
 from ansible_collections.rescuefleet.media.plugins.module_utils._partitions import PartitionError, locate
 
 MTOOLS_HINT = 'install the mtools package (apt-get install mtools, dnf install mtools)'
@@ -163,7 +163,7 @@ class FatImageMedium(Medium):
         return self._info['cluster_size']
 
     def list_dir(self, path):
-        proc = self._mtools('mdir', '-a', self._target(path) + '/', allow_fail=True)
+        proc = self._mtools('mdir', '-a', '-f', self._target(path) + '/', allow_fail=True)
         if proc.returncode != 0:
             return []
         return parse_mdir(proc.stdout.decode('utf-8', 'surrogateescape'))
@@ -241,29 +241,14 @@ class FatImageMedium(Medium):
         self._place(path, write)
 
     def put_file(self, path, local_file):
-        digest = hashlib.sha256()
-
-        def write(temp):
-            # mcopy reads the module from a pipe that is hashed as it is fed: one read of the file
-            proc = subprocess.Popen(['mcopy', '-i', self._drive(), '-o', '-', temp], env=self._env,
-                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            try:
-                with open(local_file, 'rb') as src:
-                    while True:
-                        chunk = src.read(COPY_CHUNK)
-                        if not chunk:
-                            break
-                        digest.update(chunk)
-                        proc.stdin.write(chunk)
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass  # mcopy stopped early; its exit status and message say why
-            err = proc.stderr.read()
-            if proc.wait() != 0:
-                raise MediumError('mcopy could not write %s to %s: %s'
-                                  % (local_file, self.image, err.decode('utf-8', 'replace').strip()))
-        self._place(path, write)
-        return digest.hexdigest()
+        # mcopy reads the file itself; a thread hashes it meanwhile (on another core, from the page cache)
+        hasher = HashingThread(local_file)
+        hasher.start()
+        try:
+            self._place(path, lambda temp: self._mtools('mcopy', '-o', local_file, temp))
+        finally:
+            hasher.join()
+        return hasher.result()
 
     def remove(self, path):
         if self.exists(path):

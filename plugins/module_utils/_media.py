@@ -27,6 +27,7 @@ import os
 import posixpath
 import shutil
 import subprocess
+import threading
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 
@@ -53,6 +54,28 @@ def sha256_stream(handle):
             break
         digest.update(chunk)
     return digest.hexdigest()
+
+
+class HashingThread(threading.Thread):
+    """sha256 of a local file, computed in the background while another process copies it."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path = path
+        self.digest = None
+        self.error = None
+
+    def run(self):
+        try:
+            with open(self.path, 'rb') as handle:
+                self.digest = sha256_stream(handle)
+        except OSError as exc:
+            self.error = exc
+
+    def result(self):
+        if self.error is not None:
+            raise MediumError('cannot read %s: %s' % (self.path, self.error.strerror))
+        return self.digest
 
 
 class Medium:
@@ -222,21 +245,18 @@ class DirectoryMedium(Medium):
     def put_file(self, path, local_file):
         full = self._prepare(path)
         temp = atomic.make_temp_file(full)
+        hasher = HashingThread(local_file)
+        hasher.start()
         try:
-            digest = hashlib.sha256()
-            with open(local_file, 'rb') as src, open(temp, 'wb') as dst:
-                while True:
-                    chunk = src.read(COPY_CHUNK)
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    dst.write(chunk)
+            shutil.copyfile(local_file, temp)
             _keep_mode(full, temp)
             atomic.replace(temp, full)
         except BaseException:
             atomic.remove(temp)
             raise
-        return digest.hexdigest()
+        finally:
+            hasher.join()
+        return hasher.result()
 
     def remove(self, path):
         try:
