@@ -153,8 +153,8 @@ requirements:
 notes:
   - SystemRescue also reads C(loadsrm) from its YAML configuration (C(global.loadsrm) in C(sysrescue.d/*.yaml)),
     which covers BIOS and UEFI menus at once; the kernel command line overrides it.
-  - With O(media.path) the lock file C(.rescuefleet.lock) at the root of the medium serialises runs on the same
-    medium.
+  - Runs on the same medium take turns through an advisory lock (on the root directory of O(media.path), on the
+    image file or device of O(media.image)); nothing is left on the medium for it.
 seealso:
   - name: SystemRescue modules
     description: How SystemRescue loads SRMs and what loadsrm does.

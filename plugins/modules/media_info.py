@@ -68,7 +68,7 @@ requirements:
   - PyYAML on the managed host.
 notes:
   - ISO9660 media are not read through mtools, so O(media.image) with an ISO image fails with advice. Mount the ISO
-    read-only and give O(media.path); a mounted ISO is reported like any directory, with RV(medium.fstype) C(iso9660).
+    read-only and give O(media.path); a mounted ISO is reported like any directory, with C(fstype) V(iso9660) in RV(medium).
   - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are replaced by C(********) in RV(effective) and in the
     arguments of RV(boot_entries).
 seealso:

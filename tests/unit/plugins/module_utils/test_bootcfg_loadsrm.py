@@ -31,12 +31,10 @@ def make_medium(root):
 
 
 def snapshot(root):
-    """Every file of the medium but the lock file of the media layer."""
+    """Every file of the medium, by relative path."""
     out = {}
     for base, _dirs, files in os.walk(root):
         for name in files:
-            if name == '.rescuefleet.lock':
-                continue
             with open(os.path.join(base, name), 'rb') as handle:
                 out[os.path.relpath(os.path.join(base, name), root)] = handle.read()
     return out

@@ -28,21 +28,21 @@ MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK='1')
 
 GRUB = r'''set default=0
 if [ -z "$archiso_param" ]; then
-	archiso_param="archisolabel=RESCUE1200"
+    archiso_param="archisolabel=RESCUE1200"
 fi
 eval "
 menuentry 'Rescue default' {
-	linux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd \$archiso_param iomem=relaxed
+    linux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd \$archiso_param iomem=relaxed
 }
 menuentry 'Rescue without modules' {
-	linux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd \$archiso_param loadsrm=n
+    linux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd \$archiso_param loadsrm=n
 }
 menuentry 'Rescue quoted' {
-	linux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd \$archiso_param setkmap=\"de latin1\"
+    linux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd \$archiso_param setkmap=\"de latin1\"
 }
 "
 menuentry 'Memory test' {
-	linux /EFI/memtest.efi keyboard=both
+    linux /EFI/memtest.efi keyboard=both
 }
 '''
 

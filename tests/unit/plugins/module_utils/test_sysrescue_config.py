@@ -305,7 +305,7 @@ def test_directory_for_http_pxe(tmp_path):
     assert not any('reads no sysrescue.d' in w for w in task.warnings)
     result, _task = run(params)
     assert not result['changed']
-    assert sorted(os.listdir(str(tree))) == ['.rescuefleet.lock', 'common.yaml', 'web01.yaml']
+    assert sorted(os.listdir(str(tree))) == ['common.yaml', 'web01.yaml']
 
 
 def test_directory_as_sysrescue_d(medium):
