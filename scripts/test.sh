@@ -9,7 +9,7 @@ export PATH="$ROOT/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 stages=("$@")
-((${#stages[@]})) || stages=(units sanity lint integration molecule)
+((${#stages[@]})) || stages=(units sanity lint galaxy integration molecule)
 
 # ansible-test wants the collection at .../ansible_collections/rescuefleet/media: a copy of
 # the files git would commit, so that tool output never lands in the work tree.
@@ -47,6 +47,21 @@ run_integration() {
     echo "== ansible-test integration"
     local dest; dest=$(copy_collection)
     (cd "$dest" && ansible-test integration --venv --python 3.11 --color no)
+}
+
+run_galaxy() {
+    echo "== ansible-galaxy collection build, install, run"
+    local dest; dest=$(copy_collection)
+    local out="$COPY_BASE/galaxy"
+    mkdir -p "$out/collections" "$out/srm"
+    (cd "$dest" && ansible-galaxy collection build --output-path "$out" >/dev/null)
+    ansible-galaxy collection install --force -p "$out/collections" "$out"/rescuefleet-media-*.tar.gz >/dev/null 2>&1
+    echo "built and installed $(basename "$out"/rescuefleet-media-*.tar.gz)"
+    ANSIBLE_COLLECTIONS_PATH="$out/collections" ansible localhost -m rescuefleet.media.srm_build \
+        -a "{\"dest\": \"$out/srm/10-check.srm\", \"sources\": [{\"content\": \"ok\\n\", \"dest\": \"/etc/check\"}]}" \
+        | grep -q '"changed": true'
+    test "$(unsquashfs -cat "$out/srm/10-check.srm" /etc/check)" = ok
+    echo "the installed collection's srm_build module ran"
 }
 
 run_molecule() {
