@@ -247,6 +247,39 @@ def srm_deploy(workdir, repeat):
     return dict(best, copy_noop=copy_noop, deploy_noop=deploy_noop, rss_256m_mib=rss_small, rss_1g_mib=rss_big)
 
 
+@case
+def fleet(workdir, repeat):
+    """Ten SSH hosts: converge and no-op re-run against a naive builtin copy/lineinfile/template playbook."""
+    sys.path.insert(0, os.path.join(ROOT, 'tests', 'fleet'))
+    from fleet import Fleet  # pylint: disable=import-outside-toplevel
+    fleet_dir = os.path.join(workdir, 'fleet')
+    shutil.rmtree(fleet_dir, ignore_errors=True)
+    os.makedirs(fleet_dir)
+    print('fleet: 10 hosts over SSH on loopback, forks 10, 3 modules, 2 YAML files per host')
+
+    def reset_mounted(hosts):
+        for host in hosts:
+            shutil.rmtree(host['dir'], ignore_errors=True)
+            os.makedirs(host['dir'])
+
+    with Fleet(10, workdir=fleet_dir) as fl:
+        fl.playbook('converge.yml')  # builds the modules and warms up SSH control sockets
+        timings = {}
+        reset_mounted(fl.hosts)
+        timings['ours_converge'] = fl.playbook('converge.yml', '-e', 'fleet_target=path')[1]
+        timings['ours_noop'] = min(fl.playbook('converge.yml', '-e', 'fleet_target=path')[1] for _r in range(repeat))
+        reset_mounted(fl.hosts)
+        timings['naive_converge'] = fl.playbook('naive.yml')[1]
+        timings['naive_noop'] = min(fl.playbook('naive.yml')[1] for _r in range(repeat))
+        timings['ours_image_noop'] = min(fl.playbook('converge.yml')[1] for _r in range(repeat))
+    print('  converge:  rescuefleet %6.1f s   naive %6.1f s   ratio %.2f'
+          % (timings['ours_converge'], timings['naive_converge'], timings['ours_converge'] / timings['naive_converge']))
+    print('  no-op:     rescuefleet %6.1f s   naive %6.1f s   ratio %.2f'
+          % (timings['ours_noop'], timings['naive_noop'], timings['ours_noop'] / timings['naive_noop']))
+    print('  no-op on the FAT images through mtools (no naive equivalent): %.1f s' % timings['ours_image_noop'])
+    return timings
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--workdir', default=os.environ.get('RESCUEFLEET_BENCH_DIR', '/var/tmp/rescuefleet-bench'))

@@ -9,7 +9,7 @@ export PATH="$ROOT/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 stages=("$@")
-((${#stages[@]})) || stages=(units sanity lint galaxy integration molecule)
+((${#stages[@]})) || stages=(units sanity lint galaxy integration fleet molecule)
 
 # ansible-test wants the collection at .../ansible_collections/rescuefleet/media: a copy of
 # the files git would commit, so that tool output never lands in the work tree.
@@ -62,6 +62,11 @@ run_galaxy() {
         | grep -q '"changed": true'
     test "$(unsquashfs -cat "$out/srm/10-check.srm" /etc/check)" = ok
     echo "the installed collection's srm_build module ran"
+}
+
+run_fleet() {
+    echo "== fleet of 10 hosts over real SSH on loopback"
+    python -m pytest -q -p no:cacheprovider -s tests/fleet
 }
 
 run_molecule() {

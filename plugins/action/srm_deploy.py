@@ -82,7 +82,8 @@ class ActionModule(ActionBase):
         by_name = {item['name']: item for item in srms if item.get('src')}
         plan_args = dict(args, srms=[{k: v for k, v in item.items() if k != 'src'} for item in srms])
         plan = self._run_module(plan_args, task_vars, check_mode=True)
-        if plan.get('failed') or self._task.check_mode:
+        if plan.get('failed') or self._task.check_mode or not (plan.get('actions') or plan.get('swept')):
+            # nothing to change: the planning run's answer is the answer (one round trip on a no-op)
             result.update(plan)
             return result
         needed = [a['name'] for a in plan.get('actions', []) if a['action'] in ('add', 'replace')]
