@@ -38,3 +38,7 @@ options:
         description: Filesystem label of the partition to use when O(media.image) has a partition table.
         type: str
 '''
+
+    # The same options for modules that can work on something else instead (a single file, a
+    # plain directory); such a module says in its own docs what the alternative is.
+    OPTIONAL = DOCUMENTATION.replace('    required: true\n', '    required: false\n', 1)

@@ -334,6 +334,16 @@ def _mount_of(path):
     return best[1], best[2]
 
 
+def media_argument_spec(required=True):
+    """The ``media`` option of every module that works on a medium (documented by the media doc fragment)."""
+    return dict(type='dict', required=required, options=dict(
+        path=dict(type='path'),
+        image=dict(type='path'),
+        partition=dict(type='int'),
+        label=dict(type='str'),
+    ), mutually_exclusive=[('path', 'image')], required_one_of=[('path', 'image')])
+
+
 def open_medium(options, writable=True):
     """A :class:`Medium` for the ``media`` option; raises :class:`MediumError` with advice."""
     options = options or {}

@@ -37,6 +37,7 @@ author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
   - rescuefleet.media.attributes
+  - rescuefleet.media.media.optional
 attributes:
   check_mode:
     support: full
@@ -55,27 +56,6 @@ options:
         O(media.image).
       - Exactly one of O(media) and O(path) is required.
     type: dict
-    suboptions:
-      path:
-        description:
-          - Root of a mounted filesystem (a mounted USB stick) or of a directory tree (a PXE, NFS or HTTP tree).
-        type: path
-      image:
-        description:
-          - A disk image file or a block device holding a FAT filesystem, reached through mtools without
-            mounting, so that it works in containers and execution environments where FAT cannot be mounted.
-          - With a partition table (MBR or GPT), choose the partition with O(media.partition) or O(media.label);
-            without either, the only FAT partition is used. A FAT filesystem without a partition table is used
-            as it is.
-          - ISO9660 media (a stick written with C(dd) from the ISO) are refused, because files cannot be changed
-            on them.
-        type: path
-      partition:
-        description: Number of the partition (1 for the first) when O(media.image) has a partition table.
-        type: int
-      label:
-        description: Filesystem label of the partition to use when O(media.image) has a partition table.
-        type: str
   path:
     description:
       - A single boot config file to edit, instead of a medium. Its format comes from its name and content, or from
@@ -267,6 +247,8 @@ backups:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._media import media_argument_spec
+
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import DEFAULT_KERNELS, FORMATS
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg_entry import BootCfgError
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg_loadsrm import LoadsrmRun
@@ -275,12 +257,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg_loadsrm
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            media=dict(type='dict', options=dict(
-                path=dict(type='path'),
-                image=dict(type='path'),
-                partition=dict(type='int'),
-                label=dict(type='str'),
-            )),
+            media=media_argument_spec(required=False),
             path=dict(type='path'),
             files=dict(type='list', elements='str'),
             format=dict(type='str', default='auto', choices=['auto'] + list(FORMATS)),

@@ -299,12 +299,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_merge
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            media=dict(type='dict', required=True, options=dict(
-                path=dict(type='path'),
-                image=dict(type='path'),
-                partition=dict(type='int'),
-                label=dict(type='str'),
-            ), mutually_exclusive=[('path', 'image')], required_one_of=[('path', 'image')]),
+            media=media_argument_spec(),
             basedir=dict(type='str', default='sysresccd'),
             verify=dict(type='str', default='fast', choices=['fast', 'full']),
             conflicts=dict(type='bool', default=False),

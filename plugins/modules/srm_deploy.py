@@ -190,6 +190,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._media import media_argument_spec
+
 from ansible_collections.rescuefleet.media.plugins.module_utils._archisolabel import check_label
 from ansible_collections.rescuefleet.media.plugins.module_utils._manifest import cached_sha256
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import MediumError, open_medium
@@ -270,12 +272,7 @@ def run(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            media=dict(type='dict', required=True, options=dict(
-                path=dict(type='path'),
-                image=dict(type='path'),
-                partition=dict(type='int'),
-                label=dict(type='str'),
-            ), mutually_exclusive=[('path', 'image')], required_one_of=[('path', 'image')]),
+            media=media_argument_spec(),
             srms=dict(type='list', elements='dict', required=True, options=dict(
                 name=dict(type='str'),
                 src=dict(type='path'),

@@ -29,6 +29,7 @@ author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
   - rescuefleet.media.attributes
+  - rescuefleet.media.media.optional
 attributes:
   check_mode:
     support: full
@@ -46,27 +47,6 @@ options:
       - Give either O(media.path) or O(media.image).
       - Exactly one of O(media) and O(path) is required.
     type: dict
-    suboptions:
-      path:
-        description:
-          - Root of a mounted filesystem (a mounted USB stick) or of a directory tree (an NFS or NBD PXE tree).
-        type: path
-      image:
-        description:
-          - A disk image file or a block device holding a FAT filesystem, reached through mtools without
-            mounting.
-          - With a partition table (MBR or GPT), choose the partition with O(media.partition) or O(media.label);
-            without either, the only FAT partition is used. A FAT filesystem without a partition table is used
-            as it is.
-          - ISO9660 media (a stick written with C(dd) from the ISO) are refused, because files cannot be added
-            to them.
-        type: path
-      partition:
-        description: Number of the partition (1 for the first) when O(media.image) has a partition table.
-        type: int
-      label:
-        description: Filesystem label of the partition to use when O(media.image) has a partition table.
-        type: str
   path:
     description:
       - A directory to write the file into as C(<path>/<name>), such as the document root of a PXE HTTP server.
@@ -249,12 +229,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_confi
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            media=dict(type='dict', options=dict(
-                path=dict(type='path'),
-                image=dict(type='path'),
-                partition=dict(type='int'),
-                label=dict(type='str'),
-            )),
+            media=media_argument_spec(required=False),
             path=dict(type='path'),
             name=dict(type='str', required=True),
             config=dict(type='dict', default={}),

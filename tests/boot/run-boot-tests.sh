@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Boot tests: make a dracut live "USB stick" with the collection (tests/boot/boot-medium.yml), then
+# boot it in QEMU and decide from the serial console only:
+#   plain       BIOS, syslinux, shell-init initramfs, stick before rd.loadsrm was turned on:
+#               only the files of the live root, and no module touched
+#   loadsrm     BIOS, syslinux, shell-init initramfs, rd.loadsrm: both modules' files, the
+#               overlapping file from 10-alpha.srm, a writable root, the broken module skipped
+#   uefi        UEFI (OVMF, q35, AHCI), GRUB, systemd in the initramfs, rd.loadsrm: the same
+# QEMU's exit status is never used. Each boot is bounded by BOOT_TIMEOUT seconds and ends as soon
+# as its log shows the end marker or a failure (panic, failed boot, halt).
+#
+# Installs what it needs on Debian (apt-get, when missing). When that is impossible it prints
+# "boot tests SKIPPED: <reason>" and exits 0.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+WORK=${BOOT_WORKDIR:-$ROOT/build/boot}
+TIMEOUT=${BOOT_TIMEOUT:-180}
+OVMF=${BOOT_OVMF:-/usr/share/ovmf/OVMF.fd}
+PACKAGES=(dracut-core dracut-live linux-image-amd64 qemu-system-x86 ovmf grub-efi-amd64-bin grub-pc-bin
+          syslinux syslinux-common mtools dosfstools fdisk squashfs-tools rsync)
+[ -d "$ROOT/.venv/bin" ] && export PATH="$ROOT/.venv/bin:$PATH"
+[ -d "$ROOT/.venv/collections" ] && export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
+export ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1 MTOOLS_SKIP_CHECK=1
+
+skip() {
+    echo "boot tests SKIPPED: $*"
+    exit 0
+}
+
+fail() {
+    echo "boot tests FAILED: $*" >&2
+    exit 1
+}
+
+install_packages() {
+    local missing=() pkg sudo=()
+    command -v dpkg-query > /dev/null || skip "not a Debian system (no dpkg-query); install the equivalent of: ${PACKAGES[*]}"
+    for pkg in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2> /dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    ((${#missing[@]})) || return 0
+    if [ "$(id -u)" != 0 ]; then
+        sudo -n true 2> /dev/null || skip "packages missing (${missing[*]}) and neither root nor password-less sudo"
+        sudo=(sudo -n)
+    fi
+    echo "installing ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q > "$WORK/apt.log" 2>&1 \
+        || skip "apt-get update failed (see $WORK/apt.log)"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
+        >> "$WORK/apt.log" 2>&1 || skip "apt-get install ${missing[*]} failed (see $WORK/apt.log)"
+}
+
+check_tools() {
+    local tool
+    for tool in qemu-system-x86_64 dracut mksquashfs mkfs.vfat mcopy sfdisk syslinux grub-mkstandalone rsync \
+                ansible-playbook; do
+        command -v "$tool" > /dev/null || skip "$tool is not installed"
+    done
+    [ -r "$OVMF" ] || skip "no OVMF firmware at $OVMF"
+    [ -r /usr/lib/syslinux/mbr/mbr.bin ] || skip "no /usr/lib/syslinux/mbr/mbr.bin"
+    compgen -G '/boot/vmlinuz-*' > /dev/null || skip "no kernel in /boot (linux-image-amd64)"
+    [ -d /usr/lib/grub/x86_64-efi ] || skip "no GRUB EFI modules (grub-efi-amd64-bin)"
+}
+
+# boot NAME IMAGE bios|uefi: start QEMU in the background, serial console to $WORK/NAME.log.
+boot() {
+    local name=$1 image=$2 firmware=$3 args
+    args=(-accel tcg -m 1024 -smp 1 -display none -monitor none -no-reboot -snapshot
+          -serial "file:$WORK/$name.log")
+    if [ "$firmware" = uefi ]; then
+        args+=(-M q35 -bios "$OVMF" -drive "file=$image,format=raw,if=none,id=stick"
+               -device "ide-hd,drive=stick,bus=ide.0")
+    else
+        args+=(-drive "file=$image,format=raw,if=virtio")
+    fi
+    rm -f "$WORK/$name.log"
+    : > "$WORK/$name.log"
+    qemu-system-x86_64 "${args[@]}" > "$WORK/$name.qemu.out" 2>&1 &
+    echo $! > "$WORK/$name.pid"
+}
+
+# wait_boot NAME: until the end marker, a failure or the timeout; stops QEMU. Prints the outcome.
+wait_boot() {
+    local name=$1 log=$WORK/$name.log pid start now outcome=timeout
+    pid=$(cat "$WORK/$name.pid")
+    start=$(date +%s)
+    while :; do
+        now=$(date +%s)
+        if grep -qa '^RFTEST: end' "$log"; then
+            outcome=end
+            break
+        fi
+        if grep -qaE 'Kernel panic|Boot has failed|System halted|emergency mode|dracut: FATAL|Failed to start.*Switch Root' \
+            "$log"; then
+            outcome=failure
+            break
+        fi
+        if ! kill -0 "$pid" 2> /dev/null; then
+            outcome=exited
+            break
+        fi
+        ((now - start < TIMEOUT)) || break
+        sleep 1
+    done
+    # The test root powers off after its end marker; give it a moment, then stop QEMU in any case.
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2> /dev/null || break; sleep 1; done
+    kill "$pid" 2> /dev/null || true
+    wait "$pid" 2> /dev/null || true
+    tr -d '\r' < "$log" > "$log.txt"
+    echo "$outcome $(($(date +%s) - start))"
+}
+
+failures=0
+check() {  # check NAME DESCRIPTION grep-args...
+    local name=$1 what=$2
+    shift 2
+    if grep -qa "$@" "$WORK/$name.log.txt"; then
+        echo "  ok   $name: $what"
+    else
+        echo "  FAIL $name: $what"
+        failures=$((failures + 1))
+    fi
+}
+check_not() {
+    local name=$1 what=$2
+    shift 2
+    if grep -qa "$@" "$WORK/$name.log.txt"; then
+        echo "  FAIL $name: $what"
+        failures=$((failures + 1))
+    else
+        echo "  ok   $name: $what"
+    fi
+}
+
+check_loaded() {  # the checks common to the boots with rd.loadsrm
+    local name=$1
+    check "$name" "rd.loadsrm on the kernel command line" -E '^\[ *[0-9.]+\] Command line: .* rd\.loadsrm( |$)'
+    check "$name" "end marker" -x 'RFTEST: end'
+    check "$name" "base file of the live root" -x 'RFTEST: base=base'
+    check "$name" "file of 10-alpha.srm" -x 'RFTEST: alpha=alpha'
+    check "$name" "file of 20-beta.srm" -x 'RFTEST: beta=beta'
+    check "$name" "overlapping file from 10-alpha.srm (first name wins)" -x 'RFTEST: overlap=alpha'
+    check "$name" "root writable" -x 'RFTEST: writable=yes'
+    check "$name" "root is the overlay with both modules above the live root" -F \
+        'RFTEST: root=overlay LiveOS_rootfs rw' 
+    check "$name" "layers in order alpha, beta, live root (broken module left out)" -F \
+        'lowerdir=/run/loadsrm/layer1:/run/loadsrm/layer3:/run/rootfsbase,upperdir=/run/overlayfs'
+    check "$name" "broken module reported and skipped" -F \
+        'loadsrm: ERROR: failed to mount LiveOS/15-broken.srm, ignoring'
+}
+
+main() {
+    local started outcome name
+    started=$(date +%s)
+    mkdir -p "$WORK"
+    install_packages
+    check_tools
+
+    echo "== making the medium (tests/boot/boot-medium.yml)"
+    ansible-playbook -i localhost, tests/boot/boot-medium.yml -e "boot_workdir=$WORK" > "$WORK/playbook.log" 2>&1 \
+        || { tail -40 "$WORK/playbook.log"; fail "the playbook that makes the medium failed (see $WORK/playbook.log)"; }
+    grep -A2 '^PLAY RECAP' "$WORK/playbook.log" | tail -1
+    echo "   medium made in $(($(date +%s) - started)) s"
+
+    echo "== booting (QEMU TCG, at most $TIMEOUT s each, all three at once)"
+    boot plain "$WORK/stick-plain.img" bios
+    boot loadsrm "$WORK/stick.img" bios
+    boot uefi "$WORK/stick.img" uefi
+    for name in plain loadsrm uefi; do
+        outcome=$(wait_boot "$name")
+        echo "   $name: ${outcome% *} after ${outcome#* } s"
+        grep -a '^RFTEST:\|loadsrm: ERROR' "$WORK/$name.log.txt" | sed 's/^/     | /' || true
+    done
+
+    echo "== checking the serial logs"
+    check plain "end marker" -x 'RFTEST: end'
+    check_not plain "no rd.loadsrm on the kernel command line" -E 'Command line: .*rd\.loadsrm'
+    check plain "base file of the live root" -x 'RFTEST: base=base'
+    check plain "no file of 10-alpha.srm" -x 'RFTEST: alpha=absent'
+    check plain "no file of 20-beta.srm" -x 'RFTEST: beta=absent'
+    check plain "overlapping file from the live root" -x 'RFTEST: overlap=base'
+    check plain "root writable" -x 'RFTEST: writable=yes'
+    check plain "root is the plain live overlay" -F 'lowerdir=/run/rootfsbase,upperdir=/run/overlayfs'
+    check_not plain "no module touched" -F 'loadsrm:'
+
+    check_loaded loadsrm
+    check loadsrm "booted by syslinux" -E 'Command line: BOOT_IMAGE=/LiveOS/vmlinuz initrd=/LiveOS/initrd.img'
+    check_not loadsrm "dracut's shell init, not systemd" -E 'systemd\[1\]'
+
+    check_loaded uefi
+    check uefi "booted under UEFI firmware" -E 'efi: EFI v[0-9.]+ by EDK II'
+    check uefi "systemd in the initramfs" -E 'systemd\[1\]: Running in initrd'
+    check uefi "loadsrm ran as systemd's pre-mount service" -F 'dracut-pre-mount['
+
+    echo "   boot stage took $(($(date +%s) - started)) s"
+    ((failures == 0)) || fail "$failures check(s) failed; serial logs in $WORK/*.log"
+    echo "boot tests passed"
+}
+
+main "$@"
