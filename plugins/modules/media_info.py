@@ -292,6 +292,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._media import media_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._media_info import MediaInfo, MediaInfoError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_merge import HAS_YAML, YAML_IMPORT_ERROR
 
