@@ -14,8 +14,8 @@ options:
   media:
     description:
       - The boot filesystem to work on. Give either O(media.path) or O(media.image).
+      - Modules that need a medium mark this option required in their own documentation.
     type: dict
-    required: true
     suboptions:
       path:
         description:
@@ -39,6 +39,3 @@ options:
         type: str
 '''
 
-    # The same options for modules that can work on something else instead (a single file, a
-    # plain directory); such a module says in its own docs what the alternative is.
-    OPTIONAL = DOCUMENTATION.replace('    required: true\n', '    required: false\n', 1)

@@ -37,7 +37,7 @@ author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
   - rescuefleet.media.attributes
-  - rescuefleet.media.media.optional
+  - rescuefleet.media.media
 attributes:
   check_mode:
     support: full

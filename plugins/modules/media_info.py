@@ -35,6 +35,8 @@ extends_documentation_fragment:
   - rescuefleet.media.attributes.info_module
   - rescuefleet.media.media
 options:
+  media:
+    required: true
   basedir:
     description: Directory on the medium that SystemRescue reads modules from (its C(archisobasedir)).
     type: str

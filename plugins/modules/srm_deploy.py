@@ -48,6 +48,8 @@ attributes:
     details:
       - Hashes and transfers O(srms[].src) from the controller unless O(remote_src=true).
 options:
+  media:
+    required: true
   srms:
     description:
       - The modules. With O(state=absent) only O(srms[].name) is used.
