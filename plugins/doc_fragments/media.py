@@ -38,4 +38,3 @@ options:
         description: Filesystem label of the partition to use when O(media.image) has a partition table.
         type: str
 '''
-
