@@ -111,8 +111,9 @@ class Deploy:
         names = set()
         for item in wanted:
             name = check_name(item['name'])
-            if name in names:
-                raise DeployError('SRM name %s is listed twice' % name)
+            if name.lower() in {n.lower() for n in names}:
+                raise DeployError('SRM name %s is listed twice (FAT ignores case, so names that differ only in case '
+                                  'are the same file)' % name)
             names.add(name)
             if state == 'absent':
                 if name in current:

@@ -105,6 +105,8 @@ def test_duplicate_names_fail(medium, tmp_path):
     a = module(tmp_path, '10-a.srm', b'a')
     with pytest.raises(DeployError, match='listed twice'):
         Deploy(medium).plan([a, a])
+    with pytest.raises(DeployError, match='FAT ignores case'):
+        Deploy(medium).plan([a, dict(a, name='10-A.srm')])
 
 
 class TinyMedium(DirectoryMedium):
