@@ -79,6 +79,11 @@ run_molecule() {
     done
 }
 
+run_boot() {
+    echo "== boot tests (QEMU)"
+    bash tests/boot/run-boot-tests.sh
+}
+
 for stage in "${stages[@]}"; do
     "run_$stage"
 done

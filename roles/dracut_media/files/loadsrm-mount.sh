@@ -17,7 +17,7 @@
 type getarg > /dev/null 2>&1 || . /lib/dracut-lib.sh
 
 loadsrm_run() {
-    local live dir list f name mnt n lower base rootflags opts err
+    local live dir list f name mnt n loaded lower base rootflags opts err ovlfsdir
 
     getargbool 0 rd.loadsrm || return 0
 
@@ -50,6 +50,7 @@ loadsrm_run() {
 
     : > /run/loadsrm/layers
     n=0
+    loaded=0
     lower=
     while IFS= read -r name; do
         n=$((n + 1))
@@ -57,6 +58,7 @@ loadsrm_run() {
         mkdir -m 0755 -p "$mnt"
         if err=$(mount -n -r -o loop "$live/$dir/$name" "$mnt" 2>&1); then
             lower="$lower${lower:+:}$mnt"
+            loaded=$((loaded + 1))
             printf '%s %s\n' "$mnt" "$name" >> /run/loadsrm/layers
             info "loadsrm: loaded $dir/$name"
         else
@@ -74,14 +76,17 @@ loadsrm_run() {
     if getargbool 0 rd.live.overlay.readonly -d -y readonly_overlay && [ -h /run/overlayfs-r ]; then
         base=/run/overlayfs-r:$base
     fi
-    if getargbool 0 rd.live.overlay.reset -d -y reset_overlay && [ -h /run/overlayfs ]; then
-        warn "loadsrm: rd.live.overlay.reset is left to dmsquash-live's overlayfs hook and is not applied"
-    fi
     mkdir -m 0755 -p /run/overlayfs /run/ovlwork
+    # As dmsquash-live's overlayfs mount hook does, which will not run once the root is mounted.
+    if getargbool 0 rd.live.overlay.reset -d -y reset_overlay && [ -h /run/overlayfs ]; then
+        ovlfsdir=$(readlink /run/overlayfs)
+        info "loadsrm: resetting the OverlayFS overlay directory"
+        rm -r -- "${ovlfsdir:?}"/* "${ovlfsdir:?}"/.* > /dev/null 2>&1
+    fi
     rootflags=$(getarg rootflags)
     opts="${rootflags:+$rootflags,}lowerdir=$lower:$base,upperdir=/run/overlayfs,workdir=/run/ovlwork"
     if err=$(mount -t overlay -o "$opts" LiveOS_rootfs "$NEWROOT" 2>&1); then
-        info "loadsrm: root is an overlay of $n module(s) over the live root"
+        info "loadsrm: root is an overlay of $loaded module(s) over the live root"
     else
         warn "loadsrm: ERROR: failed to mount the root with modules, booting without them: $err"
     fi
