@@ -9,7 +9,7 @@ export PATH="$ROOT/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 stages=("$@")
-((${#stages[@]})) || stages=(units sanity lint galaxy integration fleet molecule)
+((${#stages[@]})) || stages=(units sanity lint galaxy integration fleet molecule boot)
 
 # ansible-test wants the collection at .../ansible_collections/rescuefleet/media: a copy of
 # the files git would commit, so that tool output never lands in the work tree.
