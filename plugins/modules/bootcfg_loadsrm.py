@@ -247,6 +247,7 @@ backups:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import media_argument_spec
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import DEFAULT_KERNELS, FORMATS
@@ -275,14 +276,8 @@ def main():
     grub_check = None
     if module.params['validate_grub']:
         grub_check = module.get_bin_path('grub-script-check')
-    run = LoadsrmRun(module.params, check_mode=module.check_mode, want_diff=module._diff, grub_check=grub_check)
-    try:
-        result = run.run()
-    except BootCfgError as exc:
-        module.fail_json(msg=str(exc))
-    for warning in run.warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    run_task(module, LoadsrmRun(module.params, check_mode=module.check_mode, want_diff=module._diff,
+                                grub_check=grub_check), BootCfgError)
 
 
 if __name__ == '__main__':

@@ -294,6 +294,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import media_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._media_info import MediaInfo, MediaInfoError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_merge import HAS_YAML, YAML_IMPORT_ERROR
@@ -314,16 +315,7 @@ def main():
         module.fail_json(msg=missing_required_lib('PyYAML'), exception=''.join(
             traceback.format_exception_only(type(YAML_IMPORT_ERROR), YAML_IMPORT_ERROR)))
     unsquashfs = module.get_bin_path('unsquashfs') if module.params['conflicts'] else None
-    task = MediaInfo(module.params, unsquashfs=unsquashfs, tmpdir=module.tmpdir)
-    try:
-        result = task.run()
-    except MediaInfoError as exc:
-        module.no_log_values.update(task.secrets)
-        module.fail_json(msg=str(exc))
-    module.no_log_values.update(task.secrets)
-    for warning in task.warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    run_task(module, MediaInfo(module.params, unsquashfs=unsquashfs, tmpdir=module.tmpdir), MediaInfoError)
 
 
 if __name__ == '__main__':

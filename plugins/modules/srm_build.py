@@ -261,6 +261,7 @@ setuid:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._squashfs import PACKAGE_HINT
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm_build import BuildError, SrmBuild
 
@@ -295,15 +296,8 @@ def main():
     unsquashfs = module.get_bin_path('unsquashfs')
     if not unsquashfs and any(s.get('srm') for s in module.params['sources']):
         module.fail_json(msg='unsquashfs was not found on the target, and srm sources need it; %s' % PACKAGE_HINT)
-    build = SrmBuild(module.params, mksquashfs, check_mode=module.check_mode, want_diff=module._diff,
-                     unsquashfs_path=unsquashfs)
-    try:
-        result = build.run()
-    except BuildError as exc:
-        module.fail_json(msg=str(exc))
-    for warning in build.warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    run_task(module, SrmBuild(module.params, mksquashfs, check_mode=module.check_mode, want_diff=module._diff,
+                              unsquashfs_path=unsquashfs), BuildError)
 
 
 if __name__ == '__main__':

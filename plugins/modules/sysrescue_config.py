@@ -222,6 +222,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import media_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_merge import HAS_YAML, YAML_IMPORT_ERROR
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_config import ConfigError, SysrescueConfig
@@ -250,17 +251,8 @@ def main():
     if not HAS_YAML:
         module.fail_json(msg=missing_required_lib('PyYAML'), exception=''.join(
             traceback.format_exception_only(type(YAML_IMPORT_ERROR), YAML_IMPORT_ERROR)))
-    task = SysrescueConfig(module.params, check_mode=module.check_mode, want_diff=module._diff)
-    try:
-        result = task.run()
-    except ConfigError as exc:
-        module.no_log_values.update(task.secrets)
-        module.fail_json(msg=str(exc))
-    # Passwords sit inside config and cmdline: mask them wherever Ansible prints the task's arguments or results.
-    module.no_log_values.update(task.secrets)
-    for warning in task.warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    # Passwords sit inside config and cmdline: run_task masks them wherever Ansible prints arguments or results.
+    run_task(module, SysrescueConfig(module.params, check_mode=module.check_mode, want_diff=module._diff), ConfigError)
 
 
 if __name__ == '__main__':
