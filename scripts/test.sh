@@ -41,6 +41,8 @@ run_sanity() {
 run_lint() {
     echo "== ansible-lint --profile production"
     ansible-lint --profile production --offline
+    echo "== antsibull-changelog lint"
+    antsibull-changelog lint
 }
 
 run_integration() {
