@@ -238,6 +238,9 @@ def srm_deploy(workdir, repeat):
         rss_big = max(rss_big, rss)
         timings['mcopy_built'].append(plain_mcopy(built))
         timings['built'].append(deploy(built)[0])
+    tiny = make_module_file(os.path.join(workdir, 'mod-1m.srm'), 2 ** 20)
+    timings['tiny'] = [deploy(tiny)[0] for _round in range(rounds)]
+    timings['mcopy_tiny'] = [plain_mcopy(tiny) for _round in range(rounds)]
     best = {key: min(values) for key, values in timings.items()}
     _small_time, rss_small = deploy(small)
     deploy(big)  # leave the 1 GiB module on the medium for the no-op
@@ -257,6 +260,10 @@ def srm_deploy(workdir, repeat):
     print('  plain mcopy of an srm_build output        %7.2f s' % best['mcopy_built'])
     print('  srm_deploy of that output (sha256 known)  %7.2f s   ratio to mcopy %.3f (target <= 1.1)'
           % (best['built'], best['built'] / best['mcopy_built']))
+    print('  fixed cost of one deploy (1 MiB module)   %7.2f s   (plain mcopy of it %.2f s): Python, Ansible, probing'
+          % (best['tiny'], best['mcopy_tiny']))
+    print('  marginal cost per GiB, srm_build output   ratio %.3f to mcopy'
+          % ((best['built'] - best['tiny']) / max(best['mcopy_built'] - best['mcopy_tiny'], 1e-6)))
     print('  no-op: ansible.builtin.copy (mounted dir) %7.2f s' % copy_noop)
     print('  no-op: srm_deploy (FAT image, mtools)     %7.2f s   ratio to copy %.3f' % (deploy_noop, deploy_noop / copy_noop))
     print('  peak RSS of a deploy: 256 MiB module %.0f MiB, 1 GiB module %.0f MiB (ratio %.2f; flat = 1.0)'

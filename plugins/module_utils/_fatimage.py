@@ -115,6 +115,7 @@ class FatImageMedium(Medium):
         self.writable = writable
         self._env = dict(os.environ, MTOOLS_SKIP_CHECK='1', MTOOLS_NO_VFAT='0', LC_ALL='C')
         self._info = None
+        self._listings = {}
 
     # -- mtools ----------------------------------------------------------------------------
     def _target(self, path):
@@ -163,10 +164,17 @@ class FatImageMedium(Medium):
         return self._info['cluster_size']
 
     def list_dir(self, path):
-        proc = self._mtools('mdir', '-a', '-f', self._target(path) + '/', allow_fail=True)
-        if proc.returncode != 0:
-            return []
-        return parse_mdir(proc.stdout.decode('utf-8', 'surrogateescape'))
+        # Listings are cached for the run: every change this object makes forgets its directory.
+        key = clean_path(path)
+        if key not in self._listings:
+            proc = self._mtools('mdir', '-a', '-f', self._target(path) + '/', allow_fail=True)
+            self._listings[key] = [] if proc.returncode != 0 else parse_mdir(
+                proc.stdout.decode('utf-8', 'surrogateescape'))
+        return [dict(entry) for entry in self._listings[key]]
+
+    def _changed(self, path):
+        """Forget the cached listing of the directory holding ``path``."""
+        self._listings.pop(posixpath.dirname(clean_path(path)), None)
 
     def _entry(self, path):
         parent, name = posixpath.split(clean_path(path))
@@ -215,6 +223,7 @@ class FatImageMedium(Medium):
             entry = self._entry(sub)
             if entry is None:
                 self._mtools('mmd', self._target(sub))
+                self._changed(sub)
             elif entry['type'] != 'dir':
                 raise MediumError('%s on the medium is a file, so it cannot hold %s' % (sub, path))
 
@@ -230,6 +239,8 @@ class FatImageMedium(Medium):
         except BaseException:
             self._mtools('mdel', self._target(temp), allow_fail=True)
             raise
+        finally:
+            self._changed(path)
         names = [e['name'] for e in self.list_dir(parent)]
         if name not in names:
             raise MediumError('after renaming, %s shows up as %s on the FAT medium; mtools changed the case of '
@@ -240,7 +251,10 @@ class FatImageMedium(Medium):
             self._mtools('mcopy', '-o', '-', temp, stdin=_pipe_bytes(data))
         self._place(path, write)
 
-    def put_file(self, path, local_file):
+    def put_file(self, path, local_file, sha256=None):
+        if sha256:  # already known (an srm_build manifest, the controller): just copy
+            self._place(path, lambda temp: self._mtools('mcopy', '-o', local_file, temp))
+            return sha256
         # mcopy reads the file itself; a thread hashes it meanwhile (on another core, from the page cache)
         hasher = HashingThread(local_file)
         hasher.start()
@@ -253,6 +267,7 @@ class FatImageMedium(Medium):
     def remove(self, path):
         if self.exists(path):
             self._mtools('mdel', self._target(path))
+            self._changed(path)
 
     def sweep(self, path):
         """Remove temporary files left in directory ``path`` by interrupted runs."""
@@ -261,6 +276,7 @@ class FatImageMedium(Medium):
             if entry['type'] == 'file' and TEMP_NAME.match(entry['name']):
                 target = posixpath.join(clean_path(path), entry['name'])
                 self._mtools('mdel', self._target(target))
+                self._changed(target)
                 removed.append(target)
         return removed
 

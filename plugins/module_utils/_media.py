@@ -78,6 +78,22 @@ class HashingThread(threading.Thread):
         return self.digest
 
 
+class _KnownHash:
+    """Stands in for a HashingThread when the sha256 is known already."""
+
+    def __init__(self, digest):
+        self.digest = digest
+
+    def start(self):
+        pass
+
+    def join(self):
+        pass
+
+    def result(self):
+        return self.digest
+
+
 class Medium:
     """What every medium offers. Paths are relative to the filesystem root."""
 
@@ -102,10 +118,11 @@ class Medium:
         """Atomically create or replace a file with ``data``; parent directories are created."""
         raise NotImplementedError
 
-    def put_file(self, path, local_file):
+    def put_file(self, path, local_file, sha256=None):
         """Atomically create or replace ``path`` with a copy of a local file, streamed.
 
-        Returns the sha256 of what was written, computed on the way (the file is read once).
+        Returns the sha256 of the file: ``sha256`` when the caller already knows it, otherwise
+        computed while the copy runs.
         """
         raise NotImplementedError
 
@@ -242,10 +259,10 @@ class DirectoryMedium(Medium):
             atomic.remove(temp)
             raise
 
-    def put_file(self, path, local_file):
+    def put_file(self, path, local_file, sha256=None):
         full = self._prepare(path)
         temp = atomic.make_temp_file(full)
-        hasher = HashingThread(local_file)
+        hasher = _KnownHash(sha256) if sha256 else HashingThread(local_file)
         hasher.start()
         try:
             shutil.copyfile(local_file, temp)

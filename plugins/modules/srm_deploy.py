@@ -252,8 +252,7 @@ def run(module):
         else:
             if actions:
                 deploy.apply(actions, index)
-            srms = deploy.inventory(index)
-            deploy.save_index({s['name']: {'size': s['size'], 'sha256': s['sha256']} for s in srms})
+            srms = deploy.finish(index)
         facts = medium.describe()
     public = [{k: v for k, v in a.items() if k in ('action', 'name', 'size', 'sha256') and v is not None}
               for a in actions]

@@ -122,6 +122,7 @@ def test_sweep_removes_only_temporaries(image):
     for stray in ('~rf1a2b3.tmp', '~RFABCDE.TMP'):
         subprocess.run(['mcopy', '-i', image + '@@1048576', '-', '::/sysresccd/' + stray], input=b'half', env=env,
                        check=True)
+    medium = open_medium({'image': image})  # listings are cached per object: look at the medium anew
     assert sorted(medium.sweep('sysresccd')) == ['sysresccd/~RFABCDE.TMP', 'sysresccd/~rf1a2b3.tmp']
     assert [e['name'] for e in medium.list_dir('sysresccd')] == ['keep.srm']
 

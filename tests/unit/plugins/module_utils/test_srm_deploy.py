@@ -63,7 +63,7 @@ def run(medium, wanted, **kw):
     predicted = predicted_inventory(current, index, actions)
     deploy.check_space(actions)
     deploy.apply(actions, index)
-    assert deploy.inventory(index) == predicted
+    assert deploy.finish(index) == predicted
     return [(a['action'], a['name']) for a in actions], deploy
 
 
