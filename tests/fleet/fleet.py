@@ -94,16 +94,29 @@ class Fleet:
         return ['10-tools', '20-config'] + (['30-extra'] if index % 2 else [])
 
     def _write_inventory(self, key):
-        lines = ['fleet:', '  vars:', '    ansible_user: root', '    ansible_host: 127.0.0.1',
+        """Group ``fleet`` for tests/fleet/*.yml, and the same hosts as ``usb_media`` for playbooks/site.yml."""
+        files = os.path.join(HERE, 'files')
+        lines = ['all:', '  vars:', '    ansible_user: root', '    ansible_host: 127.0.0.1',
                  '    ansible_ssh_private_key_file: %s' % key,
                  "    ansible_ssh_common_args: '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'",
                  '    ansible_python_interpreter: %s' % os.path.join(VENV_BIN, 'python'),
-                 '  hosts:']
+                 '    fleet_files: %s' % files,
+                 '    srm_catalog_dir: %s' % os.path.join(self.workdir, 'catalog'),
+                 '    srm_catalog_modules:',
+                 "      10-tools.srm: {sources: [{src: '{{ fleet_files }}/tools', dest: /usr/local/bin}]}",
+                 "      20-config.srm: {sources: [{src: '{{ fleet_files }}/config', dest: /etc/fleet}]}",
+                 "      30-extra.srm: {sources: [{src: '{{ fleet_files }}/extra', dest: /opt/extra}]}",
+                 '    usb_media_label: RESCUE1200',
+                 '    usb_media_config: {sysconfig: {timezone: UTC}}',
+                 '  children:', '    fleet:', '      children:', '        usb_media:',
+                 '    usb_media:', '      hosts:']
         for host in self.hosts:
-            lines += ['    %s:' % host['name'], '      ansible_port: %d' % host['port'],
-                      '      fleet_image: %s' % host['image'],
-                      '      fleet_dir: %s' % host['dir'],
-                      '      fleet_modules: [%s]' % ', '.join(host['modules'])]
+            lines += ['        %s:' % host['name'], '          ansible_port: %d' % host['port'],
+                      '          fleet_image: %s' % host['image'],
+                      '          fleet_dir: %s' % host['dir'],
+                      '          fleet_modules: [%s]' % ', '.join(host['modules']),
+                      '          usb_media_device: %s' % host['image'],
+                      '          usb_media_srms: [%s]' % ', '.join(m + '.srm' for m in host['modules'])]
         self.inventory = os.path.join(self.workdir, 'inventory.yml')
         with open(self.inventory, 'w') as handle:
             handle.write('\n'.join(lines) + '\n')
@@ -127,7 +140,7 @@ class Fleet:
 
     # -- running ------------------------------------------------------------------------------------
     def playbook(self, name, *extra):
-        """Run a playbook of tests/fleet against the fleet; returns (recap per host, seconds, output)."""
+        """Run a playbook (a path, or a name in tests/fleet) against the fleet; returns (recap, seconds, output)."""
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.venv', 'collections'),
                    ANSIBLE_FORKS='10', ANSIBLE_PIPELINING='true', ANSIBLE_HOST_KEY_CHECKING='false',
                    ANSIBLE_NOCOLOR='1', ANSIBLE_SSH_ARGS='-o ControlMaster=auto -o ControlPersist=60s',
