@@ -290,25 +290,36 @@ class _Checker:
                 self.warn(sub, 'is not a key SystemRescue knows in %s (known: %s); check the spelling' %
                           (key_path(parts), ', '.join(sorted(keys))))
 
-    def _exec(self, parts, value):
+    def _named_entries(self, parts, value, example, shape):
+        """``(path, entry)`` of each entry of a mapping of named entries that is a mapping itself.
+
+        Everything else is reported: ``value`` not a mapping, an entry that is not a mapping.
+        """
         if not isinstance(value, dict):
-            self.error(parts, 'must be a mapping of named entries (for example 100: {path: /usr/bin/tool}), not a %s'
-                       % _kind(value))
+            self.error(parts, 'must be a mapping of named entries%s, not a %s' % (example, _kind(value)))
             return
         for name, entry in value.items():
             sub = parts + (name,)
             if self._special(sub, entry):
                 continue
             if not isinstance(entry, dict):
-                self.error(sub, 'must be a mapping with one of path, url or shell, not a %s' % _kind(entry))
+                self.error(sub, 'must be a mapping with %s, not a %s' % (shape, _kind(entry)))
                 continue
-            for key, item in entry.items():
-                text = key_text(key)
-                if text in EXEC_ENTRY_KEYS:
-                    self.check(sub + (key,), EXEC_ENTRY_KEYS[text], item)
-                else:
-                    self.warn(sub + (key,), 'is not a key of an autorun exec entry (known: %s)' %
-                              ', '.join(sorted(EXEC_ENTRY_KEYS)))
+            yield sub, entry
+
+    def _entry_keys(self, sub, entry, known, what):
+        """Check the keys of one named entry against ``known`` (key -> type); warn about the others."""
+        for key, item in entry.items():
+            text = key_text(key)
+            if text in known:
+                self.check(sub + (key,), known[text], item)
+            else:
+                self.warn(sub + (key,), 'is not a key of %s (known: %s)' % (what, ', '.join(known)))
+
+    def _exec(self, parts, value):
+        for sub, entry in self._named_entries(parts, value, ' (for example 100: {path: /usr/bin/tool})',
+                                              'one of path, url or shell'):
+            self._entry_keys(sub, entry, dict(sorted(EXEC_ENTRY_KEYS.items())), 'an autorun exec entry')
             targets = [k for k in EXEC_TARGETS if entry.get(k) not in (None, '')]
             if len(targets) > 1:
                 self.error(sub, 'has %s; an autorun entry runs exactly one of path, url or shell' %
@@ -321,22 +332,8 @@ class _Checker:
                 self.warn(sub + ('url',), 'is %r, which does not look like a URL' % (url,))
 
     def _gui_autostart(self, parts, value):
-        if not isinstance(value, dict):
-            self.error(parts, 'must be a mapping of named entries, not a %s' % _kind(value))
-            return
-        for name, entry in value.items():
-            sub = parts + (name,)
-            if self._special(sub, entry):
-                continue
-            if not isinstance(entry, dict):
-                self.error(sub, 'must be a mapping with desktop or exec, not a %s' % _kind(entry))
-                continue
-            for key, item in entry.items():
-                if key_text(key) in GUI_AUTOSTART_ENTRY_KEYS:
-                    self.check(sub + (key,), STR, item)
-                else:
-                    self.warn(sub + (key,), 'is not a key of a gui_autostart entry (known: %s)' %
-                              ', '.join(GUI_AUTOSTART_ENTRY_KEYS))
+        for sub, entry in self._named_entries(parts, value, '', 'desktop or exec'):
+            self._entry_keys(sub, entry, dict((k, STR) for k in GUI_AUTOSTART_ENTRY_KEYS), 'a gui_autostart entry')
 
 
 def validate(config):
