@@ -25,8 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, '.venv', 'collections'))
 
-from ansible_collections.rescuefleet.media.plugins.module_utils import _squashfs  # noqa: E402
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm_build import SrmBuild  # noqa: E402
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm import squashfs  # noqa: E402
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import SrmBuild  # noqa: E402
 
 CASES = {}
 
@@ -106,7 +106,7 @@ def srm_build(workdir, repeat):
     os.makedirs(out)
     print('srm_build: %d files, %.0f MiB, zstd, best of %d interleaved runs' % (count, size / 2.0 ** 20, repeat))
 
-    raw_cmd = _squashfs.build_command(mksquashfs, src, os.path.join(out, 'raw.srm'), 'zstd', None, 131072, True)
+    raw_cmd = squashfs.build_command(mksquashfs, src, os.path.join(out, 'raw.srm'), 'zstd', None, 131072, True)
     dest = os.path.join(out, 'built.srm')
     params = {'dest': dest, 'sources': [{'src': src, 'dest': '/'}], 'compression': 'zstd', 'block_size': '128K',
               'ownership': 'root'}

@@ -21,7 +21,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._manifest import cached_sha256, known_sha256
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.manifest import cached_sha256, known_sha256
 
 MODULE = 'rescuefleet.media.srm_deploy'
 

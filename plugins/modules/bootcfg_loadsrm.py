@@ -248,11 +248,11 @@ backups:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._media import media_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import media_argument_spec
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import DEFAULT_KERNELS, FORMATS
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg_entry import BootCfgError
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg_loadsrm import LoadsrmRun
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import DEFAULT_KERNELS, FORMATS
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.loadsrm import LoadsrmRun
 
 
 def main():

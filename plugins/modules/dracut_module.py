@@ -225,7 +225,7 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._dracut_module import (
+from ansible_collections.rescuefleet.media.plugins.module_utils._dracut.module import (
     HOOKS, DracutModule, DracutModuleError)
 
 

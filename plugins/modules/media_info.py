@@ -295,9 +295,9 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._media import media_argument_spec
-from ansible_collections.rescuefleet.media.plugins.module_utils._media_info import MediaInfo, MediaInfoError
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_merge import HAS_YAML, YAML_IMPORT_ERROR
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import media_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._info.media_info import MediaInfo, MediaInfoError
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import HAS_YAML, YAML_IMPORT_ERROR
 
 
 def main():

@@ -262,8 +262,8 @@ setuid:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._squashfs import PACKAGE_HINT
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm_build import BuildError, SrmBuild
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import PACKAGE_HINT
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import BuildError, SrmBuild
 
 
 def main():

@@ -192,13 +192,13 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._media import media_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import media_argument_spec
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._archisolabel import check_label
-from ansible_collections.rescuefleet.media.plugins.module_utils._manifest import cached_sha256
-from ansible_collections.rescuefleet.media.plugins.module_utils._media import MediumError, open_medium
-from ansible_collections.rescuefleet.media.plugins.module_utils._partitions import PartitionError
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm_deploy import (
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.manifest import cached_sha256
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import PartitionError
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import (
     Deploy, DeployError, describe_actions, predicted_inventory)
 
 

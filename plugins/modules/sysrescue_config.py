@@ -223,9 +223,9 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._media import media_argument_spec
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_merge import HAS_YAML, YAML_IMPORT_ERROR
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue_config import ConfigError, SysrescueConfig
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import media_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import HAS_YAML, YAML_IMPORT_ERROR
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import ConfigError, SysrescueConfig
 
 
 def main():

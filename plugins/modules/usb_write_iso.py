@@ -160,7 +160,7 @@ reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._usb_writer import UsbWriter, WriterError
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.writer import UsbWriter, WriterError
 
 
 def main():

@@ -1,0 +1,234 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The work of the ``media_info`` module: read-only facts about a medium or PXE tree.
+
+The medium is opened with ``writable=False``: nothing is written, no temporary file is swept, no
+index is refreshed, in check mode or not. The runs of other modules on the same medium are waited
+for through the medium's lock (an advisory ``flock``, which leaves nothing behind), so the facts
+are never taken half-way through a write.
+
+An ISO9660 image is not read through mtools: mount it read-only and give ``media.path``; a
+mounted ISO is reported like any directory, with ``fstype`` ``iso9660``.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._info import boot_entries as boot
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm import inventory as srm_inventory
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label, expected_labels
+from ansible_collections.rescuefleet.media.plugins.module_utils._atomic import MARKER
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import TEMP_NAME, image_writable
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import tokenize
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path, open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import ISO_ADVICE, is_iso9660
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import compute_effective
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import SECRET_KEYS, mask_secrets
+
+CONFIG_DIR = 'sysrescue.d'
+YAML_LIKE = ('.yaml', '.yml')
+ISO_HINT = ('media_info reads FAT images through mtools, and %s is an ISO9660 image. Mount it read-only '
+            '(mount -o loop,ro IMAGE /mnt) and give media.path instead; a mounted ISO is reported like any '
+            'directory')
+
+
+class MediaInfoError(Exception):
+    """The facts cannot be gathered; the message says what to do."""
+
+
+def open_read_only(options):
+    """The medium of the ``media`` option, opened without write access."""
+    options = options or {}
+    image = options.get('image')
+    if image and not options.get('path') and is_iso9660(image):
+        raise MediaInfoError(ISO_HINT % image)
+    try:
+        return open_medium(options, writable=False)
+    except MediumError as exc:
+        if ISO_ADVICE in str(exc):
+            raise MediaInfoError(ISO_HINT % image)
+        raise MediaInfoError(str(exc))
+
+
+def medium_facts(medium):
+    """``describe()`` of the medium, with ``writable`` saying whether a writing module could change it
+    (the medium itself is open read-only here)."""
+    facts = dict(medium.describe())
+    facts.setdefault('table', None)
+    facts.setdefault('partition', None)
+    if getattr(medium, 'image', None):
+        facts['writable'] = image_writable(medium.image) is None
+    else:
+        facts['writable'] = not facts.get('read_only') and os.access(medium.root, os.W_OK)
+    facts.pop('read_only', None)
+    return facts
+
+
+def label_facts(medium, actual):
+    """The filesystem label, the ``archisolabel`` the menus expect, and whether they agree."""
+    expected = expected_labels(medium)
+    ok, message = check_label(medium, 'auto')
+    return {
+        'label': actual,
+        'expected': next(iter(expected)) if len(expected) == 1 else None,
+        'expected_in': expected,
+        'label_ok': ok,
+        'message': message,
+    }
+
+
+def read_yaml_files(medium):
+    """``(files, extra_skipped)``: ``[(name, bytes)]`` of the regular files of ``sysrescue.d/`` (only
+    the YAML-looking ones are read; the others get empty content and are reported as not applied by
+    the merge), and ``[{'name', 'reason'}]`` of directories that carry a YAML name."""
+    files = []
+    skipped = []
+    for entry in medium.list_dir(CONFIG_DIR):
+        name = entry['name']
+        if entry['type'] != 'file':
+            if name.lower().endswith(YAML_LIKE):
+                skipped.append({'name': name, 'reason': 'is a directory; SystemRescue reads only regular files '
+                                                        'directly in sysrescue.d/'})
+            continue
+        data = medium.read_bytes(posixpath.join(CONFIG_DIR, name)) if name.lower().endswith(YAML_LIKE) else b''
+        files.append((name, data if data is not None else b''))
+    return files, skipped
+
+
+def sysrescuecfg_reader(medium):
+    """A callable giving the text of a ``sysrescuecfg=`` value that can be read on the medium (a name
+    relative to ``sysrescue.d/``), or ``None`` (a URL or a path of the live system)."""
+    def read(value):
+        if '://' in value or value.startswith('/'):
+            return None
+        try:
+            return medium.read_bytes(posixpath.join(CONFIG_DIR, clean_path(value)))
+        except MediumError:
+            return None
+    return read
+
+
+def leftovers(medium, basedir):
+    """Temporary files of interrupted writing runs in ``basedir`` (reported, never removed here)."""
+    out = []
+    for entry in medium.list_dir(basedir):
+        name = entry['name']
+        if entry['type'] == 'file' and (TEMP_NAME.match(name) or (name.startswith('.') and MARKER in name)):
+            out.append(posixpath.join(basedir, name) if basedir else name)
+    return out
+
+
+def cmdline_secrets(cmdline):
+    return [t.value for t in tokenize(cmdline or '', 'kernel')
+            if t.key in SECRET_KEYS and t.value is not True and t.value != '']
+
+
+class MediaInfo:
+    """One ``media_info`` run on plain parameters. ``unsquashfs``: path of the binary, or ``None``.
+
+    ``secrets`` holds the password values of the ``cmdline`` option, which Ansible would otherwise
+    show with the task's arguments; passwords of YAML files and boot entries are masked in the facts.
+    """
+
+    def __init__(self, params, unsquashfs=None, tmpdir=None):
+        self.params = params
+        self.basedir = params.get('basedir') or 'sysresccd'
+        self.verify = params.get('verify') or 'fast'
+        self.cmdline = params.get('cmdline') or ''
+        self.unsquashfs = unsquashfs
+        self.tmpdir = tmpdir
+        self.warnings = []
+        self.secrets = cmdline_secrets(self.cmdline)
+
+    def _warn(self, message):
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def run(self):
+        try:
+            self.basedir = clean_path(self.basedir)
+        except MediumError as exc:
+            raise MediaInfoError('basedir: %s; give the directory relative to the root of the medium, such as '
+                                 'sysresccd' % exc)
+        if self.verify not in ('fast', 'full'):
+            raise MediaInfoError('verify must be fast or full, not %r' % (self.verify,))
+        medium = open_read_only(self.params.get('media'))
+        try:
+            with medium.locked():
+                return self._gather(medium)
+        except MediumError as exc:
+            raise MediaInfoError(str(exc))
+        except srm_inventory.InventoryError as exc:
+            raise MediaInfoError(str(exc))
+        finally:
+            medium.close()
+
+    def _gather(self, medium):
+        facts = medium_facts(medium)
+        label = label_facts(medium, facts.get('label'))
+        if label['label_ok'] is False:
+            self._warn(label['message'])
+
+        srms, ignored = srm_inventory.inventory(medium, self.basedir, self.verify)
+        if self.basedir and not medium.exists(self.basedir):
+            self._warn('%s/ does not exist on the medium, so it holds no SRMs; check basedir (the archisobasedir= '
+                       'of the boot entries)' % self.basedir)
+        for item in ignored:
+            self._warn('%s/%s is not loaded: %s' % (self.basedir, item['name'], item['reason']))
+        for path in leftovers(medium, self.basedir):
+            self._warn('%s is a temporary file left by an interrupted run; the next srm_deploy run on this medium '
+                       'removes it' % path)
+
+        yaml_files, dir_skipped = read_yaml_files(medium)
+        reader = sysrescuecfg_reader(medium)
+        extra_sources = []
+        for token in tokenize(self.cmdline, 'kernel'):
+            if token.key == 'sysrescuecfg' and token.value not in (True, ''):
+                text = reader(token.value)
+                if text is not None:
+                    extra_sources.append((token.value, text))
+        effective = compute_effective(yaml_files, extra_sources, self.cmdline)
+        not_applied = effective.skipped + dir_skipped
+        for item in not_applied:
+            self._warn('%s/%s is not applied: %s' % (CONFIG_DIR, item['name'], item['reason']))
+        for note in effective.warnings:
+            self._warn(note)
+
+        entries, problems, notes = boot.boot_entries(medium, yaml_files, self.cmdline, reader)
+        for problem in problems:
+            self._warn('boot config %s cannot be read: %s' % (problem['file'], problem['reason']))
+        for note in notes:
+            self._warn(note)
+        for note in boot.basedir_mismatches(entries, self.basedir):
+            self._warn(note)
+
+        result = {
+            'changed': False,
+            'medium': facts,
+            'label': label,
+            'srms': [{k: v for k, v in s.items() if k != 'path'} for s in srms],
+            'boot_entries': entries,
+            'loadsrm': boot.summary(entries),
+            'yaml': {
+                'directory': CONFIG_DIR,
+                'applied': [name for name in effective.order if name in dict(yaml_files)],
+                'sources': effective.order,
+                'not_applied': not_applied,
+            },
+            'effective': mask_secrets(effective.config),
+        }
+        if self.params.get('conflicts'):
+            found, counts, unreadable = srm_inventory.conflicts(medium, srms, self.unsquashfs, self.tmpdir)
+            for srm in result['srms']:
+                srm['paths'] = counts.get(srm['name'])
+            for item in unreadable:
+                self._warn('%s/%s: %s' % (self.basedir, item['name'], item['reason']))
+            result['conflicts'] = found
+        return result

@@ -1,0 +1,337 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A FAT filesystem inside a disk image or block device, edited with mtools without mounting.
+
+This is how the collection works in containers, execution environments and CI, where FAT cannot
+be mounted, and it needs no root for image files.
+
+Atomic replace on FAT: the new content is written under a temporary 8.3 name (``~rf12ab3.tmp``,
+never ``*.srm``) and renamed over the final name with ``mren -D o``. mtools copies the case flags
+of the old short entry to the renamed one, so the temporary name is given the same upper/lower
+case pattern as the final name (SystemRescue's ``*.srm`` glob is case-sensitive: ``10-A.SRM`` would
+not load). Every rename is verified by listing the directory.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import posixpath
+import random
+import re
+import stat
+import subprocess
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import (
+    COPY_CHUNK, HashingThread, Medium, MediumError, clean_path)
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import PartitionError, locate
+
+MTOOLS_HINT = 'install the mtools package (apt-get install mtools, dnf install mtools)'
+
+TEMP_NAME = re.compile(r'^~rf[0-9a-f]{5}\.tmp$', re.IGNORECASE)
+
+# One line of `mdir -a`: 8.3 name, size or <DIR>, date, time, then the long name when there is one.
+_MDIR_LINE = re.compile(r'^(?P<base>.{8}) (?P<ext>.{3}) +(?P<size><DIR>|\d+) +\S+ +\S+(?:  (?P<long>.+?))?\s*$')
+_SHORT_CHARS = re.compile(r"^[A-Za-z0-9!#$%&'()@^_`{}~-]+$")
+
+
+def parse_mdir(text):
+    """Entries of an ``mdir -a`` listing: ``[{'name', 'type', 'size'}]`` without ``.`` and ``..``."""
+    out = []
+    for line in text.splitlines():
+        match = _MDIR_LINE.match(line)
+        if not match:
+            continue
+        if match.group('long'):
+            name = match.group('long')
+        else:
+            base, ext = match.group('base').rstrip(), match.group('ext').rstrip()
+            name = base + ('.' + ext if ext else '')
+        if name in ('.', '..'):
+            continue
+        is_dir = match.group('size') == '<DIR>'
+        out.append({'name': name, 'type': 'dir' if is_dir else 'file', 'size': 0 if is_dir else int(match.group('size'))})
+    return sorted(out, key=lambda e: e['name'])
+
+
+def parse_free(text):
+    """Bytes free from the last line of an ``mdir`` listing (digits may be grouped with spaces)."""
+    for line in reversed(text.splitlines()):
+        if 'bytes free' in line:
+            return int(re.sub(r'\D', '', line.split('bytes free')[0]))
+    return None
+
+
+def parse_minfo(text):
+    """Sector size, cluster size and total sectors from ``minfo``."""
+    def number(pattern):
+        match = re.search(pattern, text)
+        return int(match.group(1)) if match else None
+    sector = number(r'sector size: (\d+) bytes') or 512
+    per_cluster = number(r'cluster size: (\d+) sectors') or 1
+    total = number(r'big size: (\d+) sectors') or number(r'small size: (\d+) sectors') or 0
+    return {'sector_size': sector, 'cluster_size': sector * per_cluster, 'size': sector * total}
+
+
+def _case_of(text):
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return None
+    if all(c.islower() for c in letters):
+        return 'lower'
+    if all(c.isupper() for c in letters):
+        return 'upper'
+    return 'mixed'
+
+
+def temp_name(final, rnd=random):
+    """A temporary 8.3 name whose case pattern matches ``final`` (see the module docstring)."""
+    base, _dot, ext = final.rpartition('.') if '.' in final else (final, '', '')
+    token = '~rf%05x' % rnd.randrange(16 ** 5)
+    suffix = 'tmp'
+    if _case_of(base) == 'upper':
+        token = token.upper()
+    if _case_of(ext) == 'upper':
+        suffix = suffix.upper()
+    return '%s.%s' % (token, suffix)
+
+
+class FatImageMedium(Medium):
+    """A FAT filesystem at a byte offset of an image file or block device."""
+
+    kind = 'fat-image'
+
+    def __init__(self, image, found, writable=True):
+        self.image = os.path.abspath(image)
+        self.found = found
+        self.offset = found['offset']
+        self.writable = writable
+        self._env = dict(os.environ, MTOOLS_SKIP_CHECK='1', MTOOLS_NO_VFAT='0', LC_ALL='C')
+        self._info = None
+        self._listings = {}
+
+    # -- mtools ----------------------------------------------------------------------------
+    def _target(self, path):
+        return '::/' + clean_path(path)
+
+    def _drive(self):
+        return '%s@@%d' % (self.image, self.offset)
+
+    def _mtools(self, tool, *args, **kwargs):
+        cmd = [tool, '-i', self._drive()] + list(args)
+        try:
+            proc = subprocess.run(cmd, env=self._env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  stdin=kwargs.get('stdin', subprocess.DEVNULL), check=False)
+        except OSError as exc:
+            raise MediumError('cannot run %s: %s; %s' % (tool, exc, MTOOLS_HINT))
+        if proc.returncode != 0 and not kwargs.get('allow_fail'):
+            detail = (proc.stderr or proc.stdout).decode('utf-8', 'replace').strip()
+            raise MediumError('%s on %s failed: %s' % (tool, self.image, detail or 'exit %d' % proc.returncode))
+        return proc
+
+    # -- Medium interface ----------------------------------------------------------------------
+    def describe(self):
+        if self._info is None:
+            info = parse_minfo(self._mtools('minfo').stdout.decode('utf-8', 'replace'))
+            self._info = info
+        listing = self._mtools('mdir', '-a', '::/').stdout.decode('utf-8', 'replace')
+        return {
+            'kind': self.kind,
+            'image': self.image,
+            'partition': self.found.get('number'),
+            'table': self.found.get('table'),
+            'offset': self.offset,
+            'fstype': 'vfat',
+            'version': self.found.get('version'),
+            'label': self.found.get('label'),
+            'uuid': self.found.get('uuid'),
+            'size': self._info['size'],
+            'cluster_size': self._info['cluster_size'],
+            'free': parse_free(listing),
+            'read_only': not self.writable,
+        }
+
+    def cluster_size(self):
+        if self._info is None:
+            self.describe()
+        return self._info['cluster_size']
+
+    def list_dir(self, path):
+        # Listings are cached for the run: every change this object makes forgets its directory.
+        key = clean_path(path)
+        if key not in self._listings:
+            proc = self._mtools('mdir', '-a', '-f', self._target(path) + '/', allow_fail=True)
+            self._listings[key] = [] if proc.returncode != 0 else parse_mdir(
+                proc.stdout.decode('utf-8', 'surrogateescape'))
+        return [dict(entry) for entry in self._listings[key]]
+
+    def _changed(self, path):
+        """Forget the cached listing of the directory holding ``path``."""
+        self._listings.pop(posixpath.dirname(clean_path(path)), None)
+
+    def _entry(self, path):
+        parent, name = posixpath.split(clean_path(path))
+        for entry in self.list_dir(parent):
+            if entry['name'] == name:
+                return entry
+        return None
+
+    def exists(self, path):
+        return self._entry(path) is not None
+
+    def read_bytes(self, path):
+        entry = self._entry(path)
+        if entry is None:
+            return None
+        if entry['type'] == 'dir':
+            raise MediumError('%s on the medium is a directory, not a file' % path)
+        return self._mtools('mcopy', '-n', self._target(path), '-').stdout
+
+    def sha256(self, path):
+        digest = hashlib.sha256()
+        cmd = ['mcopy', '-i', self._drive(), '-n', self._target(path), '-']
+        proc = subprocess.Popen(cmd, env=self._env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        while True:
+            chunk = proc.stdout.read(COPY_CHUNK)
+            if not chunk:
+                break
+            digest.update(chunk)
+        err = proc.stderr.read()
+        if proc.wait() != 0:
+            raise MediumError('mcopy could not read %s: %s' % (path, err.decode('utf-8', 'replace').strip()))
+        return digest.hexdigest()
+
+    def copy_out(self, path, local_file):
+        """Stream a file of the image to ``local_file`` with mcopy (never held in memory)."""
+        entry = self._entry(path)
+        if entry is None or entry['type'] != 'file':
+            raise MediumError('%s is not a file on the medium' % path)
+        self._mtools('mcopy', '-n', '-o', self._target(path), local_file)
+
+    def makedirs(self, path):
+        parts = clean_path(path).split('/') if clean_path(path) else []
+        for depth in range(1, len(parts) + 1):
+            sub = '/'.join(parts[:depth])
+            entry = self._entry(sub)
+            if entry is None:
+                self._mtools('mmd', self._target(sub))
+                self._changed(sub)
+            elif entry['type'] != 'dir':
+                raise MediumError('%s on the medium is a file, so it cannot hold %s' % (sub, path))
+
+    def _place(self, path, write_temp):
+        """Write through ``write_temp(temp_target)`` then rename over ``path``; verify the name."""
+        path = clean_path(path)
+        parent, name = posixpath.split(path)
+        self.makedirs(parent)
+        temp = posixpath.join(parent, temp_name(name))
+        try:
+            write_temp(self._target(temp))
+            self._mtools('mren', '-D', 'o', self._target(temp), self._target(path))
+        except BaseException:
+            self._mtools('mdel', self._target(temp), allow_fail=True)
+            raise
+        finally:
+            self._changed(path)
+        names = [e['name'] for e in self.list_dir(parent)]
+        if name not in names:
+            raise MediumError('after renaming, %s shows up as %s on the FAT medium; mtools changed the case of '
+                              'the name' % (name, [n for n in names if n.lower() == name.lower()]))
+
+    def write_bytes(self, path, data):
+        def write(temp):
+            self._mtools('mcopy', '-o', '-', temp, stdin=_pipe_bytes(data))
+        self._place(path, write)
+
+    def put_file(self, path, local_file, sha256=None):
+        if sha256:  # already known (an srm_build manifest, the controller): just copy
+            self._place(path, lambda temp: self._mtools('mcopy', '-o', local_file, temp))
+            return sha256
+        # mcopy reads the file itself; a thread hashes it meanwhile (on another core, from the page cache)
+        hasher = HashingThread(local_file)
+        hasher.start()
+        try:
+            self._place(path, lambda temp: self._mtools('mcopy', '-o', local_file, temp))
+        finally:
+            hasher.join()
+        return hasher.result()
+
+    def remove(self, path):
+        if self.exists(path):
+            self._mtools('mdel', self._target(path))
+            self._changed(path)
+
+    def sweep(self, path):
+        """Remove temporary files left in directory ``path`` by interrupted runs."""
+        removed = []
+        for entry in self.list_dir(path):
+            if entry['type'] == 'file' and TEMP_NAME.match(entry['name']):
+                target = posixpath.join(clean_path(path), entry['name'])
+                self._mtools('mdel', self._target(target))
+                self._changed(target)
+                removed.append(target)
+        return removed
+
+    @contextlib.contextmanager
+    def locked(self):
+        fd = os.open(self.image, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+
+def _pipe_bytes(data):
+    """A readable file object holding ``data`` for a child's stdin (a temporary file, not a pipe,
+    so that a large write cannot block)."""
+    import tempfile
+    handle = tempfile.TemporaryFile()
+    handle.write(data)
+    handle.seek(0)
+    return handle
+
+
+def image_writable(image):
+    """``None`` when ``image`` can be written, otherwise the reason why not."""
+    try:
+        st = os.stat(image)
+    except OSError as exc:
+        return 'cannot read %s: %s' % (image, exc.strerror)
+    if stat.S_ISBLK(st.st_mode):
+        name = os.path.basename(os.path.realpath(image))
+        try:
+            with open('/sys/class/block/%s/ro' % name) as handle:
+                if handle.read().strip() == '1':
+                    return '%s is a read-only block device (write-protect switch or ro flag)' % image
+        except OSError:
+            pass
+    elif not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return '%s is read-only (mode %04o); make it writable (chmod u+w) if it is meant to change' % (
+            image, stat.S_IMODE(st.st_mode))
+    if not os.access(image, os.W_OK):
+        return 'cannot write to %s; run the task with become or fix its permissions' % image
+    return None
+
+
+def open_fat_image(options, writable=True):
+    image = options['image']
+    if not os.path.exists(image):
+        raise MediumError('media image %s does not exist; give the path of a disk image file or block device' % image)
+    try:
+        found = locate(image, partition=options.get('partition'), label=options.get('label'))
+    except PartitionError as exc:
+        raise MediumError(str(exc))
+    if writable:
+        reason = image_writable(image)
+        if reason:
+            raise MediumError(reason)
+    return FatImageMedium(image, found, writable=writable)

@@ -1,0 +1,390 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Plan and run one SRM build: decide from the manifest, stage, mksquashfs, rename.
+
+Works on plain parameters so that it can be used (and benchmarked) without Ansible.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import threading
+
+from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm import manifest
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import (
+    Mksquashfs, SquashfsError, check_compression, extract_image, parse_block_size)
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import (
+    TreeBuilder, TreeError, fill_hashes, hash_cache, hash_file, parse_mode, reuse_hashes, stat_key)
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.staging import stage
+
+DIFF_LINES = 500
+
+
+class BuildError(Exception):
+    """The build cannot go ahead; the message says what to do. Nothing was changed."""
+
+
+def collect_tree(params, output, srm_reader=None):
+    """Resolve ``sources`` and ``systemd_enable`` into a :class:`TreeBuilder`.
+
+    ``srm_reader`` is a :class:`SrmReader`, needed when a source is an existing module (``srm``).
+    """
+    tree = TreeBuilder(preserve_ownership=params.get('ownership') == 'preserve', output=output)
+    for index, source in enumerate(params.get('sources') or []):
+        who = 'sources[%d]' % index
+        mode = parse_mode(source.get('mode'))
+        dest = source.get('dest') or '/'
+        if source.get('srm') is not None:
+            if srm_reader is None:
+                raise TreeError('%s: an srm source needs unsquashfs (squashfs-tools)' % who)
+            srm = os.path.abspath(source['srm'])
+            if srm == tree.output:
+                raise TreeError('%s: srm %s is the output itself; a module cannot contain itself' % (who, srm))
+            tree.add_records(srm_reader.records(srm, who), dest, mode, source.get('exclude') or (), who, srm)
+        elif source.get('src') is not None:
+            tree.add_directory(source['src'], dest, mode, source.get('exclude') or (), who)
+        elif source.get('path') is not None:
+            tree.add_file(source['path'], dest, mode, who)
+        elif source.get('content') is not None:
+            tree.add_content(source['content'], dest, mode, who)
+        else:
+            raise TreeError('%s needs one of src, path, content or srm' % who)
+    tree.enable_units(params.get('systemd_enable') or [])
+    tree.direct_source = _direct_source(params, tree)
+    return tree
+
+
+class SrmReader:
+    """The content of existing SRMs used as ``srm`` sources, as image records.
+
+    A module built by srm_build has a manifest beside it; when the manifest describes the module as
+    it is (same sha256), its records are taken as they are and nothing is extracted until a build
+    needs the files. Any other module is extracted into a temporary directory and hashed.
+    Either way a file's record carries its own sha256, so the fingerprint of the combined module
+    changes exactly when the content it takes from a module changes.
+    """
+
+    def __init__(self, unsquashfs):
+        self.unsquashfs = unsquashfs
+        self.extracted = {}  # module path -> directory holding its extracted content
+
+    def records(self, srm, who):
+        try:
+            st = os.stat(srm)
+        except OSError as exc:
+            raise TreeError('%s: srm %s cannot be read: %s' % (who, srm, exc.strerror))
+        if not stat.S_ISREG(st.st_mode):
+            raise TreeError('%s: srm %s is not a file; give the path of an existing .srm' % (who, srm))
+        try:
+            sha, _size = manifest.known_sha256(srm)
+        except OSError as exc:
+            raise TreeError('%s: srm %s cannot be read: %s' % (who, srm, exc.strerror))
+        stored = manifest.load(manifest.manifest_path(srm)) or {}
+        if (stored.get('output') or {}).get('sha256') == sha and isinstance(stored.get('records'), dict):
+            return stored['records']
+        return self._scan(srm, who)
+
+    def _scan(self, srm, who):
+        directory = self.extracted.get(srm)
+        if directory is None:
+            directory = tempfile.mkdtemp(prefix='rescuefleet-srm-')
+            self.extracted[srm] = directory
+            try:
+                extract_image(self.unsquashfs, srm, directory)
+            except SquashfsError as exc:
+                raise TreeError('%s: srm %s cannot be read as a squashfs image: %s' % (who, srm, exc))
+        scanner = TreeBuilder(preserve_ownership=True)
+        scanner.add_directory(directory, '/', who=who)
+        fill_hashes([e for e in scanner.entries.values() if e['type'] == 'file'])
+        return manifest.image_records(scanner.entries)
+
+    def materialise(self, entries, output):
+        """Give every entry taken from a module a ``source`` file, extracting modules not extracted yet."""
+        for entry in entries.values():
+            if entry['type'] != 'file' or not entry.get('srm'):
+                continue
+            directory = self.extracted.get(entry['srm'])
+            if directory is None:
+                directory = atomic.make_temp_dir(output)  # beside the output: staging can hard-link
+                extract_image(self.unsquashfs, entry['srm'], directory)
+                self.extracted[entry['srm']] = directory
+            source = os.path.join(directory, entry['inner'].lstrip('/'))
+            st = os.lstat(source)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != entry['size']:
+                raise TreeError('%s changed while it was read (%s differs); run again' % (entry['srm'], entry['inner']))
+            entry['source'] = source
+            entry['source_mode'] = stat.S_IMODE(st.st_mode)
+
+    def cleanup(self):
+        for directory in self.extracted.values():
+            _remove_tree(directory)
+        self.extracted = {}
+
+
+def _remove_tree(directory):
+    """Remove an extracted tree, even where the module stored read-only directories."""
+    def retry(func, path, _exc):
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            func(path)
+        except OSError:
+            pass
+    shutil.rmtree(directory, onerror=retry)
+
+
+def _direct_source(params, tree):
+    """The directory mksquashfs can read as it is, when the module is exactly one plain ``src``.
+
+    Then no staging tree is needed. The image is the same either way (tested), because both
+    paths run with the same flags on the same entries.
+    """
+    sources = params.get('sources') or []
+    if len(sources) != 1 or params.get('systemd_enable') or tree.warnings:
+        return None
+    only = sources[0]
+    if only.get('src') is None or only.get('mode') is not None or only.get('exclude'):
+        return None
+    if (only.get('dest') or '/').strip('/.') != '':
+        return None
+    return os.path.abspath(only['src'])
+
+
+def _restat_sources(entries):
+    """Refresh cached stat data after staging.
+
+    A hard link changes a file's ctime (its link count changed) but not its content; keep the new
+    stat data only where size, mtime, inode and device are as scanned, so that the next run does not
+    hash every file again, and a file that really changed meanwhile is still hashed again.
+    """
+    for entry in entries.values():
+        if entry['type'] != 'file' or not entry['source'] or entry.get('srm'):
+            continue
+        try:
+            fresh = stat_key(os.lstat(entry['source']))
+        except OSError:
+            continue
+        old = entry['stat']
+        if fresh[0] == old[0] and fresh[1] == old[1] and fresh[3:] == old[3:]:
+            entry['stat'] = fresh
+
+
+def _output_state(output, recorded):
+    """``(intact, record)``: does ``output`` still hold what the manifest says was built?"""
+    try:
+        st = os.stat(output)
+    except FileNotFoundError:
+        return False, None
+    if not recorded:
+        return False, None
+    if recorded.get('stat') == stat_key(st):
+        return True, recorded
+    if recorded.get('size') != st.st_size:
+        return False, None
+    sha = hash_file(output)
+    if sha != recorded.get('sha256'):
+        return False, None
+    return True, {'sha256': sha, 'size': st.st_size, 'stat': stat_key(st)}
+
+
+class _Hasher(threading.Thread):
+    """Hash sources while mksquashfs compresses: the two overlap on a multi-core host."""
+
+    def __init__(self, pending):
+        super().__init__(daemon=True)
+        self.pending = pending
+        self.error = None
+
+    def run(self):
+        try:
+            fill_hashes(self.pending)
+        except Exception as exc:  # re-raised in the caller's thread
+            self.error = exc
+
+    def finish(self):
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+class SrmBuild:
+    """One ``srm_build`` invocation."""
+
+    def __init__(self, params, mksquashfs_path, check_mode=False, want_diff=False, unsquashfs_path=None):
+        self.params = params
+        self.unsquashfs = unsquashfs_path or _sibling_tool(mksquashfs_path, 'unsquashfs')
+        self.output = os.path.abspath(params['dest'])
+        self.manifest_file = manifest.manifest_path(self.output)
+        self.tool = Mksquashfs(mksquashfs_path)
+        self.check_mode = check_mode
+        self.want_diff = want_diff
+        self.warnings = []
+
+    # -- checks before anything is read or written --------------------------------------
+    def _options(self):
+        params = self.params
+        try:
+            block_size = parse_block_size(params.get('block_size') or '128K')
+            check_compression(params['compression'], params.get('compression_level'))
+            self.tool.require_compression(params['compression'])
+        except SquashfsError as exc:
+            raise BuildError(str(exc))
+        return {
+            'compression': params['compression'],
+            'compression_level': params.get('compression_level'),
+            'block_size': block_size,
+            'ownership': params.get('ownership') or 'root',
+            'mksquashfs': self.tool.version(),
+        }
+
+    def _check_dest(self):
+        directory = os.path.dirname(self.output)
+        if not os.path.isdir(directory):
+            raise BuildError('the directory of dest, %s, does not exist; create it first' % directory)
+        if os.path.isdir(self.output):
+            raise BuildError('dest %s is a directory; give the path of the .srm file to write' % self.output)
+        if not self.check_mode and not os.access(directory, os.W_OK):
+            raise BuildError('cannot write to %s; choose a writable dest or run the task with become' % directory)
+
+    # -- the run -------------------------------------------------------------------------
+    def run(self):
+        reader = SrmReader(self.unsquashfs) if self.unsquashfs else None
+        try:
+            return self._run(reader)
+        finally:
+            if reader:
+                reader.cleanup()
+
+    def _run(self, reader):
+        self._check_dest()
+        options = self._options()
+        try:
+            tree = collect_tree(self.params, self.output, reader)
+        except TreeError as exc:
+            raise BuildError(str(exc))
+        self.warnings.extend(tree.warnings)
+        core = tree.core_overrides()
+        if core and not self.params.get('allow_core_overrides'):
+            raise BuildError('the module would override paths that SystemRescue needs to boot: %s. Move them '
+                             '(e.g. /usr/bin instead of /bin or /sbin), or set allow_core_overrides: true if '
+                             'you really mean it' % ', '.join(core[:10]))
+        entries = tree.entries
+
+        old = None if self.params.get('force') else manifest.load(self.manifest_file)
+        pending = reuse_hashes(entries, (old or {}).get('hash_cache') or {})
+        intact, output_record = _output_state(self.output, (old or {}).get('output'))
+        rebuild = old is None or old.get('options') != options or not intact
+        if not rebuild:
+            self._hash(pending)
+            rebuild = manifest.fingerprint(options, manifest.image_records(entries)) != old.get('fingerprint')
+        elif self.check_mode and old is not None:
+            self._hash(pending)  # a precise list of changed paths; a real run hashes while it builds
+
+        if not rebuild:
+            if not self.check_mode:
+                self._refresh_manifest(old, options, entries, output_record)
+            return self._result(False, entries, old, options, output_record, tree)
+        if self.check_mode:
+            return self._result(True, entries, old, options, None, tree)
+        output_record = self._build(entries, options, pending, tree.direct_source, reader)
+        return self._result(True, entries, old, options, output_record, tree)
+
+    def _hash(self, pending):
+        try:
+            fill_hashes(pending)
+        except TreeError as exc:
+            raise BuildError(str(exc))
+
+    def _build(self, entries, options, pending, direct_source=None, reader=None):
+        atomic.sweep(self.output)
+        stage_dir = None if direct_source else atomic.make_temp_dir(self.output)
+        temp_output = atomic.make_temp_file(self.output)
+        hasher = _Hasher(pending)
+        try:
+            preserve = options['ownership'] == 'preserve'
+            if reader is not None and any(e.get('srm') for e in entries.values()):
+                reader.materialise(entries, self.output)
+            if stage_dir:
+                stage(entries, stage_dir, set_owner=preserve and os.geteuid() == 0)
+            hasher.start()
+            try:
+                self.tool.build(direct_source or stage_dir, temp_output, compression=options['compression'],
+                                level=options['compression_level'], block_size=options['block_size'],
+                                all_root=not preserve)
+            finally:
+                hasher.finish()
+            cleaner = None
+            if stage_dir:  # unlink the staging tree while the output is hashed
+                cleaner = threading.Thread(target=atomic.remove, args=(stage_dir,), daemon=True)
+                cleaner.start()
+            os.chmod(temp_output, 0o644)
+            sha = hash_file(temp_output)
+            if cleaner:
+                cleaner.join()
+                stage_dir = None
+                _restat_sources(entries)
+            atomic.replace(temp_output, self.output)
+            st = os.stat(self.output)
+            record = {'sha256': sha, 'size': st.st_size, 'stat': stat_key(st)}
+            atomic.write_text(self.manifest_file, manifest.dumps(
+                options, manifest.image_records(entries), record, hash_cache(entries)))
+            return record
+        except (SquashfsError, TreeError) as exc:
+            raise BuildError('%s; %s was left as it was' % (exc, self.output))
+        finally:
+            if stage_dir:
+                atomic.remove(stage_dir)
+            atomic.remove(temp_output)
+
+    def _refresh_manifest(self, old, options, entries, output_record):
+        """Store new stat data so that touched-but-unchanged files are not hashed again."""
+        cache = hash_cache(entries)
+        if cache != old.get('hash_cache') or output_record != old.get('output'):
+            atomic.write_text(self.manifest_file, manifest.dumps(
+                options, manifest.image_records(entries), output_record, cache))
+
+    def _result(self, changed, entries, old, options, output_record, tree):
+        new_records = manifest.image_records(entries)
+        old_records = (old or {}).get('records') or {}
+        changes = manifest.diff_records(old_records, new_records)
+        result = {
+            'changed': changed,
+            'dest': self.output,
+            'manifest': self.manifest_file,
+            'sha256': (output_record or {}).get('sha256'),
+            'size': (output_record or {}).get('size'),
+            'files': sum(1 for e in entries.values() if e['type'] != 'dir'),
+            'paths': changes,
+            'setuid': tree.special_bits(),
+        }
+        if self.want_diff and changed:
+            options_changed = old is not None and old.get('options') != options
+            result['diff'] = manifest.ansible_diff(
+                old_records, new_records, _truncate(changes), '%s (before)' % self.output,
+                '%s (after)' % self.output, options_changed)
+        return result
+
+
+def _sibling_tool(path, name):
+    """``name`` from the directory of ``path`` (the same squashfs-tools), else from PATH."""
+    candidate = os.path.join(os.path.dirname(path or ''), name)
+    if path and os.access(candidate, os.X_OK):
+        return candidate
+    return shutil.which(name)
+
+
+def _truncate(changes):
+    out = {}
+    budget = DIFF_LINES
+    for key in ('added', 'removed', 'changed'):
+        out[key] = changes[key][:max(budget, 0)]
+        budget -= len(out[key])
+    return out

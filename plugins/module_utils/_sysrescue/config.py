@@ -1,0 +1,382 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Write one SystemRescue YAML file onto a medium or into a directory, and report the effective result.
+
+``render(config)`` gives the stable bytes of a file; ``SysrescueConfig(params).run()`` is one
+invocation of the ``sysrescue_config`` module on plain parameters. Validation and merging live in
+:mod:`._sysrescue_schema` and :mod:`._sysrescue_merge`.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import (
+    CMDLINE_SOURCE, compute_effective, normalize, parse_cmdline, parse_yaml, yaml_name_skip_reason)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import (
+    MASK, SECRET_KEYS, find_secrets, key_path, mask_secrets, plain_secret_keys, validate)
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover - reported by the module through _sysrescue_merge.HAS_YAML
+    yaml = None
+
+CONFIG_DIR = 'sysrescue.d'
+HEADER = '# Managed by Ansible (rescuefleet.media.sysrescue_config): local changes are overwritten.\n'
+RENDER_WIDTH = 1 << 20  # never fold long values such as SSH keys
+_DECIMAL = re.compile(r'^(0|[1-9][0-9]{0,17})$')
+_FAT_TYPES = ('vfat', 'msdos', 'fat', 'fat12', 'fat16', 'fat32', 'exfat')
+
+
+class ConfigError(Exception):
+    """The task cannot go ahead; the message says what to do. Nothing was changed."""
+
+
+# -- names and rendering ------------------------------------------------------------------
+def check_name(name):
+    """Refuse a file name that SystemRescue would not read, or that is not a plain file name."""
+    if not name or name in ('.', '..') or '/' in name or '\\' in name:
+        raise ConfigError('name %r must be a plain file name such as 500-fleet.yaml, without a directory' % (name,))
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise ConfigError('name %r holds control characters; use a plain file name such as 500-fleet.yaml' % (name,))
+    if name.startswith('.'):
+        raise ConfigError('name %r starts with a dot; use a visible name such as 500-fleet.yaml' % (name,))
+    reason = yaml_name_skip_reason(name)
+    if reason is not None:
+        stem = name[:-4] if name.lower().endswith('.yml') else name
+        raise ConfigError('name %r: %s. Name it %s.yaml' % (name, reason, stem))
+
+
+def _yaml_key(key):
+    """Keys written as decimal numbers become numbers, as in the stock ``100-defaults.yaml``.
+
+    Ansible hands every mapping key over as a string; SystemRescue's merge tells ``100`` from ``'100'``,
+    so ``bash_history: {100: ...}`` must stay a number to override the stock entry."""
+    if isinstance(key, bool) or key is None:
+        return str(key).lower() if key is not None else 'null'
+    if isinstance(key, int):
+        return key
+    key = str(key)
+    return int(key) if _DECIMAL.match(key) else key
+
+
+def _sort_key(key):
+    return (0, key, '') if isinstance(key, int) else (1, 0, key)
+
+
+def _prepare(node):
+    if isinstance(node, dict):
+        items = [(_yaml_key(k), _prepare(v)) for k, v in node.items()]
+        keys = [k for k, _v in items]
+        if len(set(keys)) != len(keys):
+            raise ConfigError('the configuration holds the same key twice (once as a number, once as a string): %s'
+                              % ', '.join(sorted(set(str(k) for k in keys if keys.count(k) > 1))))
+        return dict(sorted(items, key=lambda item: _sort_key(item[0])))
+    if isinstance(node, (list, tuple)):
+        return [_prepare(v) for v in node]
+    return node
+
+
+if yaml is not None:
+    class _Dumper(yaml.SafeDumper):
+        """Safe dumper that indents list items under their key (yamllint's default style)."""
+
+        def increase_indent(self, flow=False, indentless=False):
+            return super().increase_indent(flow, False)
+
+    def _represent_str(dumper, value):
+        # Several lines read best as a literal block; the emitter falls back to quotes when a block cannot
+        # hold the value exactly (trailing spaces, special characters).
+        style = '|' if '\n' in value else None
+        return dumper.represent_scalar('tag:yaml.org,2002:str', value, style=style)
+
+    _Dumper.add_representer(str, _represent_str)
+else:  # pragma: no cover
+    _Dumper = None
+
+
+def render_text(config):
+    """Stable YAML text: comment header, ``---``, sorted keys, block style, safe quoting."""
+    body = yaml.dump(_prepare(config), Dumper=_Dumper, sort_keys=False, explicit_start=True,
+                     default_flow_style=False, allow_unicode=True, width=RENDER_WIDTH, indent=2)
+    return HEADER + body
+
+
+def render(config):
+    """The bytes of the YAML file for ``config``."""
+    return render_text(config).encode('utf-8')
+
+
+_SECRET_LINE = re.compile(r'^(\s*(?:-\s+)?)(["\']?)(%s)\2(\s*:)([ \t]+)(\S.*)$' % '|'.join(SECRET_KEYS))
+
+
+def mask_text(text):
+    """A YAML text with the values of secret keys replaced by ``********`` for a diff.
+
+    Single-line values are masked on their line; the parsed secret values (also multi-line ones)
+    are masked wherever they occur. A text that does not parse but names a secret key is hidden."""
+    if not text:
+        return text
+    data, reason = parse_yaml(text)
+    secrets = find_secrets(data) if reason is None else []
+    if reason is not None and any(key in text for key in SECRET_KEYS):
+        return '# (content hidden: the file does not parse and may hold a password)\n'
+    lines = []
+    for line in text.splitlines(True):
+        ending = '\n' if line.endswith('\n') else ''
+        match = _SECRET_LINE.match(line.rstrip('\n'))
+        if match and match.group(6) not in ("''", '""'):
+            line = ''.join((match.group(1), match.group(2), match.group(3), match.group(2), match.group(4),
+                            match.group(5), "'%s'" % MASK, ending))
+        lines.append(line)
+    text = ''.join(lines)
+    for secret in sorted(secrets, key=len, reverse=True):
+        for piece in [secret] + secret.splitlines():
+            piece = piece.strip()
+            if piece:
+                text = text.replace(piece, MASK)
+    return text
+
+
+# -- one module run -----------------------------------------------------------------------
+def _leaves(node, path=()):
+    """``[(path, value)]`` of the values a configuration sets (``""`` included: it removes a key)."""
+    if isinstance(node, dict) and node:
+        out = []
+        for key, value in node.items():
+            out.extend(_leaves(value, path + (key,)))
+        return out
+    if isinstance(node, list) and node:
+        out = []
+        for index, value in enumerate(node):
+            out.extend(_leaves(value, path + (index,)))
+        return out
+    return [(path, node)]
+
+
+def _lookup(config, path):
+    node = config
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False, None
+    return True, node
+
+
+def override_warnings(config, label, effective):
+    """Warnings for the values of ``config`` (the file ``label``) that do not survive into ``effective``."""
+    warnings = []
+    for path, value in _leaves(normalize(config)):
+        if not path:
+            continue
+        size = len(path)
+        owners = sorted(set(src for key, src in effective.origin.items()
+                            if key[:size] == path or path[:len(key)] == key))
+        where = key_path(path)
+        if isinstance(value, str) and value == '':
+            present, _value = _lookup(effective.config, path)
+            if present:
+                warnings.append('%s: %s is removed here ("") but set again by %s, which SystemRescue reads later'
+                                % (label, where, ', '.join(owners) or 'a later source'))
+            continue
+        if label in owners:
+            continue
+        if owners:
+            warnings.append('%s: %s is overridden by %s, which SystemRescue applies later; the value set here has no '
+                            'effect%s' % (label, where, ', '.join(owners), _order_hint(owners)))
+        else:
+            warnings.append('%s: %s is removed by a later file (a "" value), so the value set here has no effect'
+                            % (label, where))
+    return warnings
+
+
+def _order_hint(owners):
+    if owners == [CMDLINE_SOURCE]:
+        return ' (the kernel command line always wins)'
+    return ' (files apply in byte order of their names: pick a name that sorts later, e.g. a higher number)'
+
+
+class SysrescueConfig:
+    """One ``sysrescue_config`` invocation on plain parameters."""
+
+    def __init__(self, params, check_mode=False, want_diff=False):
+        self.params = params
+        self.check_mode = check_mode
+        self.want_diff = want_diff
+        self.warnings = []
+        self.name = params['name']
+        self.state = params.get('state') or 'present'
+        self.config = params.get('config') or {}
+        self.cmdline = params.get('cmdline') or ''
+        self.on_medium = params.get('media') is not None
+        self.purpose = params.get('purpose') or ('medium' if self.on_medium else 'http_pxe')
+        self.secrets = find_secrets(self.config)
+        for key, value in parse_cmdline(self.cmdline):
+            if key in SECRET_KEYS and value:
+                self.secrets.append(value)
+
+    # -- checks before the medium is touched ----------------------------------------------
+    def _check(self):
+        check_name(self.name)
+        if self.on_medium == (self.params.get('path') is not None):
+            raise ConfigError('give either media (a medium: the file goes to sysrescue.d/) or path (a directory '
+                              'such as a PXE HTTP tree), not both and not neither')
+        if self.state == 'present':
+            errors, warnings = validate(self.config)
+            if errors:
+                raise ConfigError('the configuration would not work as meant: %s. Nothing was written'
+                                  % '; '.join(errors))
+            self.warnings.extend(warnings)
+
+    def _sysrescuecfg(self):
+        sources = []
+        for index, item in enumerate(self.params.get('sysrescuecfg') or []):
+            if item.get('content') is not None:
+                text = item['content']
+                label = item.get('name') or 'sysrescuecfg[%d]' % index
+            elif item.get('src'):
+                try:
+                    with open(item['src'], 'rb') as handle:
+                        text = handle.read()
+                except OSError as exc:
+                    raise ConfigError('sysrescuecfg[%d].src %s cannot be read: %s' % (index, item['src'], exc.strerror))
+                label = item.get('name') or item['src']
+            else:
+                raise ConfigError('sysrescuecfg[%d] needs content or src' % index)
+            data, reason = parse_yaml(text)
+            if reason is None:
+                self.secrets.extend(find_secrets(data))
+            sources.append((label, text))
+        return sources
+
+    # -- the run --------------------------------------------------------------------------
+    def _open(self):
+        try:
+            if self.on_medium:
+                return open_medium(self.params['media'], writable=True), CONFIG_DIR
+            return open_medium({'path': self.params['path']}, writable=True), ''
+        except MediumError as exc:
+            raise ConfigError(str(exc))
+
+    def run(self):
+        self._check()
+        new = render(self.config) if self.state == 'present' else None
+        extra = self._sysrescuecfg()
+        medium, directory = self._open()
+        try:
+            with medium.locked():
+                return self._run(medium, directory, new, extra)
+        except MediumError as exc:
+            raise ConfigError(str(exc))
+        finally:
+            medium.close()
+
+    def _siblings(self, medium, directory):
+        """``[(name, bytes)]`` of the other YAML files SystemRescue would look at beside ours."""
+        try:
+            info = medium.describe()
+        except Exception:  # pylint: disable=broad-except
+            info = {}
+        folds_case = medium.kind != 'directory' or (info.get('fstype') or '').lower() in _FAT_TYPES
+        files = []
+        for entry in medium.list_dir(directory):
+            entry_name = entry['name']
+            if entry['type'] != 'file' or entry_name == self.name:
+                continue
+            if folds_case and entry_name.lower() == self.name.lower():
+                continue
+            if not entry_name.lower().endswith(('.yaml', '.yml')):
+                continue
+            files.append((entry_name, medium.read_bytes(_join(directory, entry_name))))
+        return files
+
+    def _run(self, medium, directory, new, extra):
+        rel = _join(directory, self.name)
+        old = medium.read_bytes(rel)
+        if old is not None:
+            data, reason = parse_yaml(old)
+            if reason is None:
+                self.secrets.extend(find_secrets(data))
+        reads_directory = self.on_medium or self.purpose == 'medium'
+        siblings = self._siblings(medium, directory) if reads_directory else []
+        mine = [(self.name, new)] if new is not None else []
+        if reads_directory:
+            effective = compute_effective(siblings + mine, extra, self.cmdline)
+        else:
+            effective = compute_effective([], extra + mine, self.cmdline)
+        for other in siblings:
+            self.secrets.extend(find_secrets(parse_yaml(other[1])[0] or {}))
+
+        self._warn_context(medium, effective)
+        if new is not None:
+            self.warnings.extend(override_warnings(self.config, self.name, effective))
+
+        changed = (old != new) if new is not None else old is not None
+        if changed and not self.check_mode:
+            if new is not None:
+                medium.write_bytes(rel, new)
+            else:
+                medium.remove(rel)
+        result = {
+            'changed': changed,
+            'path': _display_path(medium, rel),
+            'effective': mask_secrets(effective.config),
+            'files': effective.order,
+            'not_applied': effective.skipped,
+        }
+        if self.want_diff:
+            header = result['path']
+            before = '' if old is None else mask_text(old.decode('utf-8', 'replace'))
+            after = '' if new is None else render_text(mask_secrets(self.config))
+            result['diff'] = {'before': before, 'after': after,
+                              'before_header': '%s (before)' % header, 'after_header': '%s (after)' % header}
+        return result
+
+    def _warn_context(self, medium, effective):
+        self.warnings.extend(effective.warnings)
+        for item in effective.skipped:
+            self.warnings.append('%s: %s' % (item['name'], item['reason']))
+        if self.state != 'present':
+            return
+        if self.on_medium and self.purpose == 'http_pxe':
+            self.warnings.append(
+                'purpose is http_pxe but the file is written onto a medium: a PXE boot over HTTP (archiso_http_srv=) '
+                'reads no sysrescue.d. Put the file in the HTTP tree with path and pass sysrescuecfg=http://server/%s '
+                'on the kernel command line' % self.name)
+        if not self.on_medium and self.purpose == 'medium' and \
+                os.path.basename(os.path.normpath(self.params['path'])) != CONFIG_DIR:
+            self.warnings.append(
+                'purpose is medium but path %s is not a sysrescue.d directory: SystemRescue reads YAML from a medium '
+                'only in sysrescue.d/ at its root. Use media, or point path at that directory'
+                % self.params['path'])
+        plain = plain_secret_keys(self.config)
+        if plain:
+            if self.on_medium:
+                where = ('files on a FAT medium have no permissions: anyone holding the medium, or booting from '
+                         'it, can read them')
+            else:
+                where = 'anyone who can fetch files from %s can read it' % self.params['path']
+            self.warnings.append(
+                'global.%s is stored as plain text in %s; %s. Prefer global.rootcryptpass with a crypt hash '
+                '(for example from "openssl passwd -6")' % (' and global.'.join(plain), self.name, where))
+
+
+def _join(directory, name):
+    return '%s/%s' % (directory, name) if directory else name
+
+
+def _display_path(medium, rel):
+    root = getattr(medium, 'root', None)
+    if root:
+        return os.path.join(root, rel)
+    return rel

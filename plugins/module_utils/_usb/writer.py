@@ -1,0 +1,461 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Write a SystemRescue ISO onto a USB stick or disk image the way SystemRescue's USB writer does.
+
+The result is an MBR with one bootable FAT32 partition (type ``c``, from sector 2048) labelled with
+the ISO's volume id, holding a copy of the ISO's files, with syslinux installed in
+``sysresccd/boot/syslinux`` and syslinux's MBR boot code. Nothing is mounted: the ISO is read with
+xorriso, the FAT filesystem is made with ``mkfs.vfat --offset`` and filled with mtools, syslinux
+is installed with ``--offset``. A small marker file at the root of the filesystem records which
+ISO was written, so that writing the same ISO again is skipped.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._media import partitions
+
+SECTOR = 512
+PARTITION_START = 2048  # sectors, as SystemRescue's USB writer and most partitioning tools do
+PARTITION_OFFSET = PARTITION_START * SECTOR
+MBR_CODE_SIZE = 440
+MARKER = '.rescuefleet-iso.json'
+MARKER_FORMAT = 1
+SYSLINUX_DIR = 'sysresccd/boot/syslinux'
+MBR_CANDIDATES = (
+    '/usr/lib/syslinux/mbr/mbr.bin',     # Debian, Ubuntu
+    '/usr/share/syslinux/mbr.bin',       # Fedora, RHEL, Arch
+    '/usr/lib/syslinux/bios/mbr.bin',    # Arch (older)
+    '/usr/lib/SYSLINUX/mbr.bin',
+)
+MIN_FAT32 = 64 * 1024 * 1024  # below this mkfs.vfat cannot make a FAT32 filesystem with 512-byte sectors
+COPY_CHUNK = 4 * 1024 * 1024
+PACKAGES = 'xorriso, mtools, dosfstools, fdisk (sfdisk), syslinux and syslinux-common'
+
+
+class WriterError(Exception):
+    """The medium cannot be written as asked; the message says why and what to do. Nothing was written."""
+
+
+# -- sizes and the ISO --------------------------------------------------------------------------------
+
+def parse_size(value):
+    """Bytes from ``268435456``, ``'256M'``, ``'1G'``, ``'512K'`` (powers of 1024)."""
+    if value is None:
+        return None
+    text = str(value).strip().upper()
+    match = re.match(r'^(\d+)\s*([KMGT]?)(I?B)?$', text)
+    if not match:
+        raise WriterError('size %r is not a size: use bytes or a K/M/G/T suffix, such as 256M or 8G' % (value,))
+    return int(match.group(1)) * 1024 ** ' KMGT'.index(match.group(2) or ' ')
+
+
+def human(size):
+    for unit in ('bytes', 'KiB', 'MiB', 'GiB', 'TiB'):
+        if size < 1024 or unit == 'TiB':
+            return ('%d %s' % (size, unit)) if unit == 'bytes' else ('%.1f %s' % (size, unit))
+        size /= 1024.0
+    return str(size)
+
+
+def iso_volume_id(path):
+    """The volume id of an ISO9660 image (``RESCUE1200``), read from its primary volume descriptor."""
+    try:
+        with open(path, 'rb') as handle:
+            handle.seek(16 * 2048)
+            pvd = handle.read(2048)
+    except OSError as exc:
+        raise WriterError('cannot read the ISO %s: %s' % (path, exc.strerror))
+    if len(pvd) < 72 or pvd[0:1] != b'\x01' or pvd[1:6] != b'CD001':
+        raise WriterError('%s is not an ISO9660 image (no primary volume descriptor); give a SystemRescue ISO' % path)
+    return pvd[40:72].decode('ascii', 'replace').strip()
+
+
+def check_label(volume_id):
+    """The FAT label for a volume id, or the reason it cannot be one."""
+    if not volume_id:
+        raise WriterError('the ISO has an empty volume id; SystemRescue finds its medium by that label')
+    if len(volume_id) > 11 or not re.match(r'^[A-Z0-9_\-]+$', volume_id):
+        raise WriterError('the ISO volume id %r cannot be a FAT label (at most 11 characters A-Z, 0-9, _ and -); '
+                          'SystemRescue finds its medium by that label, so this ISO cannot be written to FAT'
+                          % volume_id)
+    return volume_id
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as handle:
+        while True:
+            chunk = handle.read(COPY_CHUNK)
+            if not chunk:
+                return digest.hexdigest()
+            digest.update(chunk)
+
+
+def find_mbr(path=None):
+    candidates = [path] if path else list(MBR_CANDIDATES)
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate):
+            with open(candidate, 'rb') as handle:
+                code = handle.read(MBR_CODE_SIZE)
+            if len(code) < MBR_CODE_SIZE - 100:
+                raise WriterError('%s is too short to be an MBR boot code file' % candidate)
+            return candidate, code
+    raise WriterError('syslinux MBR code not found (%s); install syslinux-common / syslinux, or give mbr'
+                      % ', '.join(candidates))
+
+
+# -- the device ---------------------------------------------------------------------------------------
+
+def _read(path, default=None):
+    try:
+        with open(path, 'r') as handle:
+            return handle.read().strip()
+    except OSError:
+        return default
+
+
+def _devnums(sysfs, name):
+    """``{(major, minor): name}`` of a disk and its partitions, from sysfs."""
+    out = {}
+    base = os.path.join(sysfs, 'class', 'block', name)
+    children = sorted(e for e in os.listdir(base) if e.startswith(name)) if os.path.isdir(base) else []
+    for entry in [name] + children:
+        dev = _read(os.path.join(base, 'dev') if entry == name else os.path.join(base, entry, 'dev'))
+        if dev and ':' in dev:
+            major, minor = dev.split(':', 1)
+            out[(int(major), int(minor))] = entry
+    return out
+
+
+def parse_mounts(text):
+    """``[(source, mount point)]`` from /proc/self/mounts text."""
+    out = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 2:
+            out.append((fields[0].replace('\\040', ' '), fields[1].replace('\\040', ' ')))
+    return out
+
+
+def block_device_problems(device, sysfs='/sys', mounts_text=None, swaps_text=None, allow_fixed=False,
+                          stat_func=os.stat):
+    """Why a block device must not be written (a list of reasons, empty when it may)."""
+    name = os.path.basename(os.path.realpath(device))
+    base = os.path.join(sysfs, 'class', 'block', name)
+    if os.path.exists(os.path.join(base, 'partition')):
+        parent = os.path.basename(os.path.dirname(os.path.realpath(base)))
+        return ['%s is a partition; give the whole device (/dev/%s), which gets a new partition table'
+                % (device, parent)]
+    problems = []
+    if _read(os.path.join(base, 'ro')) == '1':
+        problems.append('%s is read-only (write-protect switch or read-only flag)' % device)
+    if _read(os.path.join(base, 'removable')) == '0' and not allow_fixed:
+        problems.append('%s is not a removable device (it may be an internal disk); set allow_fixed if you are sure'
+                        % device)
+    numbers = _devnums(sysfs, name)
+    if mounts_text is None:
+        mounts_text = _read('/proc/self/mounts', '')
+    for source, mount_point in parse_mounts(mounts_text):
+        if not source.startswith('/'):
+            continue
+        try:
+            st = stat_func(source)
+        except OSError:
+            continue
+        if stat.S_ISBLK(st.st_mode) and (os.major(st.st_rdev), os.minor(st.st_rdev)) in numbers:
+            problems.append('%s is mounted on %s; unmount it first' % (source, mount_point))
+    if swaps_text is None:
+        swaps_text = _read('/proc/swaps', '')
+    for line in swaps_text.splitlines()[1:]:
+        source = line.split()[0] if line.split() else ''
+        if os.path.basename(source) in numbers.values():
+            problems.append('%s is used as swap; swapoff it first' % source)
+    for entry in [name] + [n for n in numbers.values() if n != name]:
+        holders_dir = os.path.join(base, 'holders') if entry == name else os.path.join(base, entry, 'holders')
+        try:
+            holders = sorted(os.listdir(holders_dir))
+        except OSError:
+            holders = []
+        if holders:
+            problems.append('/dev/%s is held by %s (device mapper, RAID or LVM); release it first'
+                            % (entry, ', '.join(holders)))
+    return problems
+
+
+def exclusive_problem(device):
+    """Whether another program holds the block device open exclusively (a mount, mkfs, ...)."""
+    try:
+        fd = os.open(device, os.O_RDONLY | os.O_EXCL)
+    except OSError as exc:
+        if exc.errno == errno.EBUSY:
+            return '%s is in use (held open exclusively by another program or the kernel)' % device
+        return 'cannot open %s: %s' % (device, exc.strerror)
+    os.close(fd)
+    return None
+
+
+def loop_users(image, sysfs='/sys'):
+    """Loop devices attached to an image file."""
+    real = os.path.realpath(image)
+    users = []
+    block = os.path.join(sysfs, 'block')
+    try:
+        names = sorted(os.listdir(block))
+    except OSError:
+        return users
+    for name in names:
+        if name.startswith('loop') and _read(os.path.join(block, name, 'loop', 'backing_file')) == real:
+            users.append('/dev/' + name)
+    return users
+
+
+def device_size(device, st=None, sysfs='/sys'):
+    st = st or os.stat(device)
+    if stat.S_ISBLK(st.st_mode):
+        sectors = _read(os.path.join(sysfs, 'class', 'block', os.path.basename(os.path.realpath(device)), 'size'))
+        if sectors is not None:
+            return int(sectors) * SECTOR
+        with open(device, 'rb') as handle:
+            return handle.seek(0, os.SEEK_END)
+    return st.st_size
+
+
+# -- what is on the medium now ------------------------------------------------------------------------
+
+def _env():
+    return dict(os.environ, MTOOLS_SKIP_CHECK='1', LC_ALL='C')
+
+
+def read_marker(device):
+    """The marker written with the ISO, or ``None``."""
+    proc = subprocess.run(['mtype', '-i', '%s@@%d' % (device, PARTITION_OFFSET), '::/' + MARKER], env=_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if proc.returncode != 0:
+        return None
+    try:
+        data = json.loads(proc.stdout.decode('utf-8', 'replace'))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def current_state(device, size):
+    """What the medium holds now: ``{'layout': bool, 'label': str, 'marker': dict, 'why': str}``."""
+    state = {'layout': False, 'label': None, 'marker': None, 'why': None}
+    if size == 0:
+        state['why'] = 'the medium is empty'
+        return state
+    if partitions.is_iso9660(device):
+        state['why'] = 'the medium holds an ISO9660 image (written with dd)'
+        return state
+    table, parts = partitions.read_table(device)
+    if table != 'dos' or not parts:
+        state['why'] = 'the medium has no MBR partition table'
+        return state
+    first = parts[0]
+    if first['number'] != 1 or first['start'] != PARTITION_OFFSET or str(first['type']).lower() not in ('c', '0c') \
+            or not first['bootable']:
+        state['why'] = 'partition 1 is not a bootable FAT32 (LBA) partition starting at sector %d' % PARTITION_START
+        return state
+    found = partitions.probe(device, PARTITION_OFFSET, first['size'])
+    state['label'] = found.get('label')
+    if found.get('fstype') != 'vfat':
+        state['why'] = 'partition 1 holds no FAT filesystem'
+        return state
+    state['layout'] = True
+    state['marker'] = read_marker(device)
+    if state['marker'] is None:
+        state['why'] = 'the medium holds no record of an ISO written by rescuefleet'
+    return state
+
+
+# -- writing ------------------------------------------------------------------------------------------
+
+def _run(cmd, what, stdin=None):
+    try:
+        proc = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
+                              check=False)
+    except OSError as exc:
+        raise WriterError('cannot run %s: %s; install %s' % (cmd[0], exc.strerror, PACKAGES))
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).decode('utf-8', 'replace').strip().splitlines()
+        raise WriterError('%s failed (exit %d): %s' % (what, proc.returncode, ' / '.join(detail[-5:])))
+    return proc.stdout.decode('utf-8', 'replace')
+
+
+def _make_writable(root):
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            path = os.path.join(dirpath, name)
+            os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) | stat.S_IRWXU)
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) | stat.S_IRUSR | stat.S_IWUSR)
+
+
+def extract_iso(iso, dest):
+    """Every file of the ISO into ``dest``, with xorriso, without mounting."""
+    _run(['xorriso', '-abort_on', 'FAILURE', '-osirrox', 'on', '-indev', iso, '-extract', '/', dest],
+         'xorriso (extracting %s)' % iso)
+    _make_writable(dest)
+
+
+def iso_tree_size(root):
+    total = 0
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+def write_medium(device, iso, volume_id, mbr_code, size, block, marker, workdir=None, syslinux_dir=SYSLINUX_DIR):
+    """Partition, format, fill and make bootable; the marker goes last."""
+    tree = tempfile.mkdtemp(prefix='rescuefleet-iso-', dir=workdir)
+    try:
+        extract_iso(iso, tree)
+        if not os.path.isdir(os.path.join(tree, syslinux_dir)):
+            raise WriterError('the ISO has no %s directory; is it a SystemRescue ISO?' % syslinux_dir)
+        # Forget what the medium held: the MBR and everything up to the partition, including the
+        # ISO9660 descriptors of a stick written with dd, which would hide the new FAT filesystem.
+        with open(device, 'r+b') as handle:
+            handle.write(b'\0' * PARTITION_OFFSET)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _run(['sfdisk', '--no-reread', '--no-tell-kernel', '--wipe', 'always', '--label', 'dos', device],
+             'sfdisk', stdin=('label: dos\nunit: sectors\n\nstart=%d, type=c, bootable\n' % PARTITION_START).encode())
+        blocks_kib = (size - PARTITION_OFFSET) // 1024
+        mkfs = ['mkfs.vfat', '-F', '32', '-n', volume_id, '--offset', str(PARTITION_START)]
+        if block:
+            mkfs.append('-I')
+        _run(mkfs + [device, str(blocks_kib)], 'mkfs.vfat')
+        names = sorted(os.listdir(tree))
+        if names:
+            _run(['mcopy', '-s', '-Q', '-i', '%s@@%d' % (device, PARTITION_OFFSET)]
+                 + [os.path.join(tree, n) for n in names] + ['::/'], 'mcopy (copying the ISO files)')
+        _run(['syslinux', '--offset', str(PARTITION_OFFSET), '--directory', '/' + syslinux_dir.strip('/'),
+              '--install', device], 'syslinux')
+        with open(device, 'r+b') as handle:
+            handle.write(mbr_code[:MBR_CODE_SIZE])
+            handle.flush()
+            os.fsync(handle.fileno())
+        marker_file = os.path.join(tree, MARKER)
+        with open(marker_file, 'w') as handle:
+            json.dump(marker, handle, sort_keys=True, indent=1)
+            handle.write('\n')
+        _run(['mcopy', '-o', '-i', '%s@@%d' % (device, PARTITION_OFFSET), marker_file, '::/' + MARKER],
+             'mcopy (writing the marker)')
+        with open(device, 'rb+') as handle:
+            os.fsync(handle.fileno())
+        if block:
+            subprocess.run(['blockdev', '--rereadpt', device], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           check=False)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+class UsbWriter:
+    """One run: check the device, decide, write."""
+
+    def __init__(self, params, check_mode=False):
+        self.params = params
+        self.check_mode = check_mode
+        self.device = params['device']
+        self.iso = params['iso']
+
+    def _device(self):
+        """``(kind, size, exists)``; refuses what must not be written."""
+        try:
+            st = os.stat(self.device)
+        except FileNotFoundError:
+            create = parse_size(self.params.get('image_size'))
+            if not create:
+                raise WriterError('%s does not exist; give a block device, an existing image file, or image_size to '
+                                  'create an image file' % self.device)
+            if not os.path.isdir(os.path.dirname(os.path.abspath(self.device))):
+                raise WriterError('the directory of %s does not exist; create it first' % self.device)
+            return 'image', create, False
+        if stat.S_ISBLK(st.st_mode):
+            problems = block_device_problems(self.device, allow_fixed=self.params.get('allow_fixed'))
+            if not problems:
+                busy = exclusive_problem(self.device)
+                if busy:
+                    problems.append(busy)
+            if problems:
+                raise WriterError('refusing to write %s: %s' % (self.device, '; '.join(problems)))
+            return 'block', device_size(self.device, st), True
+        if not stat.S_ISREG(st.st_mode):
+            raise WriterError('%s is neither a block device nor a disk image file' % self.device)
+        users = loop_users(self.device)
+        if users:
+            raise WriterError('refusing to write %s: it is attached to %s (detach with losetup -d, or unmount it first)'
+                              % (self.device, ', '.join(users)))
+        if not os.access(self.device, os.W_OK):
+            raise WriterError('refusing to write %s: it is read-only for this user; fix its permissions or run the '
+                              'task with become' % self.device)
+        size = st.st_size
+        wanted = parse_size(self.params.get('image_size'))
+        if wanted and size < wanted:
+            raise WriterError('the image %s has %s, less than image_size %s; remove it or give a smaller image_size'
+                              % (self.device, human(size), human(wanted)))
+        return 'image', size, True
+
+    def run(self):
+        params = self.params
+        kind, size, exists = self._device()
+        volume_id = check_label(iso_volume_id(self.iso))
+        iso_size = os.path.getsize(self.iso)
+        iso_sha = (params.get('iso_sha256') or '').lower() or sha256_file(self.iso)
+        mbr_path, mbr_code = find_mbr(params.get('mbr'))
+        result = {
+            'device': self.device, 'kind': kind, 'size': size, 'volume_id': volume_id, 'iso_sha256': iso_sha,
+            'partition': {'number': 1, 'start': PARTITION_OFFSET, 'size': size - PARTITION_OFFSET},
+        }
+        state = current_state(self.device, size) if exists else {'layout': False, 'why': 'the image does not exist yet'}
+        marker = state.get('marker') or {}
+        same = state['layout'] and marker.get('iso_sha256') == iso_sha and state.get('label') == volume_id
+        if same and not params.get('force'):
+            result.update(changed=False, written=False, reason='%s (%s) is already on the medium' % (
+                marker.get('iso_name') or os.path.basename(self.iso), volume_id))
+            return result
+        if params.get('force'):
+            why = 'force is set'
+        elif state['layout'] and marker.get('iso_sha256'):
+            why = 'the medium holds another ISO (%s, %s)' % (marker.get('volume_id'), marker.get('iso_name'))
+        elif state['layout'] and state.get('label') != volume_id and marker:
+            why = 'the filesystem label %s differs from the volume id %s' % (state.get('label'), volume_id)
+        else:
+            why = state.get('why') or 'the medium holds something else'
+        reserve = parse_size(params.get('min_free') or 0)
+        needed = PARTITION_OFFSET + int(iso_size * 1.02) + reserve + 4 * 1024 * 1024
+        needed = max(needed, PARTITION_OFFSET + MIN_FAT32)
+        if size < needed:
+            raise WriterError('refusing to write %s: it is too small (%s; the ISO needs %s including min_free %s)'
+                              % (self.device, human(size), human(needed), human(reserve)))
+        result.update(changed=True, written=not self.check_mode, reason=why)
+        if self.check_mode:
+            return result
+        if not exists:
+            with open(self.device, 'xb') as handle:
+                handle.truncate(size)
+        new_marker = {'format': MARKER_FORMAT, 'iso_name': os.path.basename(self.iso), 'iso_sha256': iso_sha,
+                      'iso_size': iso_size, 'volume_id': volume_id, 'mbr': os.path.basename(mbr_path),
+                      'writer': 'rescuefleet.media.usb_write_iso'}
+        write_medium(self.device, self.iso, volume_id, mbr_code, size, kind == 'block', new_marker,
+                     workdir=params.get('workdir'))
+        return result

@@ -1,0 +1,478 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bc
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import DirectoryMedium
+
+ON = {'loadsrm': True}
+OFF = {'loadsrm': None}
+GRUB_CHECK = shutil.which('grub-script-check')
+
+
+def changed_lines(old, new):
+    """``[(old line, new line)]`` of a same-length edit."""
+    a, b = old.splitlines(True), new.splitlines(True)
+    assert len(a) == len(b)
+    return [(x, y) for x, y in zip(a, b) if x != y]
+
+
+def roundtrip(text, fmt, **kw):
+    """Enable, check idempotency, disable; returns the enabled text."""
+    on = bc.plan(text, fmt, ON, **kw)
+    assert bc.plan(on.new, fmt, ON, **kw).new == on.new
+    off = bc.plan(on.new, fmt, OFF, **kw)
+    assert off.new == text
+    return on
+
+
+# -- GRUB ---------------------------------------------------------------------------------------
+
+GRUB = (
+    '# test menu\n'
+    'set timeout=5\n'
+    'if [ -z "$p" ]; then\n'
+    '\tp="archisolabel=X"\n'
+    'fi\n'
+    'eval "\n'
+    "menuentry 'Rescue' --class x {\n"
+    '\tlinux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd $p iomem=relaxed # keep me\n'
+    '\tinitrd /sysresccd/boot/x86_64/sysresccd.img\n'
+    '}\n'
+    'menuentry \\"Quoted \\\\\\"title\\\\\\"\\" {\n'
+    '\tlinux /sysresccd/boot/x86_64/vmlinuz a=\\"b c\\" d\n'
+    '}\n'
+    "submenu 'More' {\n"
+    "  menuentry 'EFI kernel' { linuxefi /boot/vmlinuz-lts x; initrd /i }\n"
+    "  menuentry 'Sixteen' {\n    linux16 (hd0,1)/vmlinuz\n  }\n"
+    '}\n'
+    "menuentry 'Memtest' {\n    linux /EFI/memtest.efi keyboard=both\n}\n"
+    "menuentry 'Shell' {\n    chainloader /EFI/shell.efi\n}\n"
+    '" # end eval\n'
+    "menuentry 'Outside' {\n\tlinux\t/vmlinuz\tro\tquiet\n}\n"
+)
+
+
+def test_grub_entries():
+    entries = bc.read_entries('grub', GRUB)
+    assert [(e.title, e.path, e.kernel) for e in entries] == [
+        ('Rescue', 'Rescue', '/sysresccd/boot/x86_64/vmlinuz'),
+        ('Quoted "title"', 'Quoted "title"', '/sysresccd/boot/x86_64/vmlinuz'),
+        ('EFI kernel', 'More>EFI kernel', '/boot/vmlinuz-lts'),
+        ('Sixteen', 'More>Sixteen', '(hd0,1)/vmlinuz'),
+        ('Memtest', 'Memtest', '/EFI/memtest.efi'),
+        ('Outside', 'Outside', '/vmlinuz'),
+    ]
+    assert [e.spans[0].dialect for e in entries] == ['shell-dq'] * 5 + ['shell']
+
+
+def test_grub_enable_only_kernel_lines():
+    on = roundtrip(GRUB, 'grub')
+    assert changed_lines(GRUB, on.new) == [
+        ('\tlinux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd $p iomem=relaxed # keep me\n',
+         '\tlinux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd $p iomem=relaxed loadsrm # keep me\n'),
+        ('\tlinux /sysresccd/boot/x86_64/vmlinuz a=\\"b c\\" d\n',
+         '\tlinux /sysresccd/boot/x86_64/vmlinuz a=\\"b c\\" d loadsrm\n'),
+        ("  menuentry 'EFI kernel' { linuxefi /boot/vmlinuz-lts x; initrd /i }\n",
+         "  menuentry 'EFI kernel' { linuxefi /boot/vmlinuz-lts x loadsrm; initrd /i }\n"),
+        ('    linux16 (hd0,1)/vmlinuz\n', '    linux16 (hd0,1)/vmlinuz loadsrm\n'),
+        ('\tlinux\t/vmlinuz\tro\tquiet\n', '\tlinux\t/vmlinuz\tro\tquiet loadsrm\n'),
+    ]
+    assert [e['after'] for e in on.entries][0] == 'archisobasedir=sysresccd $p iomem=relaxed loadsrm'
+
+
+def test_grub_quoted_value_inside_eval_is_escaped():
+    on = bc.plan(GRUB, 'grub', {'sysrescuecfg': 'a b'}, titles=['Rescue'])
+    assert 'iomem=relaxed sysrescuecfg=\\"a b\\" # keep me' in on.new
+    if GRUB_CHECK:
+        assert bc.grub_script_check(GRUB_CHECK, bc.encode(on.new)) is None
+
+
+def test_grub_titles_and_kernel_selection():
+    on = bc.plan(GRUB, 'grub', ON, titles=['More>*'])
+    assert [e['title'] for e in on.entries] == ['EFI kernel', 'Sixteen']
+    on = bc.plan(GRUB, 'grub', ON, kernels=['/EFI/memtest.efi'])
+    assert [e['title'] for e in on.entries] == ['Memtest']
+    on = bc.plan(GRUB, 'grub', ON, kernels=['*vmlinuz-lts'])
+    assert [e['title'] for e in on.entries] == ['EFI kernel']
+
+
+def test_grub_replaces_disabled_and_collapses_duplicates():
+    text = "menuentry 'a' {\n  linux /vmlinuz loadsrm=n x loadsrm=0 noloadsrm\n}\n"
+    assert bc.plan(text, 'grub', ON).new == "menuentry 'a' {\n  linux /vmlinuz loadsrm x noloadsrm\n}\n"
+    assert bc.plan(text, 'grub', OFF).new == "menuentry 'a' {\n  linux /vmlinuz x noloadsrm\n}\n"
+
+
+def test_grub_crlf_no_final_newline_and_if_blocks():
+    text = "if true; then\r\n  linux /vmlinuz a\r\nelse linux /vmlinuz b\r\nfi"
+    on = roundtrip(text, 'grub')
+    assert on.new == "if true; then\r\n  linux /vmlinuz a loadsrm\r\nelse linux /vmlinuz b loadsrm\r\nfi"
+
+
+@pytest.mark.skipif(not GRUB_CHECK, reason='grub-script-check is not installed')
+def test_grub_results_pass_grub_script_check():
+    assert bc.grub_script_check(GRUB_CHECK, bc.encode(GRUB)) is None
+    on = bc.plan(GRUB, 'grub', {'loadsrm': True, 'x': 'a;b', 'y': "it's"})
+    assert bc.grub_script_check(GRUB_CHECK, bc.encode(on.new)) is None
+    assert bc.grub_script_check(GRUB_CHECK, b'if true; then\n linux /vmlinuz\n') is not None
+
+
+# -- syslinux -----------------------------------------------------------------------------------
+
+SYSLINUX = (
+    'DEFAULT rescue\r\n'
+    'label rescue\r\n'
+    '  menu label ^Rescue\r\n'
+    '  text help\r\n'
+    '  APPEND is not a keyword here\r\n'
+    '  endtext\r\n'
+    '  linux boot/x86_64/vmlinuz\r\n'
+    '  initrd boot/x86_64/sysresccd.img\r\n'
+    '  append archisobasedir=sysresccd iomem=relaxed\r\n'
+    '\r\n'
+    'LABEL kernelkw\r\n'
+    'KERNEL /sysresccd/boot/x86_64/vmlinuz\r\n'
+    'APPEND\tx=1\t\r\n'
+    'LABEL chain\r\n'
+    'COM32 chain.c32\r\n'
+    'APPEND hd0 0\r\n'
+    'LABEL c32kernel\r\n'
+    'KERNEL vmlinuz.c32\r\n'
+    'APPEND y\r\n'
+    'LABEL loadconfig\r\n'
+    'CONFIG sysresccd.cfg\r\n'
+    'APPEND ../../\r\n'
+    'LABEL memtest\r\n'
+    'LINUX boot/memtest\r\n'
+    'LABEL bare\r\n'
+    '    LINUX boot/x86_64/vmlinuz\r\n'
+    'LABEL last\r\n'
+    'LINUX boot/x86_64/vmlinuz\r\n'
+    'APPEND a'
+)
+
+
+def test_syslinux_entries():
+    entries = bc.read_entries('syslinux', SYSLINUX)
+    assert [(e.label, e.title, e.kernel, e.linux) for e in entries] == [
+        ('rescue', '^Rescue', 'boot/x86_64/vmlinuz', True),
+        ('kernelkw', 'kernelkw', '/sysresccd/boot/x86_64/vmlinuz', True),
+        ('chain', 'chain', 'chain.c32', False),
+        ('c32kernel', 'c32kernel', 'vmlinuz.c32', False),
+        ('loadconfig', 'loadconfig', 'sysresccd.cfg', False),
+        ('memtest', 'memtest', 'boot/memtest', True),
+        ('bare', 'bare', 'boot/x86_64/vmlinuz', True),
+        ('last', 'last', 'boot/x86_64/vmlinuz', True),
+    ]
+
+
+def test_syslinux_enable():
+    on = roundtrip(SYSLINUX, 'syslinux')
+    diff = [line for line in difflib.ndiff(SYSLINUX.splitlines(True), on.new.splitlines(True)) if line[0] in '+-']
+    assert diff == [
+        '-   append archisobasedir=sysresccd iomem=relaxed\r\n',
+        '+   append archisobasedir=sysresccd iomem=relaxed loadsrm\r\n',
+        '- APPEND\tx=1\t\r\n',
+        '+ APPEND\tx=1 loadsrm\t\r\n',
+        '+     APPEND loadsrm\r\n',
+        '- APPEND a',
+        '+ APPEND a loadsrm',
+    ]
+    assert [e['label'] for e in on.entries] == ['rescue', 'kernelkw', 'bare', 'last']
+    assert on.entries[2] == {'title': 'bare', 'label': 'bare', 'path': 'bare', 'kernel': 'boot/x86_64/vmlinuz',
+                             'before': '', 'after': 'loadsrm'}
+
+
+def test_syslinux_labels_are_matched_by_label_or_menu_label():
+    assert [e['label'] for e in bc.plan(SYSLINUX, 'syslinux', ON, titles=['^Res*']).entries] == ['rescue']
+    assert [e['label'] for e in bc.plan(SYSLINUX, 'syslinux', ON, titles=['kernelkw']).entries] == ['kernelkw']
+
+
+def test_syslinux_non_linux_entries_are_never_edited():
+    text = 'LABEL c\nCOM32 chain.c32\nAPPEND hd0 0\n'
+    assert bc.plan(text, 'syslinux', ON, kernels=['*']).new == text
+
+
+GLOBAL = 'APPEND root=/dev/x\nDEFAULT a\nLABEL a\nLINUX /boot/vmlinuz\nLABEL b\nKERNEL /boot/vmlinuz-2\n'
+
+
+def test_syslinux_global_append_when_all_inheritors_selected():
+    on = roundtrip(GLOBAL, 'syslinux')
+    assert on.new.splitlines()[0] == 'APPEND root=/dev/x loadsrm'
+    assert len(on.entries) == 2
+
+
+def test_syslinux_global_append_shared_with_unselected_label_fails():
+    with pytest.raises(BootCfgError, match="global APPEND line, which also applies to 'b'"):
+        bc.plan(GLOBAL, 'syslinux', ON, titles=['a'])
+    # nothing to change: no complaint
+    assert not bc.plan(GLOBAL, 'syslinux', OFF, titles=['a']).changed
+
+
+def test_syslinux_append_dash_is_refused():
+    with pytest.raises(BootCfgError, match='APPEND -'):
+        bc.plan('LABEL a\nLINUX vmlinuz\nAPPEND -\n', 'syslinux', ON)
+
+
+def test_syslinux_empty_append_line_is_kept_when_it_existed_with_a_global():
+    text = 'APPEND g\nLABEL a\nLINUX vmlinuz\nAPPEND loadsrm\nLABEL b\nLINUX vmlinuz\nAPPEND loadsrm\n'
+    assert bc.plan(text, 'syslinux', OFF).new == 'APPEND g\nLABEL a\nLINUX vmlinuz\nAPPEND\nLABEL b\nLINUX vmlinuz\nAPPEND\n'
+
+
+# -- iPXE ---------------------------------------------------------------------------------------
+
+IPXE = (
+    '#!ipxe\n'
+    'menu Boot\n'
+    'item --key r rescue SystemRescue (HTTP)\n'
+    'item other Other\n'
+    'choose target && goto ${target}\n'
+    ':rescue\n'
+    'kernel --name vmlinuz ${base}/sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd ip=dhcp || goto failed\n'
+    'initrd ${base}/sysresccd/boot/x86_64/sysresccd.img\n'
+    'imgargs vmlinuz archisobasedir=sysresccd  initrd=sysresccd.img\n'
+    'boot\n'
+    ':other\n'
+    'chain --autofree http://boot.ipxe.org/menu.ipxe\n'
+    'kernel -n k http://x/memtest.efi\n'
+    'imgargs k keyboard=both\n'
+)
+
+
+def test_ipxe_entries():
+    entries = bc.read_entries('ipxe', IPXE)
+    assert [(e.title, e.label, e.kernel) for e in entries] == [
+        ('SystemRescue (HTTP)', 'rescue', '${base}/sysresccd/boot/x86_64/vmlinuz'),
+        ('SystemRescue (HTTP)', 'rescue', '${base}/sysresccd/boot/x86_64/vmlinuz'),
+        ('Other', 'other', 'http://boot.ipxe.org/menu.ipxe'),
+        ('Other', 'other', 'http://x/memtest.efi'),
+        ('Other', 'other', 'http://x/memtest.efi'),
+    ]
+
+
+def test_ipxe_enable():
+    on = roundtrip(IPXE, 'ipxe')
+    assert changed_lines(IPXE, on.new) == [
+        ('kernel --name vmlinuz ${base}/sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd ip=dhcp || goto failed\n',
+         'kernel --name vmlinuz ${base}/sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd ip=dhcp loadsrm '
+         '|| goto failed\n'),
+        ('imgargs vmlinuz archisobasedir=sysresccd  initrd=sysresccd.img\n',
+         'imgargs vmlinuz archisobasedir=sysresccd  initrd=sysresccd.img loadsrm\n'),
+    ]
+
+
+# -- BLS and plain command lines ----------------------------------------------------------------
+
+def test_bls_multiple_options_lines():
+    text = 'title Rescue\nlinux /sysresccd/vmlinuz\noptions a loadsrm=0\noptions  b loadsrm\n# c\n'
+    assert bc.plan(text, 'bls', ON).new == 'title Rescue\nlinux /sysresccd/vmlinuz\noptions a loadsrm\noptions  b\n# c\n'
+    off = bc.plan(text, 'bls', OFF)
+    assert off.new == 'title Rescue\nlinux /sysresccd/vmlinuz\noptions a\noptions  b\n# c\n'
+    assert off.entries[0]['title'] == 'Rescue'
+
+
+def test_bls_without_options_gets_a_line():
+    text = 'title Rescue\r\nlinux /vmlinuz\r\ninitrd /initrd\r\n'
+    on = roundtrip(text, 'bls')
+    assert on.new == 'title Rescue\r\nlinux /vmlinuz\r\noptions loadsrm\r\ninitrd /initrd\r\n'
+
+
+def test_bls_other_kernel_untouched():
+    text = 'title Memtest\nefi /memtest.efi\n'
+    assert not bc.plan(text, 'bls', ON).changed
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('a b\n', 'a b loadsrm\n'),
+    ('', 'loadsrm'),
+    ('\n', 'loadsrm\n'),
+    ('a\tb', 'a\tb loadsrm'),
+])
+def test_cmdline(text, expected):
+    assert roundtrip(text, 'cmdline').new == expected
+
+
+# -- detection and discovery ------------------------------------------------------------------
+
+@pytest.mark.parametrize('path, text, fmt', [
+    ('boot/grub/grubsrcd.cfg', '', 'grub'),
+    ('grub.cfg-01-aa-bb-cc-dd-ee-ff', '', 'grub'),
+    ('isolinux/isolinux.cfg', '', 'syslinux'),
+    ('sysresccd/boot/syslinux/sysresccd_sys.cfg', '', 'syslinux'),
+    ('pxelinux.cfg/01-aa-bb-cc-dd-ee-ff', '', 'syslinux'),
+    ('extlinux.conf', '', 'syslinux'),
+    ('loader/entries/rescue.conf', '', 'bls'),
+    ('boot.ipxe', '', 'ipxe'),
+    ('MAC-aabbccddeeff', '#!ipxe\nkernel x\n', 'ipxe'),
+    ('cmdline.txt', '', 'cmdline'),
+    ('menu.cfg', "menuentry 'x' {\n}\n", 'grub'),
+    ('menu.cfg', 'LABEL x\n', 'syslinux'),
+    ('x.conf', 'title x\nlinux /vmlinuz\n', 'bls'),
+])
+def test_detect_format(path, text, fmt):
+    assert bc.detect_format(path, text) == fmt
+
+
+def test_detect_format_unknown():
+    with pytest.raises(BootCfgError, match='set format'):
+        bc.detect_format('notes.txt', 'hello\n')
+
+
+def test_discover(tmp_path):
+    files = {
+        'EFI/BOOT/grub.cfg': '', 'boot/grub/grubsrcd.cfg': '', 'boot/grub/grubsrcd.cfg.20260101T000000.bak': '',
+        'boot/grub/font.pf2': '', 'Isolinux/isolinux.cfg': '', 'isolinux/isolinux.bin': '',
+        'pxelinux.cfg/default': '', 'pxelinux.cfg/.hidden': '', 'loader/entries/a.conf': '', 'boot.ipxe': '',
+        'ipxe/MAC-aabbccddeeff.ipxe': '', 'notes.txt': '', 'sysresccd/boot/syslinux/sysresccd_sys.cfg': '',
+    }
+    for name, content in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    found = bc.discover(DirectoryMedium(str(tmp_path), writable=False))
+    assert sorted(found) == sorted([
+        ('EFI/BOOT/grub.cfg', 'grub'), ('boot/grub/grubsrcd.cfg', 'grub'), ('Isolinux/isolinux.cfg', 'syslinux'),
+        ('pxelinux.cfg/default', 'syslinux'), ('loader/entries/a.conf', 'bls'), ('boot.ipxe', 'ipxe'),
+        ('ipxe/MAC-aabbccddeeff.ipxe', 'ipxe'), ('sysresccd/boot/syslinux/sysresccd_sys.cfg', 'syslinux'),
+    ])
+
+
+# -- property: generated configs ----------------------------------------------------------------
+
+ARG = st.text(alphabet='abcdefghijklmnopqrstuvwxyz0123456789_.,/=', min_size=1, max_size=8).filter(
+    lambda a: not a.startswith('=') and a.split('=')[0] != 'loadsrm')
+ARGS = st.lists(st.one_of(ARG, st.sampled_from(['noloadsrm', 'loadsrm_x=1', '$archiso_param'])), max_size=5)
+KERNEL = st.sampled_from(['/sysresccd/boot/x86_64/vmlinuz', 'boot/x86_64/vmlinuz', '/EFI/memtest.efi', 'boot/memtest'])
+WS = st.sampled_from([' ', '\t', '  '])
+EOL = st.sampled_from(['\n', '\r\n'])
+
+
+@st.composite
+def grub_configs(draw):
+    eol = draw(EOL)
+    in_eval = draw(st.booleans())
+    lines = ['set timeout=1']
+    if in_eval:
+        lines.append('eval "')
+    for index in range(draw(st.integers(1, 4))):
+        lines.append("menuentry 'Entry %d' {" % index)
+        args = draw(ARGS)
+        lines.append('%slinux%s%s%s' % (draw(WS), draw(WS), draw(KERNEL), ''.join(draw(WS) + a for a in args)
+                                        + draw(st.sampled_from(['', ' ', ' # note']))))
+        lines.append('}')
+    if in_eval:
+        lines.append('"')
+    return eol.join(lines) + draw(st.sampled_from(['', eol]))
+
+
+@st.composite
+def syslinux_configs(draw):
+    eol = draw(EOL)
+    lines = []
+    for index in range(draw(st.integers(1, 4))):
+        lines.append(draw(st.sampled_from(['LABEL', 'label'])) + ' e%d' % index)
+        lines.append(draw(st.sampled_from(['LINUX', 'KERNEL', 'linux'])) + ' ' + draw(KERNEL))
+        args = draw(ARGS)
+        # an APPEND line left without arguments is removed, so a generated one always has some
+        if args:
+            lines.append(draw(st.sampled_from(['APPEND', 'append'])) + ''.join(draw(WS) + a for a in args))
+    return eol.join(lines) + draw(st.sampled_from(['', eol]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(grub_configs().map(lambda t: ('grub', t)), syslinux_configs().map(lambda t: ('syslinux', t))))
+def test_generated_configs_add_then_remove_is_identity(item):
+    fmt, text = item
+    on = bc.plan(text, fmt, ON)
+    assert bc.plan(on.new, fmt, ON).new == on.new
+    assert bc.plan(on.new, fmt, OFF).new == text
+    selected = [e for e in bc.read_entries(fmt, text) if e.kernel.endswith('vmlinuz')]
+    assert len(on.entries) == len(selected)
+    for entry in on.entries:
+        assert entry['after'].split() == entry['before'].split() + ['loadsrm']
+    # lines of other kernels are untouched, and lines are only ever added after a kernel line
+    new_lines = on.new.splitlines()
+    for line in text.splitlines():
+        if 'vmlinuz' not in line and not line.upper().startswith('APPEND'):
+            assert line in new_lines
+    assert [l for l in text.splitlines() if 'memtest' in l] == [l for l in new_lines if 'memtest' in l]
+
+
+@settings(max_examples=50, deadline=None)
+@given(grub_configs())
+def test_generated_grub_results_pass_grub_script_check(text):
+    if not GRUB_CHECK:
+        pytest.skip('grub-script-check is not installed')
+    on = bc.plan(text, 'grub', {'loadsrm': True, 'sysrescuecfg': 'http://x/a b.yaml'})
+    assert bc.grub_script_check(GRUB_CHECK, bc.encode(on.new)) is None
+
+
+# -- the real SystemRescue 12.00 menus ----------------------------------------------------------
+
+def _read(root, path):
+    with open(os.path.join(root, path), 'rb') as handle:
+        return bc.decode(handle.read())
+
+
+def test_sysrescue_grub(sysrescue_media):
+    text = _read(sysrescue_media, 'boot/grub/grubsrcd.cfg')
+    on = roundtrip(text, 'grub')
+    pairs = changed_lines(text, on.new)
+    assert len(pairs) == 8
+    for old, new in pairs:
+        assert old.startswith('\tlinux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd $archiso_param ')
+        assert new == old[:-1] + ' loadsrm\n'
+    assert 'linux /EFI/memtest.efi keyboard=both\n' in on.new
+    if GRUB_CHECK:
+        assert bc.grub_script_check(GRUB_CHECK, bc.encode(on.new)) is None
+
+
+@pytest.mark.parametrize('name, count', [('sysresccd_sys.cfg', 8), ('sysresccd_pxe.cfg', 3)])
+def test_sysrescue_syslinux_menus(sysrescue_media, name, count):
+    text = _read(sysrescue_media, 'sysresccd/boot/syslinux/' + name)
+    on = roundtrip(text, 'syslinux')
+    pairs = changed_lines(text, on.new)
+    assert len(pairs) == count
+    for old, new in pairs:
+        assert old.startswith('APPEND archisobasedir=sysresccd ')
+        assert new == old[:-1] + ' loadsrm\n'
+
+
+@pytest.mark.parametrize('path', [
+    'isolinux/isolinux.cfg', 'sysresccd/boot/syslinux/syslinux.cfg', 'sysresccd/boot/syslinux/sysresccd.cfg',
+    'sysresccd/boot/syslinux/sysresccd_tail.cfg', 'sysresccd/boot/syslinux/sysresccd_head.cfg',
+    'boot/grub/loopback.cfg', 'boot/grub/custom.cfg',
+])
+def test_sysrescue_files_without_rescue_kernel_stay(sysrescue_media, path):
+    text = _read(sysrescue_media, path)
+    fmt = bc.detect_format(path, text)
+    for changes in (ON, OFF, {'x': 'y'}):
+        assert bc.plan(text, fmt, changes).new == text
+
+
+@pytest.mark.parametrize('path', ['isolinux/isolinux.cfg', 'sysresccd/boot/syslinux/syslinux.cfg',
+                                  'sysresccd/boot/syslinux/sysresccd.cfg'])
+def test_sysrescue_module_appends_are_not_kernel_args(sysrescue_media, path):
+    """APPEND /sysresccd/, ../../ and -pxe- ... belong to CONFIG and COM32 entries: even a kernel
+    pattern that matches everything leaves them alone."""
+    text = _read(sysrescue_media, path)
+    assert bc.plan(text, 'syslinux', ON, kernels=['*']).new == text
+
+
+def test_sysrescue_discovery(sysrescue_media):
+    found = dict(bc.discover(DirectoryMedium(sysrescue_media, writable=False)))
+    assert found['boot/grub/grubsrcd.cfg'] == 'grub'
+    assert found['sysresccd/boot/syslinux/sysresccd_sys.cfg'] == 'syslinux'
+    assert found['isolinux/isolinux.cfg'] == 'syslinux'

@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import (
+    TEMP_NAME, parse_free, parse_mdir, parse_minfo, temp_name)
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, open_medium
+
+# mdir ends entry lines with a space; kept explicit here
+MDIR = '\n'.join([
+    ' Volume in drive : is RESCUE1200',
+    ' Volume Serial Number is B289-413A',
+    'Directory for ::/sysresccd',
+    '',
+    '.            <DIR>     2026-11-22   8:43 ',
+    '..           <DIR>     2026-11-22   8:43 ',
+    'X        SRM         3 2026-11-22   8:43 ',
+    'stdin    srm  209715200 2026-11-22   8:43 ',
+    '10-FLE~1 SRM         3 2026-11-22   8:43  10-Fleet Tools.srm',
+    'sub          <DIR>     2026-11-22   8:43 ',
+    '        5 files         209 715 209 bytes',
+    '                         66 947 072 bytes free',
+    '',
+])
+
+
+def test_parse_mdir():
+    assert parse_mdir(MDIR) == [
+        {'name': '10-Fleet Tools.srm', 'type': 'file', 'size': 3},
+        {'name': 'X.SRM', 'type': 'file', 'size': 3},
+        {'name': 'stdin.srm', 'type': 'file', 'size': 209715200},
+        {'name': 'sub', 'type': 'dir', 'size': 0},
+    ]
+
+
+def test_parse_free_and_minfo():
+    assert parse_free(MDIR) == 66947072
+    info = parse_minfo('sector size: 512 bytes\ncluster size: 8 sectors\nbig size: 2048 sectors\n')
+    assert info == {'sector_size': 512, 'cluster_size': 4096, 'size': 1048576}
+
+
+@pytest.mark.parametrize('final, pattern', [
+    ('10-tools.srm', r'^~rf[0-9a-f]{5}\.tmp$'),
+    ('UP.SRM', r'^~RF[0-9A-F]{5}\.TMP$'),
+    ('lower.SRM', r'^~rf[0-9a-f]{5}\.TMP$'),
+    ('10.srm', r'^~rf[0-9a-f]{5}\.tmp$'),
+    ('Mixed Long Name.srm', r'^~rf[0-9a-f]{5}\.tmp$'),
+])
+def test_temp_name_follows_case_and_never_ends_in_srm(final, pattern):
+    import re
+    name = temp_name(final, random.Random(1))
+    assert re.match(pattern, name) and TEMP_NAME.match(name) and not name.endswith('.srm')
+
+
+FAT_TOOLS = all(shutil.which(t) for t in ('mcopy', 'sfdisk', 'mkfs.vfat', 'blkid'))
+
+
+@pytest.fixture
+def image(tmp_path):
+    if not FAT_TOOLS:
+        pytest.skip('mtools, sfdisk, mkfs.vfat and blkid are needed')
+    img = str(tmp_path / 'stick.img')
+    subprocess.run(['truncate', '-s', '64M', img], check=True)
+    subprocess.run(['sfdisk', '-q', img], input=b'label: dos\nstart=2048, type=c, bootable\n', check=True)
+    subprocess.run(['mkfs.vfat', '-F', '32', '-n', 'RESCUE1200', '--offset', '2048', img], check=True,
+                   stdout=subprocess.DEVNULL)
+    return img
+
+
+def fsck(img, offset=1048576):
+    part = img + '.part'
+    with open(img, 'rb') as src, open(part, 'wb') as dst:
+        src.seek(offset)
+        shutil.copyfileobj(src, dst)
+    proc = subprocess.run(['fsck.vfat', '-n', part], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    os.unlink(part)
+    return proc.returncode, proc.stdout.decode()
+
+
+@pytest.mark.parametrize('name', ['10-tools.srm', 'UP.SRM', 'Mixed.srm', '20-a much longer name.srm', 'x.srm'])
+def test_names_keep_their_exact_case(image, name):
+    medium = open_medium({'image': image})
+    medium.write_bytes('sysresccd/' + name, b'first')
+    medium.write_bytes('sysresccd/' + name, b'second')
+    assert [e['name'] for e in medium.list_dir('sysresccd')] == [name]
+    assert medium.read_bytes('sysresccd/' + name) == b'second'
+    listing = subprocess.run(['mdir', '-b', '-i', image + '@@1048576', '::/sysresccd'], stdout=subprocess.PIPE,
+                             env=dict(os.environ, MTOOLS_SKIP_CHECK='1'), check=True).stdout.decode()
+    assert listing.split() == ['::/sysresccd/' + name] or listing.strip() == '::/sysresccd/' + name
+
+
+def test_fat_medium_round_trip(image, tmp_path):
+    medium = open_medium({'image': image})
+    facts = medium.describe()
+    assert facts['label'] == 'RESCUE1200' and facts['partition'] == 1 and facts['free'] > 60 * 1024 * 1024
+    big = tmp_path / 'big.bin'
+    big.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
+    medium.put_file('sysresccd/10-big.srm', str(big))
+    assert medium.sha256('sysresccd/10-big.srm') == hashlib.sha256(big.read_bytes()).hexdigest()
+    medium.write_bytes('sysrescue.d/500-fleet.yaml', b'---\nglobal: {}\n')
+    assert medium.exists('sysrescue.d/500-fleet.yaml') and medium.read_bytes('nope/none') is None
+    medium.remove('sysresccd/10-big.srm')
+    assert medium.list_dir('sysresccd') == []
+    assert fsck(image)[0] == 0
+
+
+def test_sweep_removes_only_temporaries(image):
+    medium = open_medium({'image': image})
+    medium.write_bytes('sysresccd/keep.srm', b'k')
+    env = dict(os.environ, MTOOLS_SKIP_CHECK='1')
+    for stray in ('~rf1a2b3.tmp', '~RFABCDE.TMP'):
+        subprocess.run(['mcopy', '-i', image + '@@1048576', '-', '::/sysresccd/' + stray], input=b'half', env=env,
+                       check=True)
+    medium = open_medium({'image': image})  # listings are cached per object: look at the medium anew
+    assert sorted(medium.sweep('sysresccd')) == ['sysresccd/~RFABCDE.TMP', 'sysresccd/~rf1a2b3.tmp']
+    assert [e['name'] for e in medium.list_dir('sysresccd')] == ['keep.srm']
+
+
+def test_read_only_image_is_refused(image):
+    os.chmod(image, 0o444)
+    with pytest.raises(MediumError, match='read-only .*chmod u\\+w'):
+        open_medium({'image': image})
+    assert open_medium({'image': image}, writable=False).describe()['read_only']
+
+
+def test_missing_image(tmp_path):
+    with pytest.raises(MediumError, match='does not exist'):
+        open_medium({'image': str(tmp_path / 'none.img')})

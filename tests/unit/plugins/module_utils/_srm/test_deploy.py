@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label, labels_in
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import DirectoryMedium, open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import (
+    INDEX_NAME, Deploy, DeployError, check_name, parse_index, predicted_inventory, render_index, round_up)
+
+
+def module(tmp_path, name, data):
+    path = tmp_path / 'src' / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+    return {'name': name, 'src': str(path), 'sha256': hashlib.sha256(data).hexdigest(), 'size': len(data)}
+
+
+@pytest.mark.parametrize('name', ['10-tools.srm', 'A.srm', '20 fleet tools.srm'])
+def test_good_names(name):
+    assert check_name(name) == name
+
+
+@pytest.mark.parametrize('name, message', [
+    ('tools.SRM', 'must end in .srm'), ('tools', 'must end in .srm'), ('x/y.srm', 'path separator'),
+    ('a:b.srm', 'path separator'), ('..srm', 'not usable'), ('.hidden.srm', 'not usable'), (' x.srm', 'not usable'),
+])
+def test_bad_names(name, message):
+    with pytest.raises(DeployError, match=message):
+        check_name(name)
+
+
+def test_index_round_trip_and_garbage():
+    index = {'a.srm': {'size': 1, 'sha256': 'f' * 64}}
+    assert parse_index(render_index(index)) == index
+    assert parse_index(b'not json') == {} and parse_index(b'[1]') == {} and parse_index(None) == {}
+    assert parse_index(b'{"a.srm": {"size": "1", "sha256": "x"}}') == {}
+
+
+def test_round_up():
+    assert (round_up(0, 4096), round_up(1, 4096), round_up(4096, 4096), round_up(4097, 4096)) == (0, 4096, 4096, 8192)
+
+
+@pytest.fixture
+def medium(tmp_path):
+    root = tmp_path / 'medium'
+    root.mkdir()
+    return DirectoryMedium(str(root))
+
+
+def run(medium, wanted, **kw):
+    deploy = Deploy(medium, verify=kw.pop('verify', 'fast'))
+    actions, index, current = deploy.plan(wanted, kw.pop('state', 'present'), kw.pop('exclusive', False))
+    predicted = predicted_inventory(current, index, actions)
+    deploy.check_space(actions)
+    deploy.apply(actions, index)
+    assert deploy.finish(index) == predicted
+    return [(a['action'], a['name']) for a in actions], deploy
+
+
+def test_add_replace_remove_exclusive(medium, tmp_path):
+    a = module(tmp_path, '10-a.srm', b'a' * 100)
+    b = module(tmp_path, '20-b.srm', b'b' * 100)
+    assert run(medium, [a, b])[0] == [('add', '10-a.srm'), ('add', '20-b.srm')]
+    assert run(medium, [a, b])[0] == []
+    b2 = module(tmp_path, '20-b.srm', b'B' * 100)
+    assert run(medium, [a, b2])[0] == [('replace', '20-b.srm')]
+    (tmp_path / 'medium' / 'sysresccd' / '05-foreign.srm').write_bytes(b'x')
+    (tmp_path / 'medium' / 'sysresccd' / 'notes.txt').write_bytes(b'x')
+    assert run(medium, [a, b2])[0] == []
+    assert run(medium, [a], exclusive=True)[0] == [('remove', '20-b.srm'), ('remove', '05-foreign.srm')]
+    assert sorted(os.listdir(str(tmp_path / 'medium' / 'sysresccd'))) == sorted(['10-a.srm', INDEX_NAME, 'notes.txt'])
+    assert run(medium, [{'name': '10-a.srm'}], state='absent')[0] == [('remove', '10-a.srm')]
+    assert run(medium, [{'name': '10-a.srm'}], state='absent')[0] == []
+
+
+def test_fast_trusts_the_index_full_reads_back(medium, tmp_path):
+    a = module(tmp_path, '10-a.srm', b'a' * 100)
+    run(medium, [a])
+    (tmp_path / 'medium' / 'sysresccd' / '10-a.srm').write_bytes(b'Z' * 100)  # same size, other content
+    actions, deploy = run(medium, [a], verify='fast')
+    assert actions == [] and deploy.hashed_on_medium == []
+    actions, deploy = run(medium, [a], verify='full')
+    assert actions == [('replace', '10-a.srm')] and deploy.hashed_on_medium == ['10-a.srm']
+
+
+def test_lost_index_means_hashing_not_rewriting(medium, tmp_path):
+    a = module(tmp_path, '10-a.srm', b'a' * 100)
+    run(medium, [a])
+    os.unlink(str(tmp_path / 'medium' / 'sysresccd' / INDEX_NAME))
+    actions, deploy = run(medium, [a])
+    assert actions == [] and deploy.hashed_on_medium == ['10-a.srm']
+
+
+def test_duplicate_names_fail(medium, tmp_path):
+    a = module(tmp_path, '10-a.srm', b'a')
+    with pytest.raises(DeployError, match='listed twice'):
+        Deploy(medium).plan([a, a])
+    with pytest.raises(DeployError, match='FAT ignores case'):
+        Deploy(medium).plan([a, dict(a, name='10-A.srm')])
+
+
+class TinyMedium(DirectoryMedium):
+    """A directory medium that claims little free space, to test the space check without filling a disk."""
+
+    free = 0
+
+    def free_bytes(self):
+        return self.free
+
+    def cluster_size(self):
+        return 4096
+
+
+def test_space_check_counts_removals_and_replacement_overlap(tmp_path):
+    root = tmp_path / 'tiny'
+    root.mkdir()
+    medium = TinyMedium(str(root))
+    old = module(tmp_path, '10-a.srm', b'a' * 8192)
+    medium.free = 10 ** 9
+    run(medium, [old])
+    new = module(tmp_path, '10-a.srm', b'b' * 8192)
+    medium.free = 64 * 1024 + 4096  # the reserve plus one cluster: the new copy (2 clusters) does not fit
+    deploy = Deploy(medium)
+    actions, _index, _current = deploy.plan([new])
+    with pytest.raises(DeployError, match='do not fit: 10-a.srm needs 8192 bytes but only 4096 are free'):
+        deploy.check_space(actions)
+    medium.free = 64 * 1024 + 8192
+    deploy.check_space(actions)
+    other = module(tmp_path, '20-b.srm', b'c' * 8192)
+    deploy = Deploy(medium)
+    actions, _index, _current = deploy.plan([other], exclusive=True)
+    medium.free = 64 * 1024  # removing 10-a first frees its two clusters
+    deploy.check_space(actions)
+
+
+def test_labels_in_menus():
+    assert labels_in('APPEND archisobasedir=sysresccd archisolabel=RESCUE1200 iomem=relaxed') == ['RESCUE1200']
+    assert labels_in('\tarchiso_param="archisolabel=RESCUE1200"') == ['RESCUE1200']
+    assert labels_in('xarchisolabel=NO') == []
+
+
+def test_check_label_auto(tmp_path):
+    root = tmp_path / 'm'
+    (root / 'boot' / 'grub').mkdir(parents=True)
+    (root / 'boot' / 'grub' / 'grubsrcd.cfg').write_text('archiso_param="archisolabel=RESCUE1200"\n')
+    medium = DirectoryMedium(str(root))
+    ok, message = check_label(medium, 'auto')
+    assert ok is None and 'cannot be read' in message  # a plain directory has no label
+
+
+FAT_TOOLS = all(shutil.which(t) for t in ('mcopy', 'sfdisk', 'mkfs.vfat', 'blkid'))
+
+
+@pytest.mark.skipif(not FAT_TOOLS, reason='mtools, sfdisk, mkfs.vfat and blkid are needed')
+def test_label_auto_on_fat(tmp_path):
+    img = str(tmp_path / 'stick.img')
+    subprocess.run(['truncate', '-s', '40M', img], check=True)
+    subprocess.run(['mkfs.vfat', '-n', 'RESCUE1100', img], check=True, stdout=subprocess.DEVNULL)
+    medium = open_medium({'image': img})
+    medium.write_bytes('boot/grub/grubsrcd.cfg', b'archiso_param="archisolabel=RESCUE1200"\n')
+    ok, message = check_label(medium, 'auto')
+    assert ok is False and 'labelled RESCUE1100 but the boot menus expect RESCUE1200' in message
+    assert check_label(medium, 'RESCUE1100')[0] is True
+    medium.write_bytes('sysresccd/boot/syslinux/sysresccd_sys.cfg', b'APPEND archisolabel=OTHER\n')
+    assert 'disagree' in check_label(medium, 'auto')[1]
