@@ -57,6 +57,11 @@ def remove(path):
             pass
 
 
+def is_temp_name(name):
+    """Whether a file name is one of our temporary names (a leftover when no run is active)."""
+    return name.startswith('.') and MARKER in name
+
+
 def replace(temp, dest):
     """Rename ``temp`` over ``dest`` and make the rename durable."""
     with open(temp, 'rb') as handle:
@@ -65,16 +70,48 @@ def replace(temp, dest):
     _fsync_dir(os.path.dirname(os.path.abspath(dest)))
 
 
-def write_text(dest, text):
+def write_file(dest, fill, mode=None):
+    """Create or replace ``dest`` atomically: ``fill(temp_path)`` writes the content under a temporary
+    name beside it, which is then renamed into place.
+
+    ``mode`` is applied before the rename; ``None`` keeps the mode of an existing ``dest`` (0644 for a
+    new file), and on filesystems that store no modes (FAT) a refused chmod is ignored.
+    """
     temp = make_temp_file(dest)
     try:
-        with open(temp, 'w', encoding='utf-8') as handle:
-            handle.write(text)
-        os.chmod(temp, 0o644)
+        fill(temp)
+        _set_mode(temp, dest, mode)
         replace(temp, dest)
     except BaseException:
         remove(temp)
         raise
+
+
+def write_bytes(dest, data, mode=None):
+    def fill(temp):
+        with open(temp, 'wb') as handle:
+            handle.write(data)
+    write_file(dest, fill, mode)
+
+
+def write_text(dest, text, mode=None):
+    write_bytes(dest, text.encode('utf-8'), mode)
+
+
+def copy_file(src, dest, mode=None):
+    write_file(dest, lambda temp: shutil.copyfile(src, temp), mode)
+
+
+def _set_mode(temp, dest, mode):
+    if mode is None:
+        try:
+            mode = os.stat(dest).st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o644
+    try:
+        os.chmod(temp, mode)
+    except PermissionError:
+        pass  # FAT and friends: modes are not stored
 
 
 def _fsync_dir(path):

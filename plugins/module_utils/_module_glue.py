@@ -5,22 +5,44 @@
 
 """The last lines of every module: run the task object, hand its warnings and secrets to Ansible.
 
-A task object has ``run()`` (returns the result dict or raises one of ``errors``), and optionally
-``warnings`` (messages for ``module.warn``) and ``secrets`` (values Ansible must never print).
+A task object has ``run()`` (returns the result dict), and optionally ``warnings`` (messages for
+``module.warn``), ``secrets`` (values Ansible must never print) and ``missing_library`` (``(name,
+import error)`` of a Python library it needs and cannot import). Every error the collection
+raises derives from :class:`RescueFleetError`; an ``OSError`` that escapes (ENOSPC, EACCES, EIO
+during a write) becomes a message with advice too, so no traceback ever reaches a user.
 
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
+import traceback
 
-def run_task(module, task, errors):
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError, describe_os_error
+
+
+def run_task(module, task):
+    missing = getattr(task, 'missing_library', None)
+    if missing:
+        name, error = missing
+        module.fail_json(msg=missing_required_lib(name),
+                         exception=''.join(traceback.format_exception_only(type(error), error)))
     try:
         result = task.run()
-    except errors as exc:
-        module.no_log_values.update(getattr(task, 'secrets', ()))
-        module.fail_json(msg=str(exc))
+    except RescueFleetError as exc:
+        _fail(module, task, str(exc))
+    except OSError as exc:
+        _fail(module, task, describe_os_error(exc))
     module.no_log_values.update(getattr(task, 'secrets', ()))
     for warning in getattr(task, 'warnings', ()):
         module.warn(warning)
     module.exit_json(**result)
+
+
+def _fail(module, task, msg):
+    module.no_log_values.update(getattr(task, 'secrets', ()))
+    for warning in getattr(task, 'warnings', ()):
+        module.warn(warning)
+    module.fail_json(msg=msg)

@@ -248,10 +248,9 @@ backups:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import media_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import DEFAULT_KERNELS, FORMATS
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.loadsrm import LoadsrmRun
 
 
@@ -273,11 +272,8 @@ def main():
         required_one_of=[('media', 'path')],
         supports_check_mode=True,
     )
-    grub_check = None
-    if module.params['validate_grub']:
-        grub_check = module.get_bin_path('grub-script-check')
     run_task(module, LoadsrmRun(module.params, check_mode=module.check_mode, want_diff=module._diff,
-                                grub_check=grub_check), BootCfgError)
+                                grub_check=module.get_bin_path('grub-script-check')))
 
 
 if __name__ == '__main__':

@@ -225,8 +225,8 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._dracut.module import (
-    HOOKS, DracutModule, DracutModuleError)
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._dracut.module import HOOKS, DracutModule
 
 
 def main():
@@ -259,13 +259,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    task = DracutModule(module.params, check_mode=module.check_mode, want_diff=module._diff,
-                        bash=module.get_bin_path('bash'))
-    try:
-        result = task.run()
-    except DracutModuleError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_task(module, DracutModule(module.params, check_mode=module.check_mode, want_diff=module._diff,
+                                  bash=module.get_bin_path('bash')))
 
 
 if __name__ == '__main__':

@@ -290,14 +290,11 @@ effective:
   sample: {global: {copytoram: false, checksum: false, loadsrm: true}}
 '''
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import media_argument_spec
-from ansible_collections.rescuefleet.media.plugins.module_utils._info.media_info import MediaInfo, MediaInfoError
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import HAS_YAML, YAML_IMPORT_ERROR
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._info.media_info import MediaInfo
 
 
 def main():
@@ -311,11 +308,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_YAML:
-        module.fail_json(msg=missing_required_lib('PyYAML'), exception=''.join(
-            traceback.format_exception_only(type(YAML_IMPORT_ERROR), YAML_IMPORT_ERROR)))
-    unsquashfs = module.get_bin_path('unsquashfs') if module.params['conflicts'] else None
-    run_task(module, MediaInfo(module.params, unsquashfs=unsquashfs, tmpdir=module.tmpdir), MediaInfoError)
+    run_task(module, MediaInfo(module.params, tmpdir=module.tmpdir,
+                               unsquashfs=module.get_bin_path('unsquashfs') if module.params['conflicts'] else None))
 
 
 if __name__ == '__main__':

@@ -262,8 +262,7 @@ setuid:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import PACKAGE_HINT
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import BuildError, SrmBuild
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import SrmBuild
 
 
 def main():
@@ -290,14 +289,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    mksquashfs = module.get_bin_path('mksquashfs')
-    if not mksquashfs:
-        module.fail_json(msg='mksquashfs was not found on %s; %s' % ('the target', PACKAGE_HINT))
-    unsquashfs = module.get_bin_path('unsquashfs')
-    if not unsquashfs and any(s.get('srm') for s in module.params['sources']):
-        module.fail_json(msg='unsquashfs was not found on the target, and srm sources need it; %s' % PACKAGE_HINT)
-    run_task(module, SrmBuild(module.params, mksquashfs, check_mode=module.check_mode, want_diff=module._diff,
-                              unsquashfs_path=unsquashfs), BuildError)
+    run_task(module, SrmBuild(module.params, module.get_bin_path('mksquashfs'), check_mode=module.check_mode,
+                              want_diff=module._diff, unsquashfs_path=module.get_bin_path('unsquashfs')))
 
 
 if __name__ == '__main__':

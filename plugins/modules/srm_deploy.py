@@ -192,11 +192,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import media_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.manifest import cached_sha256
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import PartitionError
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import (
     Deploy, DeployError, describe_actions, predicted_inventory)

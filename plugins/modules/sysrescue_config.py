@@ -218,14 +218,11 @@ not_applied:
   sample: [{name: 300-extra.yml, reason: "SystemRescue reads only *.yaml files and ignores .yml; rename it to end in .yaml"}]
 '''
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import media_argument_spec
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import HAS_YAML, YAML_IMPORT_ERROR
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import ConfigError, SysrescueConfig
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import SysrescueConfig
 
 
 def main():
@@ -248,11 +245,8 @@ def main():
         required_one_of=[('media', 'path')],
         supports_check_mode=True,
     )
-    if not HAS_YAML:
-        module.fail_json(msg=missing_required_lib('PyYAML'), exception=''.join(
-            traceback.format_exception_only(type(YAML_IMPORT_ERROR), YAML_IMPORT_ERROR)))
     # Passwords sit inside config and cmdline: run_task masks them wherever Ansible prints arguments or results.
-    run_task(module, SysrescueConfig(module.params, check_mode=module.check_mode, want_diff=module._diff), ConfigError)
+    run_task(module, SysrescueConfig(module.params, check_mode=module.check_mode, want_diff=module._diff))
 
 
 if __name__ == '__main__':

@@ -160,7 +160,8 @@ reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._usb.writer import UsbWriter, WriterError
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.writer import UsbWriter
 
 
 def main():
@@ -178,11 +179,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        result = UsbWriter(module.params, check_mode=module.check_mode).run()
-    except (WriterError, OSError) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_task(module, UsbWriter(module.params, check_mode=module.check_mode))
 
 
 if __name__ == '__main__':

@@ -12,9 +12,10 @@ Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 
-class BootCfgError(Exception):
+class BootCfgError(RescueFleetError):
     """A boot config cannot be read or edited as asked; the message says what to do."""
 
 

@@ -30,6 +30,8 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
+
 DIALECTS = ('kernel', 'shell', 'shell-dq')
 WHITESPACE = ' \t\r\n\v\f'
 # characters that make a GRUB/iPXE value need quotes ({ and } only matter as whole words; $ is left
@@ -38,7 +40,7 @@ SHELL_SPECIAL = '"\'\\;#|&<>`'
 TRUE_VALUES = ('y', 'yes', 't', 'true', 'on', '1', '1.0')
 
 
-class KernelArgsError(ValueError):
+class KernelArgsError(BootCfgError):
     """An argument cannot be written in this command line; the message says why."""
 
 

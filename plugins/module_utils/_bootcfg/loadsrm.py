@@ -20,9 +20,9 @@ import time
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import KernelArgsError, check_key, is_true
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import (
-    DirectoryMedium, MediumError, clean_path, open_medium,
-)
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 
 
 def build_changes(state, args):
@@ -73,7 +73,7 @@ class LoadsrmRun:
         self.params = params
         self.check_mode = check_mode
         self.want_diff = want_diff
-        self.grub_check = grub_check
+        self.grub_check = grub_check if params.get('validate_grub', True) else None
         self.warnings = []
 
     def _target(self):
@@ -101,10 +101,7 @@ class LoadsrmRun:
         kernels = params.get('kernel') or list(bootcfg.DEFAULT_KERNELS)
         titles = params.get('titles') or None
         forced = params.get('format') or 'auto'
-        try:
-            medium, files = self._target()
-        except MediumError as exc:
-            raise BootCfgError(str(exc))
+        medium, files = self._target()
         try:
             with medium.locked():
                 found = {}
@@ -128,8 +125,6 @@ class LoadsrmRun:
                             medium.write_bytes(name, bootcfg.encode(item.old))
                             backups.append(name)
                         medium.write_bytes(item.path, bootcfg.encode(item.new))
-        except MediumError as exc:
-            raise BootCfgError(str(exc))
         finally:
             medium.close()
         result = {

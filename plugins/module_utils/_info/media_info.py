@@ -27,10 +27,12 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels im
 from ansible_collections.rescuefleet.media.plugins.module_utils._atomic import MARKER
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import TEMP_NAME, image_writable
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import tokenize
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path, open_medium
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import ISO_ADVICE, is_iso9660
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import compute_effective
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import IsoMediumError, is_iso9660
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import MISSING_YAML, compute_effective
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import SECRET_KEYS, mask_secrets
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 CONFIG_DIR = 'sysrescue.d'
 YAML_LIKE = ('.yaml', '.yml')
@@ -39,7 +41,7 @@ ISO_HINT = ('media_info reads FAT images through mtools, and %s is an ISO9660 im
             'directory')
 
 
-class MediaInfoError(Exception):
+class MediaInfoError(RescueFleetError):
     """The facts cannot be gathered; the message says what to do."""
 
 
@@ -51,10 +53,8 @@ def open_read_only(options):
         raise MediaInfoError(ISO_HINT % image)
     try:
         return open_medium(options, writable=False)
-    except MediumError as exc:
-        if ISO_ADVICE in str(exc):
-            raise MediaInfoError(ISO_HINT % image)
-        raise MediaInfoError(str(exc))
+    except IsoMediumError as exc:
+        raise MediaInfoError(ISO_HINT % image) from exc
 
 
 def medium_facts(medium):
@@ -137,6 +137,8 @@ class MediaInfo:
     show with the task's arguments; passwords of YAML files and boot entries are masked in the facts.
     """
 
+    missing_library = MISSING_YAML
+
     def __init__(self, params, unsquashfs=None, tmpdir=None):
         self.params = params
         self.basedir = params.get('basedir') or 'sysresccd'
@@ -163,10 +165,6 @@ class MediaInfo:
         try:
             with medium.locked():
                 return self._gather(medium)
-        except MediumError as exc:
-            raise MediaInfoError(str(exc))
-        except srm_inventory.InventoryError as exc:
-            raise MediaInfoError(str(exc))
         finally:
             medium.close()
 

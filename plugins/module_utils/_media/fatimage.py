@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import posixpath
 import random
@@ -29,9 +28,10 @@ import re
 import stat
 import subprocess
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import (
-    COPY_CHUNK, HashingThread, Medium, MediumError, clean_path)
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import PartitionError, locate
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_stream
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import locate
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import mtools_env, run
 
 MTOOLS_HINT = 'install the mtools package (apt-get install mtools, dnf install mtools)'
 
@@ -113,7 +113,7 @@ class FatImageMedium(Medium):
         self.found = found
         self.offset = found['offset']
         self.writable = writable
-        self._env = dict(os.environ, MTOOLS_SKIP_CHECK='1', MTOOLS_NO_VFAT='0', LC_ALL='C')
+        self._env = mtools_env()
         self._info = None
         self._listings = {}
 
@@ -124,17 +124,9 @@ class FatImageMedium(Medium):
     def _drive(self):
         return '%s@@%d' % (self.image, self.offset)
 
-    def _mtools(self, tool, *args, **kwargs):
-        cmd = [tool, '-i', self._drive()] + list(args)
-        try:
-            proc = subprocess.run(cmd, env=self._env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  stdin=kwargs.get('stdin', subprocess.DEVNULL), check=False)
-        except OSError as exc:
-            raise MediumError('cannot run %s: %s; %s' % (tool, exc, MTOOLS_HINT))
-        if proc.returncode != 0 and not kwargs.get('allow_fail'):
-            detail = (proc.stderr or proc.stdout).decode('utf-8', 'replace').strip()
-            raise MediumError('%s on %s failed: %s' % (tool, self.image, detail or 'exit %d' % proc.returncode))
-        return proc
+    def _mtools(self, tool, *args, stdin=None, allow_fail=False):
+        return run([tool, '-i', self._drive()] + list(args), MediumError, what='%s on %s' % (tool, self.image),
+                   hint=MTOOLS_HINT, stdin=stdin, env=self._env, allow_fail=allow_fail, text=False)
 
     # -- Medium interface ----------------------------------------------------------------------
     def describe(self):
@@ -195,19 +187,14 @@ class FatImageMedium(Medium):
         return self._mtools('mcopy', '-n', self._target(path), '-').stdout
 
     def sha256(self, path):
-        digest = hashlib.sha256()
         cmd = ['mcopy', '-i', self._drive(), '-n', self._target(path), '-']
         proc = subprocess.Popen(cmd, env=self._env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
-        while True:
-            chunk = proc.stdout.read(COPY_CHUNK)
-            if not chunk:
-                break
-            digest.update(chunk)
+        digest = sha256_stream(proc.stdout)
         err = proc.stderr.read()
         if proc.wait() != 0:
             raise MediumError('mcopy could not read %s: %s' % (path, err.decode('utf-8', 'replace').strip()))
-        return digest.hexdigest()
+        return digest
 
     def copy_out(self, path, local_file):
         """Stream a file of the image to ``local_file`` with mcopy (never held in memory)."""
@@ -252,12 +239,9 @@ class FatImageMedium(Medium):
         self._place(path, write)
 
     def put_file(self, path, local_file, sha256=None):
-        if sha256:  # already known (an srm_build manifest, the controller): just copy
-            self._place(path, lambda temp: self._mtools('mcopy', '-o', local_file, temp))
-            return sha256
-        # mcopy reads the file itself; a thread hashes it meanwhile (on another core, from the page cache)
-        hasher = HashingThread(local_file)
-        hasher.start()
+        # mcopy reads the file itself; unless the sha256 is known (an srm_build manifest, the
+        # controller), a thread hashes it meanwhile (on another core, from the page cache)
+        hasher = background_sha256(local_file, sha256)
         try:
             self._place(path, lambda temp: self._mtools('mcopy', '-o', local_file, temp))
         finally:
@@ -269,16 +253,9 @@ class FatImageMedium(Medium):
             self._mtools('mdel', self._target(path))
             self._changed(path)
 
-    def sweep(self, path):
-        """Remove temporary files left in directory ``path`` by interrupted runs."""
-        removed = []
-        for entry in self.list_dir(path):
-            if entry['type'] == 'file' and TEMP_NAME.match(entry['name']):
-                target = posixpath.join(clean_path(path), entry['name'])
-                self._mtools('mdel', self._target(target))
-                self._changed(target)
-                removed.append(target)
-        return removed
+    def leftovers(self, path):
+        return [posixpath.join(clean_path(path), entry['name']) for entry in self.list_dir(path)
+                if entry['type'] == 'file' and TEMP_NAME.match(entry['name'])]
 
     @contextlib.contextmanager
     def locked(self):
@@ -326,10 +303,7 @@ def open_fat_image(options, writable=True):
     image = options['image']
     if not os.path.exists(image):
         raise MediumError('media image %s does not exist; give the path of a disk image file or block device' % image)
-    try:
-        found = locate(image, partition=options.get('partition'), label=options.get('label'))
-    except PartitionError as exc:
-        raise MediumError(str(exc))
+    found = locate(image, partition=options.get('partition'), label=options.get('label'))
     if writable:
         reason = image_writable(image)
         if reason:

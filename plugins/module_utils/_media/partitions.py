@@ -19,6 +19,8 @@ import json
 import re
 import subprocess
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
+
 ISO9660_OFFSET = 16 * 2048 + 1
 ISO9660_MAGIC = b'CD001'
 
@@ -27,8 +29,12 @@ ISO_ADVICE = ('it is an ISO9660 medium (a stick written like a CD-ROM, for examp
               '(the usb_media role, or SystemRescue\'s USB writer), or remaster the ISO with sysrescue-customize')
 
 
-class PartitionError(Exception):
+class PartitionError(MediumError):
     """The wanted filesystem cannot be found; the message says what there is instead."""
+
+
+class IsoMediumError(PartitionError):
+    """The medium is ISO9660 (read-only, written like a CD-ROM): it cannot take SRMs or YAML."""
 
 
 def is_iso9660(path, offset=0):
@@ -101,7 +107,7 @@ def _describe(parts):
 def locate(path, partition=None, label=None, blkid='blkid', sfdisk='sfdisk'):
     """The FAT filesystem to use: ``{'offset', 'size', 'number', 'table', 'fstype', 'label', 'version'}``."""
     if is_iso9660(path):
-        raise PartitionError('%s: %s' % (path, ISO_ADVICE))
+        raise IsoMediumError('%s: %s' % (path, ISO_ADVICE))
     table, parts = read_table(path, sfdisk)
     if not parts:
         if partition not in (None, 0):
@@ -132,7 +138,7 @@ def locate(path, partition=None, label=None, blkid='blkid', sfdisk='sfdisk'):
 def _check_fat(path, found, label):
     where = 'partition %d of %s' % (found['number'], path) if found.get('number') else path
     if found.get('fstype') == 'iso9660':
-        raise PartitionError('%s: %s' % (where, ISO_ADVICE))
+        raise IsoMediumError('%s: %s' % (where, ISO_ADVICE))
     if found.get('fstype') != 'vfat':
         raise PartitionError('%s holds %s, not a FAT filesystem; rescuefleet edits FAT without mounting. For another '
                              'filesystem, mount it and give media.path instead'

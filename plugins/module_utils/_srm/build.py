@@ -21,15 +21,17 @@ import threading
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import manifest
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import (
-    Mksquashfs, SquashfsError, check_compression, extract_image, parse_block_size)
+    PACKAGE_HINT, Mksquashfs, SquashfsError, check_compression, extract_image, parse_block_size)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import (
-    TreeBuilder, TreeError, fill_hashes, hash_cache, hash_file, parse_mode, reuse_hashes, stat_key)
+    TreeBuilder, TreeError, fill_hashes, hash_cache, parse_mode, reuse_hashes, stat_key)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.staging import stage
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 
 DIFF_LINES = 500
 
 
-class BuildError(Exception):
+class BuildError(RescueFleetError):
     """The build cannot go ahead; the message says what to do. Nothing was changed."""
 
 
@@ -189,7 +191,7 @@ def _output_state(output, recorded):
         return True, recorded
     if recorded.get('size') != st.st_size:
         return False, None
-    sha = hash_file(output)
+    sha = sha256_file(output)
     if sha != recorded.get('sha256'):
         return False, None
     return True, {'sha256': sha, 'size': st.st_size, 'stat': stat_key(st)}
@@ -220,7 +222,8 @@ class SrmBuild:
 
     def __init__(self, params, mksquashfs_path, check_mode=False, want_diff=False, unsquashfs_path=None):
         self.params = params
-        self.unsquashfs = unsquashfs_path or _sibling_tool(mksquashfs_path, 'unsquashfs')
+        self.mksquashfs = mksquashfs_path
+        self.unsquashfs = unsquashfs_path or (_sibling_tool(mksquashfs_path, 'unsquashfs') if mksquashfs_path else None)
         self.output = os.path.abspath(params['dest'])
         self.manifest_file = manifest.manifest_path(self.output)
         self.tool = Mksquashfs(mksquashfs_path)
@@ -231,12 +234,9 @@ class SrmBuild:
     # -- checks before anything is read or written --------------------------------------
     def _options(self):
         params = self.params
-        try:
-            block_size = parse_block_size(params.get('block_size') or '128K')
-            check_compression(params['compression'], params.get('compression_level'))
-            self.tool.require_compression(params['compression'])
-        except SquashfsError as exc:
-            raise BuildError(str(exc))
+        block_size = parse_block_size(params.get('block_size') or '128K')
+        check_compression(params['compression'], params.get('compression_level'))
+        self.tool.require_compression(params['compression'])
         return {
             'compression': params['compression'],
             'compression_level': params.get('compression_level'),
@@ -256,6 +256,10 @@ class SrmBuild:
 
     # -- the run -------------------------------------------------------------------------
     def run(self):
+        if not self.mksquashfs:
+            raise BuildError('mksquashfs was not found on the target; %s' % PACKAGE_HINT)
+        if not self.unsquashfs and any(s.get('srm') for s in self.params['sources']):
+            raise BuildError('unsquashfs was not found on the target, and srm sources need it; %s' % PACKAGE_HINT)
         reader = SrmReader(self.unsquashfs) if self.unsquashfs else None
         try:
             return self._run(reader)
@@ -266,10 +270,7 @@ class SrmBuild:
     def _run(self, reader):
         self._check_dest()
         options = self._options()
-        try:
-            tree = collect_tree(self.params, self.output, reader)
-        except TreeError as exc:
-            raise BuildError(str(exc))
+        tree = collect_tree(self.params, self.output, reader)
         self.warnings.extend(tree.warnings)
         core = tree.core_overrides()
         if core and not self.params.get('allow_core_overrides'):
@@ -298,10 +299,7 @@ class SrmBuild:
         return self._result(True, entries, old, options, output_record, tree)
 
     def _hash(self, pending):
-        try:
-            fill_hashes(pending)
-        except TreeError as exc:
-            raise BuildError(str(exc))
+        fill_hashes(pending)
 
     def _build(self, entries, options, pending, direct_source=None, reader=None):
         atomic.sweep(self.output)
@@ -326,7 +324,7 @@ class SrmBuild:
                 cleaner = threading.Thread(target=atomic.remove, args=(stage_dir,), daemon=True)
                 cleaner.start()
             os.chmod(temp_output, 0o644)
-            sha = hash_file(temp_output)
+            sha = sha256_file(temp_output)
             if cleaner:
                 cleaner.join()
                 stage_dir = None

@@ -20,7 +20,8 @@ import json
 import posixpath
 import re
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import hash_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 INDEX_NAME = '.rescuefleet-srm.json'
 SUFFIX = '.srm'
@@ -30,7 +31,7 @@ _BAD_NAME_CHARS = re.compile(r'[\x00-\x1f"*/:<>?\\|]')
 RESERVE = 64 * 1024
 
 
-class DeployError(Exception):
+class DeployError(RescueFleetError):
     """The deploy cannot go ahead; nothing was changed. The message says what to do."""
 
 
@@ -143,14 +144,14 @@ class Deploy:
     @staticmethod
     def source_sha256(item):
         if not item.get('sha256'):
-            item['sha256'] = hash_file(item['src'])
+            item['sha256'] = sha256_file(item['src'])
         return item['sha256']
 
     def fill_source_hashes(self, actions):
         """Hash the sources of planned writes (check mode reports them without copying)."""
         for act in actions:
             if act['action'] in ('add', 'replace') and not act.get('sha256') and act.get('src'):
-                act['sha256'] = hash_file(act['src'])
+                act['sha256'] = sha256_file(act['src'])
 
     def check_space(self, actions):
         """Fail before writing anything when the planned set does not fit on the medium."""

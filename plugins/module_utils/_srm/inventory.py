@@ -27,12 +27,14 @@ import posixpath
 import shutil
 import tempfile
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import DirectoryMedium, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import SquashfsError, list_image
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import INDEX_NAME, SUFFIX, parse_index
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 
-class InventoryError(Exception):
+class InventoryError(RescueFleetError):
     """The modules cannot be inspected as asked; the message says what to do."""
 
 

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import stat_key
 
 FORMAT = 1
 SUFFIX = '.manifest.json'
@@ -113,8 +117,6 @@ def cached_sha256(path):
 
     Saves reading a large module again right after it was built.
     """
-    import os
-    from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import stat_key
     st = os.stat(path)
     output = (load(manifest_path(path)) or {}).get('output') or {}
     if output.get('stat') == stat_key(st) and output.get('sha256'):
@@ -124,6 +126,4 @@ def cached_sha256(path):
 
 def known_sha256(path):
     """``(sha256, size)`` of a file: from its srm_build manifest when current, else by hashing it."""
-    import os
-    from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import hash_file
-    return cached_sha256(path) or hash_file(path), os.stat(path).st_size
+    return cached_sha256(path) or sha256_file(path), os.stat(path).st_size

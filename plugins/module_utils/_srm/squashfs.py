@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 # compressor name -> inclusive range of -Xcompression-level, or None when the
 # compressor takes no level in mksquashfs.
@@ -33,7 +34,7 @@ FIXED_TIME = 0
 PACKAGE_HINT = 'install the squashfs-tools package (apt-get install squashfs-tools, dnf install squashfs-tools)'
 
 
-class SquashfsError(Exception):
+class SquashfsError(RescueFleetError):
     """A squashfs tool failed or cannot do what was asked; the message says what to do."""
 
 

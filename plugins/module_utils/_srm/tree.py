@@ -34,8 +34,9 @@ import os
 import posixpath
 import re
 import stat
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 
-HASH_CHUNK = 1024 * 1024
 
 # Paths that, when an SRM provides them, can make SystemRescue unbootable: the overlay puts
 # the module's version above the live root. Checked with fnmatch on the image path.
@@ -62,7 +63,7 @@ UNIT_DIRS = ('/etc/systemd/system', '/usr/lib/systemd/system')
 UNIT_SUFFIXES = ('.service', '.socket', '.timer', '.path', '.target', '.mount', '.automount', '.swap')
 
 
-class TreeError(Exception):
+class TreeError(RescueFleetError):
     """The declared sources cannot make a valid module; the message says what to fix."""
 
 
@@ -304,17 +305,6 @@ class TreeBuilder:
                 if e['type'] == 'file' and e['mode'] & 0o6000}
 
 
-def hash_file(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as handle:
-        while True:
-            chunk = handle.read(HASH_CHUNK)
-            if not chunk:
-                break
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def reuse_hashes(entries, cache):
     """Take sha256 values from ``cache`` (source path -> [stat, sha256]) where stat data match.
 
@@ -337,7 +327,7 @@ def fill_hashes(pending):
         if 'sha256' in entry:
             continue
         try:
-            entry['sha256'] = hash_file(entry['source'])
+            entry['sha256'] = sha256_file(entry['source'])
         except OSError as exc:
             raise TreeError('cannot read %s: %s' % (entry['source'], exc.strerror))
 

@@ -17,15 +17,16 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import (
-    CMDLINE_SOURCE, compute_effective, normalize, parse_cmdline, parse_yaml, yaml_name_skip_reason)
+    MISSING_YAML, CMDLINE_SOURCE, compute_effective, normalize, parse_cmdline, parse_yaml, yaml_name_skip_reason)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import (
     MASK, SECRET_KEYS, find_secrets, key_path, mask_secrets, plain_secret_keys, validate)
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 try:
     import yaml
-except ImportError:  # pragma: no cover - reported by the module through _sysrescue_merge.HAS_YAML
+except ImportError:  # pragma: no cover - reported through SysrescueConfig.missing_library
     yaml = None
 
 CONFIG_DIR = 'sysrescue.d'
@@ -35,7 +36,7 @@ _DECIMAL = re.compile(r'^(0|[1-9][0-9]{0,17})$')
 _FAT_TYPES = ('vfat', 'msdos', 'fat', 'fat12', 'fat16', 'fat32', 'exfat')
 
 
-class ConfigError(Exception):
+class ConfigError(RescueFleetError):
     """The task cannot go ahead; the message says what to do. Nothing was changed."""
 
 
@@ -209,6 +210,8 @@ def _order_hint(owners):
 class SysrescueConfig:
     """One ``sysrescue_config`` invocation on plain parameters."""
 
+    missing_library = MISSING_YAML
+
     def __init__(self, params, check_mode=False, want_diff=False):
         self.params = params
         self.check_mode = check_mode
@@ -261,12 +264,9 @@ class SysrescueConfig:
 
     # -- the run --------------------------------------------------------------------------
     def _open(self):
-        try:
-            if self.on_medium:
-                return open_medium(self.params['media'], writable=True), CONFIG_DIR
-            return open_medium({'path': self.params['path']}, writable=True), ''
-        except MediumError as exc:
-            raise ConfigError(str(exc))
+        if self.on_medium:
+            return open_medium(self.params['media'], writable=True), CONFIG_DIR
+        return open_medium({'path': self.params['path']}, writable=True), ''
 
     def run(self):
         self._check()
@@ -276,8 +276,6 @@ class SysrescueConfig:
         try:
             with medium.locked():
                 return self._run(medium, directory, new, extra)
-        except MediumError as exc:
-            raise ConfigError(str(exc))
         finally:
             medium.close()
 

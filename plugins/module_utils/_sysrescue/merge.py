@@ -35,6 +35,8 @@ try:
 except ImportError as exc:  # pragma: no cover - PyYAML comes with ansible-core
     HAS_YAML = False
     YAML_IMPORT_ERROR = exc
+# what a task that needs PyYAML reports through its ``missing_library`` attribute (see _module_glue)
+MISSING_YAML = None if HAS_YAML else ('PyYAML', YAML_IMPORT_ERROR)
 
 YAML_SUFFIX = '.yaml'
 

@@ -18,7 +18,6 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import re
@@ -28,6 +27,8 @@ import subprocess
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import partitions
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 
 SECTOR = 512
 PARTITION_START = 2048  # sectors, as SystemRescue's USB writer and most partitioning tools do
@@ -47,7 +48,7 @@ COPY_CHUNK = 4 * 1024 * 1024
 PACKAGES = 'xorriso, mtools, dosfstools, fdisk (sfdisk), syslinux and syslinux-common'
 
 
-class WriterError(Exception):
+class WriterError(RescueFleetError):
     """The medium cannot be written as asked; the message says why and what to do. Nothing was written."""
 
 
@@ -94,16 +95,6 @@ def check_label(volume_id):
                           'SystemRescue finds its medium by that label, so this ISO cannot be written to FAT'
                           % volume_id)
     return volume_id
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as handle:
-        while True:
-            chunk = handle.read(COPY_CHUNK)
-            if not chunk:
-                return digest.hexdigest()
-            digest.update(chunk)
 
 
 def find_mbr(path=None):

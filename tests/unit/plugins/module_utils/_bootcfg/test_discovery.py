@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bc
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import DirectoryMedium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 
 ON = {'loadsrm': True}
 OFF = {'loadsrm': None}

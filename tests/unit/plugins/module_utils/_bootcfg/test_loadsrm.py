@@ -10,11 +10,12 @@ import shutil
 
 import pytest
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.loadsrm import (
     LoadsrmRun, backup_name, build_changes,
 )
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import DirectoryMedium, MediumError
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 
 GRUB_CHECK = shutil.which('grub-script-check')
 GRUB = b"menuentry 'Rescue' {\n\tlinux /sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd\n}\n"
@@ -55,11 +56,11 @@ def test_build_changes():
         {'loadsrm': True, 'a': 'b', 'c': True, 'd': None, 'e': None, 'f': '3'}
     assert build_changes('absent', {})[0] == {'loadsrm': None}
     assert build_changes('keep', {'loadsrm': 'yes'})[0] == {'loadsrm': 'yes'}
-    with pytest.raises(BootCfgError, match='state'):
+    with pytest.raises(RescueFleetError, match='state'):
         build_changes('present', {'loadsrm': True})
-    with pytest.raises(BootCfgError, match='must be a string'):
+    with pytest.raises(RescueFleetError, match='must be a string'):
         build_changes('present', {'a': [1]})
-    with pytest.raises(BootCfgError, match='whitespace'):
+    with pytest.raises(RescueFleetError, match='whitespace'):
         build_changes('present', {'a b': True})
 
 
@@ -102,7 +103,7 @@ def test_backup_and_explicit_files(tmp_path):
 
 def test_missing_explicit_file(tmp_path):
     root = make_medium(str(tmp_path))
-    with pytest.raises(BootCfgError, match='does not exist'):
+    with pytest.raises(RescueFleetError, match='does not exist'):
         run({'media': {'path': root}, 'files': ['boot/grub/nothere.cfg']})
 
 
@@ -121,7 +122,7 @@ def test_failing_grub_result_writes_nothing(tmp_path):
     with open(broken, 'wb') as handle:
         handle.write(b'if true; then\n  linux /vmlinuz a\n')
     original = snapshot(root)
-    with pytest.raises(BootCfgError, match='fails grub-script-check.*already fails'):
+    with pytest.raises(RescueFleetError, match='fails grub-script-check.*already fails'):
         run({'media': {'path': root}})
     assert snapshot(root) == original
     result = run({'media': {'path': root}, 'validate_grub': False})
@@ -133,7 +134,7 @@ def test_selected_problem_entry_fails_without_writing(tmp_path):
     with open(os.path.join(root, 'sysresccd/boot/syslinux/extra.cfg'), 'wb') as handle:
         handle.write(b'LABEL a\nLINUX boot/x86_64/vmlinuz\nAPPEND -\n')
     original = snapshot(root)
-    with pytest.raises(BootCfgError, match='APPEND -'):
+    with pytest.raises(RescueFleetError, match='APPEND -'):
         run({'media': {'path': root}})
     assert snapshot(root) == original
 
@@ -145,7 +146,7 @@ def test_nothing_found_warns(tmp_path):
 
 
 def test_missing_media_directory(tmp_path):
-    with pytest.raises(BootCfgError, match='not a directory'):
+    with pytest.raises(RescueFleetError, match='not a directory'):
         run({'media': {'path': str(tmp_path / 'nope')}})
 
 
@@ -160,6 +161,6 @@ def test_read_only_medium_is_refused(tmp_path, monkeypatch, check_mode):
         raise MediumError('the medium at %s is mounted read-only. It is an ISO9660 medium' % self.root)
 
     monkeypatch.setattr(DirectoryMedium, 'check_writable', refuse)
-    with pytest.raises(BootCfgError, match='ISO9660'):
+    with pytest.raises(RescueFleetError, match='ISO9660'):
         run({'media': {'path': root}}, check_mode=check_mode)
     assert snapshot(root) == original

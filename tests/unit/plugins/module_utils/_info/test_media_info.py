@@ -15,11 +15,13 @@ import subprocess
 
 import pytest
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._info import boot_entries as boot
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import inventory as inv
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import DirectoryMedium, open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._info.media_info import (
-    MediaInfo, MediaInfoError, read_yaml_files)
+    MediaInfo, read_yaml_files)
 
 OFFSET = 1048576
 FAT_TOOLS = all(shutil.which(t) for t in ('mcopy', 'mdir', 'sfdisk', 'mkfs.vfat', 'blkid'))
@@ -251,7 +253,7 @@ def test_conflicts_of_real_modules(tmp_path, fat_image, backend):
 def test_conflicts_without_unsquashfs_fail_with_advice(tmp_path):
     root = make_tree(tmp_path / 'usb')
     params = {'media': {'path': root}, 'conflicts': True}
-    with pytest.raises(MediaInfoError, match='squashfs-tools'):
+    with pytest.raises(RescueFleetError, match='squashfs-tools'):
         MediaInfo(params, unsquashfs=None).run()
 
 
@@ -410,7 +412,7 @@ def test_iso_image_fails_with_advice(tmp_path):
     iso = tmp_path / 'rescue.iso'
     iso.write_bytes(b'\0' * (16 * 2048 + 1) + b'CD001' + b'\0' * 4096)
     before = file_sha(str(iso))
-    with pytest.raises(MediaInfoError, match='ISO9660.*media.path'):
+    with pytest.raises(RescueFleetError, match='ISO9660.*media.path'):
         run_info({'image': str(iso)})
     assert file_sha(str(iso)) == before
 
@@ -418,12 +420,12 @@ def test_iso_image_fails_with_advice(tmp_path):
 def test_bad_values_fail_and_leave_the_medium_alone(tmp_path):
     root = make_tree(tmp_path / 'usb')
     before = tree_state(root)
-    with pytest.raises(MediaInfoError, match='fast or full'):
+    with pytest.raises(RescueFleetError, match='fast or full'):
         run_info({'path': root}, verify='sometimes')
-    with pytest.raises(MediaInfoError, match='does not exist'):
+    with pytest.raises(RescueFleetError, match='does not exist'):
         run_info({'image': str(tmp_path / 'missing.img')})
-    with pytest.raises(MediaInfoError, match='not a directory'):
+    with pytest.raises(RescueFleetError, match='not a directory'):
         run_info({'path': os.path.join(root, 'nope')})
-    with pytest.raises(MediaInfoError, match='\\.\\.'):
+    with pytest.raises(RescueFleetError, match='\\.\\.'):
         run_info({'path': root}, basedir='../etc')
     assert tree_state(root) == before

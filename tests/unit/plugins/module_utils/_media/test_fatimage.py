@@ -15,7 +15,8 @@ import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import (
     TEMP_NAME, parse_free, parse_mdir, parse_minfo, temp_name)
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 
 # mdir ends entry lines with a space; kept explicit here
 MDIR = '\n'.join([

@@ -13,8 +13,9 @@ import tempfile
 
 import pytest
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import squashfs
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import BuildError, SrmBuild
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import SrmBuild
 
 MKSQUASHFS = shutil.which('mksquashfs')
 pytestmark = pytest.mark.skipif(not MKSQUASHFS, reason='mksquashfs (squashfs-tools) is not installed')
@@ -106,7 +107,7 @@ def test_reproducible_whatever_the_timestamps_and_place(tmp_path):
 def test_touched_sources_do_not_rebuild(tmp_path):
     src = make_source(str(tmp_path / 'src'))
     dest = str(tmp_path / 'm.srm')
-    first = run(params(src, dest))
+    assert run(params(src, dest))['changed']
     before = os.stat(dest)
     touch_all(src, 1)
     again = run(params(src, dest))
@@ -176,7 +177,7 @@ def test_bad_input_fails_and_keeps_output(tmp_path, extra, message):
     first = run(params(src, dest))
     with open(dest, 'rb') as handle:
         before = handle.read()
-    with pytest.raises(BuildError, match=message):
+    with pytest.raises(RescueFleetError, match=message):
         run(params(src, dest, **extra))
     with open(dest, 'rb') as handle:
         assert handle.read() == before
@@ -191,7 +192,7 @@ def test_core_override_allowed_when_asked(tmp_path):
 
 
 def test_missing_output_directory(tmp_path):
-    with pytest.raises(BuildError, match='does not exist; create it first'):
+    with pytest.raises(RescueFleetError, match='does not exist; create it first'):
         run(params(str(tmp_path), str(tmp_path / 'no' / 'm.srm')))
 
 
@@ -204,7 +205,7 @@ def test_failing_mksquashfs_leaves_output_and_no_temp(tmp_path):
     fake.write_text('#!/bin/sh\ncase "$1" in -help) echo "Compressors available:"; printf "\\t\\t\\t\\tzstd\\n";; '
                     '-version) echo "mksquashfs version 9.9";; *) echo "disk full" >&2; exit 1;; esac\n')
     fake.chmod(0o755)
-    with pytest.raises(BuildError, match='disk full'):
+    with pytest.raises(RescueFleetError, match='disk full'):
         SrmBuild(params(src, dest, force=True), str(fake)).run()
     assert sorted(os.listdir(str(tmp_path / 'out'))) == ['m.srm', 'm.srm.manifest.json']
 
@@ -214,7 +215,7 @@ def test_missing_compressor_is_named(tmp_path):
     fake.write_text('#!/bin/sh\ncase "$1" in -help) echo "Compressors available:"; printf "\\t\\t\\t\\tgzip\\n";; '
                     '*) echo "mksquashfs version 4.0";; esac\n')
     fake.chmod(0o755)
-    with pytest.raises(BuildError, match='has no zstd compressor'):
+    with pytest.raises(RescueFleetError, match='has no zstd compressor'):
         SrmBuild(params(str(tmp_path), str(tmp_path / 'x.srm')), str(fake)).run()
 
 
@@ -367,7 +368,7 @@ def test_foreign_module_is_extracted_and_tracked(tmp_path):
 ])
 def test_bad_srm_sources_fail(tmp_path, source, message):
     dest = str(tmp_path / 'out.srm')
-    with pytest.raises(BuildError, match=message):
+    with pytest.raises(RescueFleetError, match=message):
         run(srm_params(dest, [source]))
     assert not os.path.exists(dest)
 
@@ -376,12 +377,12 @@ def test_not_a_squashfs_fails_and_leaves_nothing(tmp_path):
     bogus = tmp_path / 'bogus.srm'
     bogus.write_bytes(b'not a squashfs image\n' * 10)
     dest = str(tmp_path / 'out.srm')
-    with pytest.raises(BuildError, match='cannot be read as a squashfs image'):
+    with pytest.raises(RescueFleetError, match='cannot be read as a squashfs image'):
         run(srm_params(dest, [{'srm': str(bogus)}]))
     assert sorted(os.listdir(str(tmp_path))) == ['bogus.srm']
 
 
 def test_module_cannot_contain_itself(tmp_path):
     a, _b = two_modules(tmp_path)
-    with pytest.raises(BuildError, match='cannot contain itself'):
+    with pytest.raises(RescueFleetError, match='cannot contain itself'):
         run(srm_params(a, [{'srm': a}]))

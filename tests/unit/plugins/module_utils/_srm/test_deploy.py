@@ -13,7 +13,8 @@ import subprocess
 import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label, labels_in
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import DirectoryMedium, open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import (
     INDEX_NAME, Deploy, DeployError, check_name, parse_index, predicted_inventory, render_index, round_up)
 

@@ -13,8 +13,9 @@ import shutil
 import pytest
 import yaml
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
-    ConfigError, SysrescueConfig, check_name, mask_text, render, render_text)
+    SysrescueConfig, check_name, mask_text, render, render_text)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import normalize
 
 HOSTILE = [
@@ -87,7 +88,7 @@ def test_render_numeric_keys_as_numbers():
 
 
 def test_render_refuses_same_key_twice():
-    with pytest.raises(ConfigError, match='same key twice'):
+    with pytest.raises(RescueFleetError, match='same key twice'):
         render({'sysconfig': {'bash_history': {100: 'a', '100': 'b'}}})
 
 
@@ -118,7 +119,7 @@ def test_good_names(name):
     ('a\nb.yaml', 'control characters'),
 ])
 def test_bad_names(name, words):
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(RescueFleetError) as info:
         check_name(name)
     assert words in str(info.value)
 
@@ -217,7 +218,7 @@ def test_state_absent(medium):
 def test_bad_values_leave_the_medium_byte_identical(medium, params, words):
     run({'media': {'path': medium}, 'name': '500-fleet.yaml', 'config': {'global': {'dovnc': True}}})
     digest = tree_digest(medium)
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(RescueFleetError) as info:
         run(dict(params, media={'path': medium}))
     assert words in str(info.value)
     assert tree_digest(medium) == digest
@@ -320,11 +321,11 @@ def test_directory_as_sysrescue_d(medium):
 
 
 def test_missing_directory_and_media_choice(tmp_path):
-    with pytest.raises(ConfigError, match='not a directory'):
+    with pytest.raises(RescueFleetError, match='not a directory'):
         run({'path': str(tmp_path / 'missing'), 'name': 'a.yaml'})
-    with pytest.raises(ConfigError, match='either media'):
+    with pytest.raises(RescueFleetError, match='either media'):
         run({'path': str(tmp_path), 'media': {'path': str(tmp_path)}, 'name': 'a.yaml'})
-    with pytest.raises(ConfigError, match='cannot be read'):
+    with pytest.raises(RescueFleetError, match='cannot be read'):
         run({'path': str(tmp_path), 'name': 'a.yaml', 'sysrescuecfg': [{'src': str(tmp_path / 'nope.yaml')}]})
 
 
@@ -427,7 +428,7 @@ def test_image_medium_through_the_interface(monkeypatch):
     assert opened[0] == ({'image': '/srv/usb.img', 'partition': 1}, True)
     result, _task = run(params)
     assert not result['changed'] and len(fake.writes) == 1
-    with pytest.raises(ConfigError):
+    with pytest.raises(RescueFleetError):
         run(dict(params, config={'global': {'late_load_srm': ['a', 'b']}}))
     assert len(fake.writes) == 1 and len(opened) == 3  # validation fails before the medium is opened
     result, _task = run(dict(params, state='absent'))
