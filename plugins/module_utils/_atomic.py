@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import tempfile
 
 MARKER = '.rf-tmp-'
+# The 8.3 temporary names the FAT-image backend writes through (see _media/fatimage.py); a stick
+# edited through mtools and later mounted as a directory can hold leftovers of both kinds.
+FAT_TEMP_NAME = re.compile(r'^~rf[0-9a-f]{5}\.tmp$', re.IGNORECASE)
 
 
 def temp_prefix(dest):
@@ -59,7 +63,7 @@ def remove(path):
 
 def is_temp_name(name):
     """Whether a file name is one of our temporary names (a leftover when no run is active)."""
-    return name.startswith('.') and MARKER in name
+    return (name.startswith('.') and MARKER in name) or bool(FAT_TEMP_NAME.match(name))
 
 
 def replace(temp, dest):

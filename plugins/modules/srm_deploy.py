@@ -181,94 +181,21 @@ medium:
   type: dict
   sample: {kind: fat-image, fstype: vfat, label: RESCUE1200, partition: 1, size: 1073741824, free: 1000000000}
 swept:
-  description: Temporary files of interrupted runs that were removed (or would be, in check mode).
+  description:
+    - Temporary files of interrupted runs that were removed (or would be, in check mode), as paths on the
+      medium. Check mode lists exactly what a real run removes.
+    - Removing them counts as a change.
   returned: always
   type: list
   elements: str
   sample: [sysresccd/~rf1a2b3.tmp]
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
-
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.manifest import cached_sha256
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import PartitionError
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import (
-    Deploy, DeployError, describe_actions, predicted_inventory)
-
-
-def wanted_modules(params):
-    """The declared modules with name, src, sha256 and size resolved."""
-    wanted = []
-    for item in params['srms']:
-        src = item.get('src')
-        name = item.get('name') or (os.path.basename(src) if src else None)
-        if not name:
-            raise DeployError('each entry of srms needs name or src')
-        entry = {'name': name, 'src': src, 'sha256': item.get('sha256'), 'size': item.get('size')}
-        if params['state'] == 'present':
-            if src:
-                try:
-                    entry['size'] = os.stat(src).st_size
-                    entry['sha256'] = entry['sha256'] or cached_sha256(src)  # else hashed when needed
-                    with open(src, 'rb'):
-                        pass
-                except OSError as exc:
-                    raise DeployError('cannot read src %s for %s: %s' % (src, name, exc.strerror))
-                if item.get('size') is not None and item['size'] != entry['size']:
-                    raise DeployError('src %s has %d bytes, not the %d given in size' % (src, entry['size'], item['size']))
-            elif not (entry['sha256'] and entry['size'] is not None):
-                raise DeployError('%s needs src, or sha256 and size of a module already on the medium' % name)
-        wanted.append(entry)
-    return wanted
-
-
-def run(module):
-    params = module.params
-    wanted = wanted_modules(params)
-    medium = open_medium(params['media'], writable=True)
-    with medium.locked():
-        if params['label']:
-            ok, message = check_label(medium, params['label'])
-            if ok is False:
-                raise DeployError(message)
-            if ok is None:
-                module.warn(message)
-        deploy = Deploy(medium, params['basedir'], params['verify'])
-        if module.check_mode:
-            swept = [e['name'] for e in medium.list_dir(deploy.basedir) if e['name'].lower().startswith('~rf')]
-        else:
-            swept = medium.sweep(deploy.basedir)
-        actions, index, current = deploy.plan(wanted, params['state'], params['exclusive'])
-        deploy.check_space(actions)
-        if module.check_mode:
-            deploy.fill_source_hashes(actions)
-            srms = predicted_inventory(current, index, actions)
-        else:
-            if actions:
-                deploy.apply(actions, index)
-            srms = deploy.finish(index)
-        facts = medium.describe()
-    public = [{k: v for k, v in a.items() if k in ('action', 'name', 'size', 'sha256') and v is not None}
-              for a in actions]
-    result = {'changed': bool(actions), 'actions': public, 'srms': srms, 'medium': facts, 'swept': swept}
-    if module._diff:
-        before = [a for a in actions if a['action'] in ('remove', 'replace')]
-        after = [a for a in actions if a['action'] in ('add', 'replace')]
-        result['diff'] = {
-            'before_header': '%s/*.srm' % deploy.basedir, 'after_header': '%s/*.srm' % deploy.basedir,
-            'before': ''.join(line + '\n' for line in describe_actions(
-                [dict(a, size=a.get('old_size', a['size']), sha256=a.get('old_sha256', a.get('sha256')))
-                 for a in before])),
-            'after': ''.join(line + '\n' for line in describe_actions(after)),
-        }
-    return result
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import SrmDeploy
 
 
 def main():
@@ -290,11 +217,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        result = run(module)
-    except (DeployError, MediumError, PartitionError) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_task(module, SrmDeploy(module.params, check_mode=module.check_mode, want_diff=module._diff))
 
 
 if __name__ == '__main__':

@@ -22,6 +22,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+COLLECTIONS = os.path.join(ROOT, '.venv', 'collections')
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+
+from ansible_collections.rescuefleet.media.tests.unit.fat_images import make_fat_image  # noqa: E402
 VENV_BIN = os.path.join(ROOT, '.venv', 'bin')
 SSHD = shutil.which('sshd') or '/usr/sbin/sshd'
 
@@ -30,13 +35,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
-
-
-def make_stick(path, size='64M'):
-    subprocess.run(['truncate', '-s', size, path], check=True)
-    subprocess.run(['sfdisk', '-q', path], input=b'label: dos\nstart=2048, type=c, bootable\n', check=True)
-    subprocess.run(['mkfs.vfat', '-F', '32', '-n', 'RESCUE1200', '--offset', '2048', path], check=True,
-                   stdout=subprocess.DEVNULL)
 
 
 class Fleet:
@@ -83,7 +81,7 @@ class Fleet:
                                            stderr=open(os.path.join(hostdir, 'sshd.log'), 'w')))
         image = os.path.join(hostdir, 'stick.img')
         if not os.path.exists(image):
-            make_stick(image)
+            make_fat_image(image)
         mounted = os.path.join(hostdir, 'mounted-stick')  # the same job on a mounted filesystem
         os.makedirs(mounted, exist_ok=True)
         return {'name': name, 'port': port, 'image': image, 'dir': mounted, 'modules': self.modules_of(index)}

@@ -16,7 +16,13 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(ROOT, '.venv', 'collections')
-FAT_TOOLS = all(shutil.which(t) for t in ('mcopy', 'sfdisk', 'mkfs.vfat', 'blkid', 'fsck.vfat'))
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+
+from ansible_collections.rescuefleet.media.tests.unit.fat_images import (  # noqa: E402
+    HAVE_TOOLS, TOOLS, fsck_partition, make_fat_image)
+
+__all__ = ['fsck_partition', 'make_fat_image']
 
 
 def module_command(name, args, workdir):
@@ -37,27 +43,7 @@ def run_module(name, args, workdir):
     return json.loads(proc.stdout.decode().strip().splitlines()[-1])
 
 
-def make_stick(path, size='96M'):
-    subprocess.run(['truncate', '-s', size, path], check=True)
-    subprocess.run(['sfdisk', '-q', path], input=b'label: dos\nstart=2048, type=c, bootable\n', check=True)
-    subprocess.run(['mkfs.vfat', '-F', '32', '-n', 'RESCUE1200', '--offset', '2048', path], check=True,
-                   stdout=subprocess.DEVNULL)
-    return path
-
-
-def fsck_partition(image, offset=1048576):
-    part = image + '.part'
-    with open(image, 'rb') as src, open(part, 'wb') as dst:
-        src.seek(offset)
-        shutil.copyfileobj(src, dst)
-    try:
-        proc = subprocess.run(['fsck.vfat', '-n', part], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
-    finally:
-        os.unlink(part)
-    return proc.returncode, proc.stdout.decode()
-
-
 @pytest.fixture
 def fat_tools():
-    if not FAT_TOOLS:
-        pytest.skip('mtools, sfdisk, mkfs.vfat, blkid and fsck.vfat are needed')
+    if not (HAVE_TOOLS and shutil.which('fsck.vfat')):
+        pytest.skip('%s and fsck.vfat are needed' % ', '.join(TOOLS))

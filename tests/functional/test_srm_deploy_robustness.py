@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 
-from conftest import fsck_partition, make_stick, module_command, module_env, run_module
+from conftest import fsck_partition, make_fat_image, module_command, module_env, run_module
 
 OFFSET = 1048576
 TRIALS = 24
@@ -33,7 +33,7 @@ def sha_on_image(image, name):
 
 
 def test_sigkill_never_leaves_a_partial_module(tmp_path, fat_tools):
-    image = make_stick(str(tmp_path / 'stick.img'))
+    image = make_fat_image(str(tmp_path / 'stick.img'), size='96M')
     versions = []
     for tag in (b'A', b'B'):
         path = tmp_path / ('v%s.srm' % tag.decode())
@@ -76,7 +76,7 @@ def test_sigkill_never_leaves_a_partial_module(tmp_path, fat_tools):
 
 
 def test_two_deploys_at_once_serialise(tmp_path, fat_tools):
-    image = make_stick(str(tmp_path / 'stick.img'))
+    image = make_fat_image(str(tmp_path / 'stick.img'), size='96M')
     sources = {}
     for name in ('10-a.srm', '20-b.srm'):
         path = tmp_path / name

@@ -35,6 +35,19 @@ FIXTURES = os.environ.get(
 
 
 @pytest.fixture
+def fat_image(tmp_path):
+    """A factory of real FAT disk images: ``fat_image(name='stick.img', **options)`` (see
+    :func:`fat_images.make_fat_image`); skips the test when the tools are missing."""
+    from ansible_collections.rescuefleet.media.tests.unit.fat_images import HAVE_TOOLS, TOOLS, make_fat_image
+    if not HAVE_TOOLS:
+        pytest.skip('%s are needed' % ', '.join(TOOLS))
+
+    def make(name='stick.img', **options):
+        return make_fat_image(str(tmp_path / name), **options)
+    return make
+
+
+@pytest.fixture
 def sysrescue_media():
     """The boot configs of a real SystemRescue 12.00 medium from ../shared/, or a clean skip."""
     if not os.path.isdir(FIXTURES):

@@ -91,7 +91,7 @@ class LoadsrmRun:
             files = None
             if params.get('files'):
                 files = [(clean_path(f), True) for f in params['files']]
-        if self.check_mode and hasattr(medium, 'check_writable'):
+        if self.check_mode:
             medium.check_writable()  # a real run would refuse it: so does check mode
         return medium, files
 

@@ -18,14 +18,11 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
-import os
 import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._info import boot_entries as boot
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import inventory as srm_inventory
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label, expected_labels
-from ansible_collections.rescuefleet.media.plugins.module_utils._atomic import MARKER
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import TEMP_NAME, image_writable
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import tokenize
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
@@ -63,10 +60,7 @@ def medium_facts(medium):
     facts = dict(medium.describe())
     facts.setdefault('table', None)
     facts.setdefault('partition', None)
-    if getattr(medium, 'image', None):
-        facts['writable'] = image_writable(medium.image) is None
-    else:
-        facts['writable'] = not facts.get('read_only') and os.access(medium.root, os.W_OK)
+    facts['writable'] = medium.writable_reason() is None
     facts.pop('read_only', None)
     return facts
 
@@ -117,12 +111,7 @@ def sysrescuecfg_reader(medium):
 
 def leftovers(medium, basedir):
     """Temporary files of interrupted writing runs in ``basedir`` (reported, never removed here)."""
-    out = []
-    for entry in medium.list_dir(basedir):
-        name = entry['name']
-        if entry['type'] == 'file' and (TEMP_NAME.match(name) or (name.startswith('.') and MARKER in name)):
-            out.append(posixpath.join(basedir, name) if basedir else name)
-    return out
+    return medium.leftovers(basedir)
 
 
 def cmdline_secrets(cmdline):

@@ -102,8 +102,15 @@ class Medium:
             self.remove(leftover)
         return found
 
+    def writable_reason(self):
+        """``None`` when a writing module could change the medium, else why not (with advice)."""
+        return None
+
     def check_writable(self):
         """Raise :class:`MediumError` with advice when the medium cannot be written."""
+        reason = self.writable_reason()
+        if reason:
+            raise MediumError(reason)
 
     def local_path(self, path):
         """A path on this host that holds ``path`` of the medium, or ``None`` when there is none (FAT images)."""

@@ -53,7 +53,7 @@ class DirectoryMedium(Medium):
             'read_only': bool(st.f_flag & os.ST_RDONLY),
         }
 
-    def check_writable(self):
+    def writable_reason(self):
         st = os.statvfs(self.root)
         if st.f_flag & os.ST_RDONLY:
             fstype, _device = _mount_of(self.root)
@@ -61,10 +61,11 @@ class DirectoryMedium(Medium):
             if fstype == 'iso9660':
                 hint = (' It is an ISO9660 medium (written like a CD-ROM, e.g. with dd): SRMs and YAML cannot '
                         'be added to it. Write the stick with a FAT partition instead, or remaster the ISO '
-                        'with sysrescue-customize.')
-            raise MediumError('the medium at %s is mounted read-only.%s' % (self.root, hint))
+                        'with sysrescue_iso.')
+            return 'the medium at %s is mounted read-only.%s' % (self.root, hint)
         if not os.access(self.root, os.W_OK):
-            raise MediumError('cannot write to %s; run the task with become or fix its permissions' % self.root)
+            return 'cannot write to %s; run the task with become or fix its permissions' % self.root
+        return None
 
     def list_dir(self, path):
         full = self._abs(path)

@@ -28,6 +28,7 @@ import re
 import stat
 import subprocess
 
+from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_stream
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import locate
@@ -35,7 +36,6 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._proc import mto
 
 MTOOLS_HINT = 'install the mtools package (apt-get install mtools, dnf install mtools)'
 
-TEMP_NAME = re.compile(r'^~rf[0-9a-f]{5}\.tmp$', re.IGNORECASE)
 
 # One line of `mdir -a`: 8.3 name, size or <DIR>, date, time, then the long name when there is one.
 _MDIR_LINE = re.compile(r'^(?P<base>.{8}) (?P<ext>.{3}) +(?P<size><DIR>|\d+) +\S+ +\S+(?:  (?P<long>.+?))?\s*$')
@@ -253,9 +253,12 @@ class FatImageMedium(Medium):
             self._mtools('mdel', self._target(path))
             self._changed(path)
 
+    def writable_reason(self):
+        return image_writable(self.image)
+
     def leftovers(self, path):
         return [posixpath.join(clean_path(path), entry['name']) for entry in self.list_dir(path)
-                if entry['type'] == 'file' and TEMP_NAME.match(entry['name'])]
+                if entry['type'] == 'file' and atomic.FAT_TEMP_NAME.match(entry['name'])]
 
     @contextlib.contextmanager
     def locked(self):
@@ -304,8 +307,7 @@ def open_fat_image(options, writable=True):
     if not os.path.exists(image):
         raise MediumError('media image %s does not exist; give the path of a disk image file or block device' % image)
     found = locate(image, partition=options.get('partition'), label=options.get('label'))
+    medium = FatImageMedium(image, found, writable=writable)
     if writable:
-        reason = image_writable(image)
-        if reason:
-            raise MediumError(reason)
-    return FatImageMedium(image, found, writable=writable)
+        medium.check_writable()
+    return medium

@@ -8,25 +8,27 @@
 SystemRescue loads every ``<basedir>/*.srm`` (case-sensitive suffix, no recursion) in byte order of
 the names; the first name wins where modules overlap. Other files in ``basedir`` are left alone.
 
-A small index (``<basedir>/.rescuefleet-srm.json``: name -> size and sha256) lets ``verify: fast``
-trust a file whose size matches instead of reading it back; ``verify: full`` re-hashes the medium.
+:class:`SrmDeploy` is one run of the srm_deploy module: it resolves the wanted modules
+(:mod:`.wanted`), opens and locks the medium, sweeps (or, in check mode, lists) what interrupted runs
+left, asks :class:`Deploy` for a :class:`Plan`, checks space, then applies the plan or predicts its
+outcome. The index of :mod:`.index` lets ``verify: fast`` trust a file whose size matches instead of
+reading it back; ``verify: full`` re-hashes the medium.
 
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
-import json
 import posixpath
-import re
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import (
+    INDEX_NAME, SUFFIX, load_order_key, name_problem, parse_index, render_index)
 
-INDEX_NAME = '.rescuefleet-srm.json'
-SUFFIX = '.srm'
-# Characters FAT refuses in names, plus the path separators.
-_BAD_NAME_CHARS = re.compile(r'[\x00-\x1f"*/:<>?\\|]')
 # Space kept free for the index and directory entries.
 RESERVE = 64 * 1024
 
@@ -36,15 +38,9 @@ class DeployError(RescueFleetError):
 
 
 def check_name(name):
-    if not name.endswith(SUFFIX):
-        raise DeployError('SRM name %r must end in %s (lower case): SystemRescue loads only *%s files'
-                          % (name, SUFFIX, SUFFIX))
-    if _BAD_NAME_CHARS.search(name):
-        raise DeployError('SRM name %r holds a path separator or a character FAT does not allow (\\ / : * ? " < > |); '
-                          'give a plain file name such as 20-tools.srm' % (name,))
-    if name.startswith('.') or name.strip() != name or len(name) > 255 or name == SUFFIX:
-        raise DeployError('SRM name %r is not usable: no leading dot, no surrounding spaces, at most 255 '
-                          'characters' % (name,))
+    problem = name_problem(name)
+    if problem:
+        raise DeployError('SRM name %r %s' % (name, problem))
     return name
 
 
@@ -52,29 +48,53 @@ def round_up(size, unit):
     return -(-size // unit) * unit if size else 0
 
 
-def parse_index(data):
-    """The index as ``{name: {'size', 'sha256'}}``; an unreadable index counts as empty."""
-    if not data:
-        return {}
-    try:
-        index = json.loads(data.decode('utf-8'))
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    if not isinstance(index, dict):
-        return {}
-    return {name: entry for name, entry in index.items()
-            if isinstance(entry, dict) and isinstance(entry.get('size'), int) and isinstance(entry.get('sha256'), str)}
+class Plan:
+    """What a run will do: ``actions`` (dicts with ``action`` add/replace/remove, ``name``, ``size``,
+    ``sha256``, ``src``, and ``old_size``/``old_sha256`` for a replace), starting from ``current``
+    (``{name: size}`` of the modules on the medium) and ``index`` (``{name: {size, sha256}}``)."""
 
+    def __init__(self, actions, index, current):
+        self.actions = actions
+        self.index = index
+        self.current = current
 
-def render_index(index):
-    return (json.dumps(index, sort_keys=True, indent=1) + '\n').encode('utf-8')
+    def writes(self):
+        return [a for a in self.actions if a['action'] in ('add', 'replace')]
+
+    def public_actions(self):
+        return [{k: v for k, v in a.items() if k in ('action', 'name', 'size', 'sha256') and v is not None}
+                for a in self.actions]
+
+    def predicted_inventory(self):
+        """What :meth:`Deploy.inventory` will return after the plan, computed without touching the medium."""
+        state = {name: {'name': name, 'size': size, 'sha256': self.index.get(name, {}).get('sha256')}
+                 for name, size in self.current.items()}
+        for act in self.actions:
+            if act['action'] == 'remove':
+                state.pop(act['name'], None)
+            else:
+                state[act['name']] = {'name': act['name'], 'size': act['size'], 'sha256': act['sha256']}
+        return [state[name] for name in sorted(state, key=load_order_key)]
+
+    def diff(self, basedir, swept=()):
+        """Ansible's before/after diff: one line per module that goes away or arrives."""
+        before = [dict(a, size=a.get('old_size', a['size']), sha256=a.get('old_sha256', a.get('sha256')))
+                  for a in self.actions if a['action'] in ('remove', 'replace')]
+        after = [a for a in self.actions if a['action'] in ('add', 'replace')]
+        header = '%s/*.srm' % basedir
+        return {
+            'before_header': header, 'after_header': header,
+            'before': ''.join(line + '\n' for line in describe_actions(before))
+                      + ''.join('leftover %s\n' % path for path in swept),
+            'after': ''.join(line + '\n' for line in describe_actions(after)),
+        }
 
 
 class Deploy:
-    """One srm_deploy run on an open medium.
+    """The SRMs in one directory of an open medium.
 
-    ``wanted`` items are ``{'name', 'src', 'sha256', 'size'}``: ``src`` a local file (may be ``None``
-    when only sha256 and size are known, as in the action plugin's planning pass).
+    ``wanted`` items are ``{'name', 'src', 'sha256', 'size'}`` (see :mod:`.wanted`): ``src`` a local
+    file, or ``None`` when only sha256 and size are known, as in the action plugin's planning pass.
     """
 
     def __init__(self, medium, basedir='sysresccd', verify='fast'):
@@ -104,7 +124,7 @@ class Deploy:
         return sha
 
     def plan(self, wanted, state='present', exclusive=False):
-        """``(actions, index, current)``; actions are dicts with ``action`` add/replace/remove."""
+        """The :class:`Plan` that brings basedir to ``wanted``."""
         current = self.current()
         index = parse_index(self.medium.read_bytes(self.index_path))
         index = {n: e for n, e in index.items() if n in current}
@@ -126,7 +146,7 @@ class Deploy:
                 actions.append({'action': 'add', 'name': name, 'size': item['size'], 'sha256': item.get('sha256'),
                                 'src': item.get('src')})
             elif current[name] != item['size'] or \
-                    self._sha_on_medium(name, current[name], index) != self.source_sha256(item):
+                    self._sha_on_medium(name, current[name], index) != _source_sha256(item):
                 actions.append({'action': 'replace', 'name': name, 'size': item['size'], 'sha256': item.get('sha256'),
                                 'src': item.get('src'), 'old_size': current[name],
                                 'old_sha256': index.get(name, {}).get('sha256')})
@@ -139,28 +159,16 @@ class Deploy:
         for name in current:  # modules that stay as they are: report them with their sha256 too
             if name not in touched:
                 self._sha_on_medium(name, current[name], index)
-        return actions, index, current
+        return Plan(actions, index, current)
 
-    @staticmethod
-    def source_sha256(item):
-        if not item.get('sha256'):
-            item['sha256'] = sha256_file(item['src'])
-        return item['sha256']
-
-    def fill_source_hashes(self, actions):
-        """Hash the sources of planned writes (check mode reports them without copying)."""
-        for act in actions:
-            if act['action'] in ('add', 'replace') and not act.get('sha256') and act.get('src'):
-                act['sha256'] = sha256_file(act['src'])
-
-    def check_space(self, actions):
+    def check_space(self, plan):
         """Fail before writing anything when the planned set does not fit on the medium."""
-        writes = [a for a in actions if a['action'] in ('add', 'replace')]
+        writes = plan.writes()
         if not writes:
             return
         unit = self.medium.cluster_size()
         free = self.medium.free_bytes() - RESERVE
-        for act in actions:
+        for act in plan.actions:
             if act['action'] == 'remove':
                 free += round_up(act['size'], unit)
         for act in writes:
@@ -175,57 +183,93 @@ class Deploy:
             if act['action'] == 'replace':
                 free += round_up(act['old_size'], unit)
 
-    def apply(self, actions, index):
-        """Run the plan: removals first (they free space), then writes, then the index."""
-        for act in actions:
+    def fill_source_hashes(self, plan):
+        """Hash the sources of planned writes (check mode reports them without copying)."""
+        for act in plan.writes():
+            if not act.get('sha256') and act.get('src'):
+                act['sha256'] = sha256_file(act['src'])
+
+    def apply(self, plan):
+        """Run the plan: removals first (they free space), then writes; returns the modules afterwards."""
+        index = plan.index
+        for act in plan.actions:
             if act['action'] == 'remove':
                 self.medium.remove(self._path(act['name']))
                 index.pop(act['name'], None)
-        for act in actions:
-            if act['action'] in ('add', 'replace'):
-                if not act.get('src'):
-                    raise DeployError('no source for %s: give src' % act['name'])
-                # a known sha256 (srm_build manifest, controller) is trusted; otherwise hashed while copying
-                act['sha256'] = self.medium.put_file(self._path(act['name']), act['src'], act.get('sha256'))
-                index[act['name']] = {'size': act['size'], 'sha256': act['sha256']}
-                self.known.add(act['name'])
+        for act in plan.writes():
+            if not act.get('src'):
+                raise DeployError('no source for %s: give src' % act['name'])
+            # a known sha256 (srm_build manifest, controller) is trusted; otherwise hashed while copying
+            act['sha256'] = self.medium.put_file(self._path(act['name']), act['src'], act.get('sha256'))
+            index[act['name']] = {'size': act['size'], 'sha256': act['sha256']}
+            self.known.add(act['name'])
+        return self.finish(index)
 
     def finish(self, index):
         """The modules on the medium after the run (see ``inventory``); the index is saved to match them."""
         srms = self.inventory(index)
-        self.save_index({s['name']: {'size': s['size'], 'sha256': s['sha256']} for s in srms})
-        return srms
-
-    def save_index(self, index):
-        data = render_index(index)
+        data = render_index({s['name']: {'size': s['size'], 'sha256': s['sha256']} for s in srms})
         if self.medium.read_bytes(self.index_path) != data:
             self.medium.write_bytes(self.index_path, data)
+        return srms
 
     def inventory(self, index):
         """The ``*.srm`` files in basedir after the run, in load order, with size and sha256."""
-        out = []
-        for name, size in sorted(self.current().items(), key=lambda item: item[0].encode('utf-8')):
-            sha = self._sha_on_medium(name, size, index)
-            out.append({'name': name, 'size': size, 'sha256': sha})
-        return out
+        return [{'name': name, 'size': size, 'sha256': self._sha_on_medium(name, size, index)}
+                for name, size in sorted(self.current().items(), key=lambda item: load_order_key(item[0]))]
 
 
-def predicted_inventory(current, index, actions):
-    """What ``inventory`` will return after ``actions``, computed without touching the medium."""
-    state = {name: {'name': name, 'size': size, 'sha256': index.get(name, {}).get('sha256')}
-             for name, size in current.items()}
-    for act in actions:
-        if act['action'] == 'remove':
-            state.pop(act['name'], None)
-        else:
-            state[act['name']] = {'name': act['name'], 'size': act['size'], 'sha256': act['sha256']}
-    return [state[name] for name in sorted(state, key=lambda n: n.encode('utf-8'))]
+def _source_sha256(item):
+    if not item.get('sha256'):
+        item['sha256'] = sha256_file(item['src'])
+    return item['sha256']
 
 
 def describe_actions(actions):
     """Text lines for a diff: one per planned action."""
-    lines = []
-    for act in actions:
-        sha = (act.get('sha256') or '?')[:16]
-        lines.append('%s %s (%d bytes, sha256:%s)' % (act['action'], act['name'], act['size'], sha))
-    return lines
+    return ['%s %s (%d bytes, sha256:%s)' % (a['action'], a['name'], a['size'], (a.get('sha256') or '?')[:16])
+            for a in actions]
+
+
+class SrmDeploy:
+    """One ``srm_deploy`` run on plain parameters."""
+
+    def __init__(self, params, check_mode=False, want_diff=False):
+        self.params = params
+        self.check_mode = check_mode
+        self.want_diff = want_diff
+        self.warnings = []
+
+    def run(self):
+        params = self.params
+        wanted = wanted_modules.resolve(params['srms'], params['state'])
+        medium = open_medium(params['media'], writable=True)
+        try:
+            with medium.locked():
+                return self._run(medium, wanted)
+        finally:
+            medium.close()
+
+    def _run(self, medium, wanted):
+        params = self.params
+        if params.get('label'):
+            ok, message = check_label(medium, params['label'])
+            if ok is False:
+                raise DeployError(message)
+            if ok is None:
+                self.warnings.append(message)
+        deploy = Deploy(medium, params['basedir'], params['verify'])
+        # check mode lists what a real run removes, by the same rule and with the same paths
+        swept = medium.leftovers(deploy.basedir) if self.check_mode else medium.sweep(deploy.basedir)
+        plan = deploy.plan(wanted, params['state'], params['exclusive'])
+        deploy.check_space(plan)
+        if self.check_mode:
+            deploy.fill_source_hashes(plan)
+            srms = plan.predicted_inventory()
+        else:
+            srms = deploy.apply(plan)
+        result = {'changed': bool(plan.actions or swept), 'actions': plan.public_actions(), 'srms': srms,
+                  'medium': medium.describe(), 'swept': swept}
+        if self.want_diff:
+            result['diff'] = plan.diff(deploy.basedir, swept)
+        return result

@@ -28,19 +28,13 @@ import shutil
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import SquashfsError, list_image
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import INDEX_NAME, SUFFIX, parse_index
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import INDEX_NAME, SUFFIX, load_order_key, parse_index
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 
 class InventoryError(RescueFleetError):
     """The modules cannot be inspected as asked; the message says what to do."""
-
-
-def load_order_key(name):
-    """SystemRescue sorts module paths by their bytes."""
-    return name.encode('utf-8', 'surrogateescape')
 
 
 def split_names(entries):
@@ -122,10 +116,10 @@ def find_conflicts(listings):
 
 def list_module(medium, path, unsquashfs, scratch):
     """Every path stored in the module at ``path`` of the medium."""
-    if isinstance(medium, DirectoryMedium):
-        local = os.path.join(medium.root, clean_path(path))
+    local = medium.local_path(path)
+    if local:
         return list_image(unsquashfs, local)
-    local = os.path.join(scratch, 'module.srm')
+    local = os.path.join(scratch, 'module.srm')  # unsquashfs needs a file it can seek in
     try:
         medium.copy_out(path, local)
         return list_image(unsquashfs, local)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import shutil
 import subprocess
 
 import pytest
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._atomic import FAT_TEMP_NAME
+from ansible_collections.rescuefleet.media.tests.unit.fat_images import fsck_partition
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import (
-    TEMP_NAME, parse_free, parse_mdir, parse_minfo, temp_name)
+    parse_free, parse_mdir, parse_minfo, temp_name)
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 
@@ -61,32 +62,12 @@ def test_parse_free_and_minfo():
 def test_temp_name_follows_case_and_never_ends_in_srm(final, pattern):
     import re
     name = temp_name(final, random.Random(1))
-    assert re.match(pattern, name) and TEMP_NAME.match(name) and not name.endswith('.srm')
-
-
-FAT_TOOLS = all(shutil.which(t) for t in ('mcopy', 'sfdisk', 'mkfs.vfat', 'blkid'))
+    assert re.match(pattern, name) and FAT_TEMP_NAME.match(name) and not name.endswith('.srm')
 
 
 @pytest.fixture
-def image(tmp_path):
-    if not FAT_TOOLS:
-        pytest.skip('mtools, sfdisk, mkfs.vfat and blkid are needed')
-    img = str(tmp_path / 'stick.img')
-    subprocess.run(['truncate', '-s', '64M', img], check=True)
-    subprocess.run(['sfdisk', '-q', img], input=b'label: dos\nstart=2048, type=c, bootable\n', check=True)
-    subprocess.run(['mkfs.vfat', '-F', '32', '-n', 'RESCUE1200', '--offset', '2048', img], check=True,
-                   stdout=subprocess.DEVNULL)
-    return img
-
-
-def fsck(img, offset=1048576):
-    part = img + '.part'
-    with open(img, 'rb') as src, open(part, 'wb') as dst:
-        src.seek(offset)
-        shutil.copyfileobj(src, dst)
-    proc = subprocess.run(['fsck.vfat', '-n', part], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
-    os.unlink(part)
-    return proc.returncode, proc.stdout.decode()
+def image(fat_image):
+    return fat_image()
 
 
 @pytest.mark.parametrize('name', ['10-tools.srm', 'UP.SRM', 'Mixed.srm', '20-a much longer name.srm', 'x.srm'])
@@ -113,7 +94,7 @@ def test_fat_medium_round_trip(image, tmp_path):
     assert medium.exists('sysrescue.d/500-fleet.yaml') and medium.read_bytes('nope/none') is None
     medium.remove('sysresccd/10-big.srm')
     assert medium.list_dir('sysresccd') == []
-    assert fsck(image)[0] == 0
+    assert fsck_partition(image)[0] == 0
 
 
 def test_sweep_removes_only_temporaries(image):

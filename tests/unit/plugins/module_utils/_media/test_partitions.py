@@ -10,6 +10,8 @@ import subprocess
 
 import pytest
 
+from ansible_collections.rescuefleet.media.tests.unit.fat_images import make_fat_image
+
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import (
     PartitionError, is_iso9660, locate, parse_blkid_export, parse_sfdisk_json)
 
@@ -39,15 +41,8 @@ def test_parse_blkid_export():
     assert parse_blkid_export('TYPE=vfat\nLABEL=RESCUE1200\nnoise\n') == {'TYPE': 'vfat', 'LABEL': 'RESCUE1200'}
 
 
-def _image(tmp_path, table, mkfs=True, label='RESCUE1200', name='disk.img', size='64M', fat='32'):
-    img = str(tmp_path / name)
-    subprocess.run(['truncate', '-s', size, img], check=True)
-    if table:
-        subprocess.run(['sfdisk', '-q', img], input=table.encode(), check=True)
-    if mkfs:
-        offset = ['--offset', '2048'] if table else []
-        subprocess.run(['mkfs.vfat', '-F', fat, '-n', label] + offset + [img], check=True, stdout=subprocess.DEVNULL)
-    return img
+def _image(tmp_path, table, name='disk.img', **options):
+    return make_fat_image(str(tmp_path / name), table=table, **options)
 
 
 @pytest.mark.skipif(not TOOLS, reason='sfdisk, mkfs.vfat and blkid are needed')

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import subprocess
 
 import pytest
 
@@ -16,7 +14,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels im
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import (
-    INDEX_NAME, Deploy, DeployError, check_name, parse_index, predicted_inventory, render_index, round_up)
+    Deploy, DeployError, SrmDeploy, check_name, round_up)
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import INDEX_NAME, parse_index, render_index
 
 
 def module(tmp_path, name, data):
@@ -60,11 +59,11 @@ def medium(tmp_path):
 
 def run(medium, wanted, **kw):
     deploy = Deploy(medium, verify=kw.pop('verify', 'fast'))
-    actions, index, current = deploy.plan(wanted, kw.pop('state', 'present'), kw.pop('exclusive', False))
-    predicted = predicted_inventory(current, index, actions)
-    deploy.check_space(actions)
-    deploy.apply(actions, index)
-    assert deploy.finish(index) == predicted
+    plan = deploy.plan(wanted, kw.pop('state', 'present'), kw.pop('exclusive', False))
+    predicted = plan.predicted_inventory()
+    deploy.check_space(plan)
+    assert deploy.apply(plan) == predicted
+    actions = plan.actions
     return [(a['action'], a['name']) for a in actions], deploy
 
 
@@ -132,16 +131,16 @@ def test_space_check_counts_removals_and_replacement_overlap(tmp_path):
     new = module(tmp_path, '10-a.srm', b'b' * 8192)
     medium.free = 64 * 1024 + 4096  # the reserve plus one cluster: the new copy (2 clusters) does not fit
     deploy = Deploy(medium)
-    actions, _index, _current = deploy.plan([new])
+    plan = deploy.plan([new])
     with pytest.raises(DeployError, match='do not fit: 10-a.srm needs 8192 bytes but only 4096 are free'):
-        deploy.check_space(actions)
+        deploy.check_space(plan)
     medium.free = 64 * 1024 + 8192
-    deploy.check_space(actions)
+    deploy.check_space(plan)
     other = module(tmp_path, '20-b.srm', b'c' * 8192)
     deploy = Deploy(medium)
-    actions, _index, _current = deploy.plan([other], exclusive=True)
+    plan = deploy.plan([other], exclusive=True)
     medium.free = 64 * 1024  # removing 10-a first frees its two clusters
-    deploy.check_space(actions)
+    deploy.check_space(plan)
 
 
 def test_labels_in_menus():
@@ -159,14 +158,8 @@ def test_check_label_auto(tmp_path):
     assert ok is None and 'cannot be read' in message  # a plain directory has no label
 
 
-FAT_TOOLS = all(shutil.which(t) for t in ('mcopy', 'sfdisk', 'mkfs.vfat', 'blkid'))
-
-
-@pytest.mark.skipif(not FAT_TOOLS, reason='mtools, sfdisk, mkfs.vfat and blkid are needed')
-def test_label_auto_on_fat(tmp_path):
-    img = str(tmp_path / 'stick.img')
-    subprocess.run(['truncate', '-s', '40M', img], check=True)
-    subprocess.run(['mkfs.vfat', '-n', 'RESCUE1100', img], check=True, stdout=subprocess.DEVNULL)
+def test_label_auto_on_fat(fat_image):
+    img = fat_image(table=None, size='40M', label='RESCUE1100', fat='16')
     medium = open_medium({'image': img})
     medium.write_bytes('boot/grub/grubsrcd.cfg', b'archiso_param="archisolabel=RESCUE1200"\n')
     ok, message = check_label(medium, 'auto')
@@ -174,3 +167,51 @@ def test_label_auto_on_fat(tmp_path):
     assert check_label(medium, 'RESCUE1100')[0] is True
     medium.write_bytes('sysresccd/boot/syslinux/sysresccd_sys.cfg', b'APPEND archisolabel=OTHER\n')
     assert 'disagree' in check_label(medium, 'auto')[1]
+
+
+# -- the task object: what one srm_deploy run returns --------------------------------------------
+
+def deploy_params(root, srms, **kw):
+    params = {'media': {'path': str(root)}, 'srms': srms, 'basedir': 'sysresccd', 'state': 'present',
+              'exclusive': False, 'remote_src': False, 'verify': 'fast', 'label': None}
+    params.update(kw)
+    return params
+
+
+@pytest.mark.parametrize('backend', ['directory', 'fat'])
+def test_check_mode_predicts_the_sweep_of_leftovers(tmp_path, fat_image, backend):
+    """Check mode lists exactly the leftovers a real run removes (same paths), and removing one is a
+    change: before, check mode said ``swept: []`` on a directory while the real run swept, so the
+    action plugin skipped the real run and leftovers stayed forever on remote directory media."""
+    a = module(tmp_path, '10-a.srm', b'a' * 100)
+    if backend == 'directory':
+        root = tmp_path / 'medium'
+        (root / 'sysresccd').mkdir(parents=True)
+        media = {'path': str(root)}
+    else:
+        media = {'image': fat_image()}
+    first = SrmDeploy(deploy_params(tmp_path, [a], media=media)).run()
+    assert first['changed'] and first['swept'] == []
+    leftover = '.10-a.srm.rf-tmp-abc123' if backend == 'directory' else '~rf0a1b2.tmp'
+    open_medium(media).write_bytes('sysresccd/' + leftover, b'half a module')
+    if backend == 'fat':  # write_bytes renamed it to its final name; that is the leftover we want
+        assert [e['name'] for e in open_medium(media).list_dir('sysresccd')].count(leftover) == 1
+    check = SrmDeploy(deploy_params(tmp_path, [a], media=media), check_mode=True, want_diff=True).run()
+    assert check['changed'] and check['swept'] == ['sysresccd/' + leftover] and check['actions'] == []
+    assert 'leftover sysresccd/' + leftover in check['diff']['before']
+    real = SrmDeploy(deploy_params(tmp_path, [a], media=media)).run()
+    assert real['changed'] and real['swept'] == check['swept']
+    assert leftover not in [e['name'] for e in open_medium(media).list_dir('sysresccd')]
+    again = SrmDeploy(deploy_params(tmp_path, [a], media=media), check_mode=True).run()
+    assert not again['changed'] and again['swept'] == []
+
+
+def test_task_reports_label_warning_and_predicts_inventory(tmp_path, medium):
+    a = module(tmp_path, '10-a.srm', b'a' * 10)
+    params = deploy_params(medium.root, [a], label='auto')
+    task = SrmDeploy(params, check_mode=True)
+    result = task.run()
+    assert result['srms'] == [{'name': '10-a.srm', 'size': 10, 'sha256': a['sha256']}]
+    assert any('archisolabel' in w or 'label' in w for w in task.warnings)
+    assert not os.path.exists(os.path.join(medium.root, 'sysresccd', '10-a.srm'))
+    assert SrmDeploy(params).run()['srms'] == result['srms']

@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The SRM names SystemRescue loads and the small index srm_deploy keeps beside them.
+
+SystemRescue early-loads every ``<basedir>/*.srm`` (suffix case-sensitive, directly in basedir, not
+hidden) in byte order of the names. ``<basedir>/.rescuefleet-srm.json`` maps each module name to its
+size and sha256, so that a module whose size still matches need not be read back to be compared.
+The writer (:mod:`.deploy`) and the reader (:mod:`.inventory`) both use this module, and only it.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+INDEX_NAME = '.rescuefleet-srm.json'
+SUFFIX = '.srm'
+# Characters FAT refuses in names, plus the path separators.
+_BAD_NAME_CHARS = re.compile(r'[\x00-\x1f"*/:<>?\\|]')
+
+
+def load_order_key(name):
+    """SystemRescue sorts module paths by their bytes."""
+    return name.encode('utf-8', 'surrogateescape')
+
+
+def name_problem(name):
+    """Why ``name`` cannot be an SRM file name, or ``None`` when it can."""
+    if not name.endswith(SUFFIX):
+        return 'must end in %s (lower case): SystemRescue loads only *%s files' % (SUFFIX, SUFFIX)
+    if _BAD_NAME_CHARS.search(name):
+        return ('holds a path separator or a character FAT does not allow (\\ / : * ? " < > |); give a plain '
+                'file name such as 20-tools.srm')
+    if name.startswith('.') or name.strip() != name or len(name) > 255 or name == SUFFIX:
+        return 'is not usable: no leading dot, no surrounding spaces, at most 255 characters'
+    return None
+
+
+def parse_index(data):
+    """The index as ``{name: {'size', 'sha256'}}``; an unreadable index counts as empty."""
+    if not data:
+        return {}
+    try:
+        index = json.loads(data.decode('utf-8'))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    if not isinstance(index, dict):
+        return {}
+    return {name: entry for name, entry in index.items()
+            if isinstance(entry, dict) and isinstance(entry.get('size'), int) and isinstance(entry.get('sha256'), str)}
+
+
+def render_index(index):
+    return (json.dumps(index, sort_keys=True, indent=1) + '\n').encode('utf-8')

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The modules an ``srms`` list asks for, with name, size and sha256 resolved.
+
+One resolver for both sides of srm_deploy: the action plugin on the controller (which hashes the
+files it may have to send) and the module on the managed host. Each entry is a mapping with ``src``
+(a local file), or ``name`` with ``sha256`` and ``size`` of a module that is already on the medium
+(as in the action plugin's planning pass, which sends no file).
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.manifest import cached_sha256
+
+
+class WantedError(RescueFleetError):
+    """An entry of ``srms`` cannot be used; the message names it and says what to give instead."""
+
+
+def resolve(items, state='present', hash_sources=False, locate=None):
+    """``[{'name', 'src', 'sha256', 'size'}]`` for the entries of ``srms``, in the order given.
+
+    ``hash_sources``: compute every missing sha256 now (the controller, before it decides what to
+    send); otherwise a sha256 comes only from an srm_build manifest and the rest is hashed when needed.
+    ``locate(src)`` maps a ``src`` to the local file to read (the controller's search path).
+    """
+    if not isinstance(items, list):
+        raise WantedError('srms must be a list of mappings such as {src: /path/10-tools.srm}, not %s'
+                          % type(items).__name__)
+    return [_resolve_one(item, number, state, hash_sources, locate) for number, item in enumerate(items)]
+
+
+def _resolve_one(item, number, state, hash_sources, locate):
+    if not isinstance(item, dict):
+        raise WantedError('srms[%d] is %r: each entry must be a mapping such as {src: /path/10-tools.srm} '
+                          '(or {name: 10-tools.srm} with state: absent)' % (number, item))
+    src = item.get('src')
+    name = item.get('name') or (os.path.basename(src) if src else None)
+    if not name:
+        raise WantedError('srms[%d] needs name or src' % number)
+    entry = {'name': name, 'src': src, 'sha256': item.get('sha256'), 'size': item.get('size')}
+    if state != 'present':
+        return entry
+    if not src:
+        if not (entry['sha256'] and entry['size'] is not None):
+            raise WantedError('%s needs src, or sha256 and size of a module already on the medium' % name)
+        return entry
+    local = locate(src) if locate else src
+    try:
+        st = os.stat(local)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block the copy, a directory fail late
+            raise WantedError('src %s for %s is not a regular file; give the path of an .srm file' % (local, name))
+        with open(local, 'rb'):
+            pass
+        sha = entry['sha256'] or cached_sha256(local)
+        if hash_sources and not sha:
+            sha = sha256_file(local)
+    except OSError as exc:
+        raise WantedError('cannot read src %s for %s: %s' % (local, name, exc.strerror)) from exc
+    if item.get('size') is not None and item['size'] != st.st_size:
+        raise WantedError('src %s has %d bytes, not the %d given in size' % (local, st.st_size, item['size']))
+    entry.update(src=local, sha256=sha, size=st.st_size)
+    return entry

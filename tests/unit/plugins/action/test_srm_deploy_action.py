@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the srm_deploy action plugin decides on the controller: resolve, plan, send only what is missing."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.rescuefleet.media.plugins.action.srm_deploy import ActionModule
+
+
+def make_action(args, transport='ssh', check_mode=False, answers=()):
+    task = mock.MagicMock(args=args, check_mode=check_mode, async_val=0)
+    connection = mock.MagicMock(transport=transport)
+    connection._shell.tmpdir = '/remote/tmp'
+    connection._shell.join_path = lambda *parts: '/'.join(parts)
+    action = ActionModule(task, connection, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock())
+    calls = []
+    answers = list(answers)
+
+    def execute(module_name, module_args, task_vars):
+        calls.append((dict(module_args), action._task.check_mode))
+        return answers.pop(0) if answers else {'changed': False}
+    action._execute_module = execute
+    action._find_needle = lambda kind, src: src
+    action._transfer_file = mock.MagicMock()
+    action._fixup_perms2 = mock.MagicMock()
+    action._make_tmp_path = mock.MagicMock()
+    action._remove_tmp_path = mock.MagicMock()
+    return action, calls
+
+
+@pytest.fixture(autouse=True)
+def no_base_run():
+    with mock.patch.object(ActionBase, 'run', return_value={}):
+        yield
+
+
+@pytest.fixture
+def srm(tmp_path):
+    path = tmp_path / '10-a.srm'
+    path.write_bytes(b'module')
+    return str(path)
+
+
+@pytest.mark.parametrize('value', ['no', 'false', False, 'off', 0])
+def test_remote_src_is_read_as_a_boolean(srm, value):
+    """The string "no" used to count as true, so nothing was transferred and the module failed."""
+    action, calls = make_action({'media': {'image': '/dev/sdz'}, 'srms': [{'src': srm}], 'remote_src': value},
+                                answers=[{'changed': True, 'actions': [{'action': 'add', 'name': '10-a.srm'}]}])
+    action.run(task_vars={})
+    plan_args, plan_check = calls[0]
+    assert plan_check is True and 'src' not in plan_args['srms'][0] and plan_args['srms'][0]['sha256']
+    final_args, final_check = calls[1]
+    assert final_args['remote_src'] is True and final_args['srms'][0]['src'] == '/remote/tmp/10-a.srm'
+    action._transfer_file.assert_called_once_with(srm, '/remote/tmp/10-a.srm')
+
+
+@pytest.mark.parametrize('value', ['yes', True, 'true'])
+def test_remote_src_true_passes_through(value):
+    args = {'media': {'path': '/m'}, 'srms': [{'src': '/on/the/host.srm'}], 'remote_src': value}
+    action, calls = make_action(args)
+    action.run(task_vars={})
+    assert calls == [(args, False)]
+
+
+def test_no_op_is_one_round_trip_and_sends_nothing(srm):
+    action, calls = make_action({'media': {'path': '/m'}, 'srms': [{'src': srm}]},
+                                answers=[{'changed': False, 'actions': [], 'swept': []}])
+    result = action.run(task_vars={})
+    assert len(calls) == 1 and result['changed'] is False
+    action._transfer_file.assert_not_called()
+
+
+def test_leftovers_alone_still_run_the_module(srm):
+    """A plan whose only change is a leftover to sweep must reach the real run."""
+    action, calls = make_action({'media': {'path': '/m'}, 'srms': [{'src': srm}]},
+                                answers=[{'changed': True, 'actions': [], 'swept': ['sysresccd/~rf00001.tmp']},
+                                         {'changed': True, 'swept': ['sysresccd/~rf00001.tmp']}])
+    action.run(task_vars={})
+    assert len(calls) == 2 and calls[1][1] is False
+    action._transfer_file.assert_not_called()
+
+
+@pytest.mark.parametrize('srms, match', [
+    (['/srv/srm/10-tools.srm'], 'each entry must be a mapping'),
+    ('10-tools.srm', 'srms must be a list of mappings'),
+])
+def test_strings_instead_of_mappings_fail_clearly(srms, match):
+    action, calls = make_action({'media': {'path': '/m'}, 'srms': srms})
+    result = action.run(task_vars={})
+    assert result['failed'] and match in result['msg'] and calls == []
+
+
+def test_local_connection_sends_nothing(srm):
+    action, calls = make_action({'media': {'path': '/m'}, 'srms': [{'src': srm}]}, transport='local')
+    action.run(task_vars={})
+    (args, check), = calls
+    assert args['remote_src'] is True and args['srms'][0]['src'] == srm and check is False
