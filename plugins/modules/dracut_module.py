@@ -121,8 +121,11 @@ options:
         description: File name in the module directory for O(files[].content); defaults to the last part of O(files[].dest).
         type: str
       mode:
-        description: Permissions of the stored file, an octal string such as V('0644').
-        type: str
+        description:
+          - Permissions of the stored file, an octal string such as V('0644'), or a number (an unquoted
+            V(0644) in YAML is the number 420, which is the mode 0644, as in M(ansible.builtin.file)).
+          - Defaults to V('0644').
+        type: raw
   hooks:
     description:
       - Hook scripts, stored in the module directory (mode 0755) and installed with C(inst_hook).
@@ -247,7 +250,7 @@ def main():
                 src=dict(type='str'),
                 content=dict(type='str'),
                 name=dict(type='str'),
-                mode=dict(type='str'),
+                mode=dict(type='raw'),
             ), mutually_exclusive=[('src', 'content')], required_one_of=[('src', 'content')]),
             hooks=dict(type='list', elements='dict', default=[], options=dict(
                 hook=dict(type='str', required=True, choices=list(HOOKS)),

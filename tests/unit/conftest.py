@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 
 import pytest
 
@@ -15,19 +16,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _collections_root():
+    """A directory holding ``ansible_collections/rescuefleet/media`` -> this tree; never written into the work tree."""
     parts = ROOT.split(os.sep)
     if parts[-3:-2] == ['ansible_collections']:  # already laid out (ansible-test, an installed copy)
         return os.sep.join(parts[:-3])
-    base = os.path.join(ROOT, '.venv', 'collections')
-    link = os.path.join(base, 'ansible_collections', 'rescuefleet', 'media')
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
+    made_by_bootstrap = os.path.join(ROOT, '.venv', 'collections')
+    if os.path.realpath(os.path.join(made_by_bootstrap, 'ansible_collections', 'rescuefleet', 'media')) == ROOT:
+        return made_by_bootstrap
+    base = tempfile.mkdtemp(prefix='rescuefleet-collections-')
+    os.makedirs(os.path.join(base, 'ansible_collections', 'rescuefleet'))
+    os.symlink(ROOT, os.path.join(base, 'ansible_collections', 'rescuefleet', 'media'))
     return base
 
 
-if _collections_root() not in sys.path:
-    sys.path.insert(0, _collections_root())
+COLLECTIONS = _collections_root()
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
 
 FIXTURES = os.environ.get(
     "RESCUEFLEET_FIXTURES",

@@ -26,7 +26,7 @@ class Span:
         the argument text, from right after the kernel path or keyword to the end of the last
         argument (or of the line).
     ``dialect``
-        how quotes work there (see :mod:`._kernel_args`).
+        how quotes work there (see :mod:`.kernel_args`).
     ``after_word``
         the text follows a word directly, so a first argument needs a space.
     ``line``
@@ -89,17 +89,6 @@ class Entry:
 
     def __repr__(self):
         return 'Entry(title=%r, kernel=%r, label=%r)' % (self.title, self.kernel, self.label)
-
-
-def line_bounds(text, pos):
-    """``(start, end)`` of the line holding ``pos``, without its line break."""
-    start = text.rfind('\n', 0, pos) + 1
-    end = text.find('\n', pos)
-    if end < 0:
-        end = len(text)
-    if end > start and text[end - 1] == '\r':
-        end -= 1
-    return start, end
 
 
 def iter_lines(text):

@@ -27,6 +27,7 @@ import random
 import re
 import stat
 import subprocess
+import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_stream
@@ -273,7 +274,6 @@ class FatImageMedium(Medium):
 def _pipe_bytes(data):
     """A readable file object holding ``data`` for a child's stdin (a temporary file, not a pipe,
     so that a large write cannot block)."""
-    import tempfile
     handle = tempfile.TemporaryFile()
     handle.write(data)
     handle.seek(0)

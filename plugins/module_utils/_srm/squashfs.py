@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import subprocess
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 
 # compressor name -> inclusive range of -Xcompression-level, or None when the
 # compressor takes no level in mksquashfs.
@@ -90,14 +91,7 @@ def build_command(mksquashfs, source_dir, output, compression='zstd', level=None
 
 
 def _run(cmd, what):
-    try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-    except OSError as exc:
-        raise SquashfsError('cannot run %s: %s; %s' % (cmd[0], exc, PACKAGE_HINT))
-    if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).decode('utf-8', 'replace').strip().splitlines()
-        raise SquashfsError('%s failed (exit %d): %s' % (what, proc.returncode, ' / '.join(detail[-5:])))
-    return proc.stdout.decode('utf-8', 'replace')
+    return run(cmd, SquashfsError, what=what, hint=PACKAGE_HINT).stdout
 
 
 class Mksquashfs:

@@ -79,23 +79,6 @@ def image_path(dest):
     return '/' + '/'.join(parts)
 
 
-def parse_mode(mode):
-    """Mode from an int (YAML 0755 arrives as 493) or an octal string such as ``'0755'``."""
-    if mode is None:
-        return None
-    if isinstance(mode, int):
-        value = mode
-    else:
-        text = str(mode).strip()
-        try:
-            value = int(text, 8)
-        except ValueError:
-            raise TreeError('mode %r is not an octal number such as "0644" or "0755"' % (mode,))
-    if not 0 <= value <= 0o7777:
-        raise TreeError('mode %r is out of range (0000..7777)' % (mode,))
-    return value
-
-
 def _readable(st):
     """Whether this process may read a file, from its stat data alone (no extra system call)."""
     euid = os.geteuid()
@@ -240,7 +223,7 @@ class TreeBuilder:
                            'source': None, 'content': data}, who)
 
     def add_records(self, records, dest, mode=None, exclude=(), who='a source', srm=None):
-        """Place the paths of an existing SRM, described by image records (see ``_manifest``).
+        """Place the paths of an existing SRM, described by image records (see :mod:`.manifest`).
 
         ``records`` maps image paths (``/etc/motd``) to ``{type, mode, uid, gid, size, sha256, target}``
         as srm_build stores them. File entries carry ``srm`` (the module file) and ``inner`` (their path

@@ -29,6 +29,7 @@ import tempfile
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import partitions
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import mtools_env, run
 
 SECTOR = 512
 PARTITION_START = 2048  # sectors, as SystemRescue's USB writer and most partitioning tools do
@@ -228,13 +229,9 @@ def device_size(device, st=None, sysfs='/sys'):
 
 # -- what is on the medium now ------------------------------------------------------------------------
 
-def _env():
-    return dict(os.environ, MTOOLS_SKIP_CHECK='1', LC_ALL='C')
-
-
 def read_marker(device):
     """The marker written with the ISO, or ``None``."""
-    proc = subprocess.run(['mtype', '-i', '%s@@%d' % (device, PARTITION_OFFSET), '::/' + MARKER], env=_env(),
+    proc = subprocess.run(['mtype', '-i', '%s@@%d' % (device, PARTITION_OFFSET), '::/' + MARKER], env=mtools_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     if proc.returncode != 0:
         return None
@@ -278,15 +275,7 @@ def current_state(device, size):
 # -- writing ------------------------------------------------------------------------------------------
 
 def _run(cmd, what, stdin=None):
-    try:
-        proc = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
-                              check=False)
-    except OSError as exc:
-        raise WriterError('cannot run %s: %s; install %s' % (cmd[0], exc.strerror, PACKAGES))
-    if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).decode('utf-8', 'replace').strip().splitlines()
-        raise WriterError('%s failed (exit %d): %s' % (what, proc.returncode, ' / '.join(detail[-5:])))
-    return proc.stdout.decode('utf-8', 'replace')
+    return run(cmd, WriterError, what=what, hint='install %s' % PACKAGES, stdin=stdin, env=mtools_env()).stdout
 
 
 def _make_writable(root):
@@ -305,14 +294,6 @@ def extract_iso(iso, dest):
     _run(['xorriso', '-abort_on', 'FAILURE', '-osirrox', 'on', '-indev', iso, '-extract', '/', dest],
          'xorriso (extracting %s)' % iso)
     _make_writable(dest)
-
-
-def iso_tree_size(root):
-    total = 0
-    for dirpath, _dirnames, filenames in os.walk(root):
-        for name in filenames:
-            total += os.lstat(os.path.join(dirpath, name)).st_size
-    return total
 
 
 def write_medium(device, iso, volume_id, mbr_code, size, block, marker, workdir=None, syslinux_dir=SYSLINUX_DIR):

@@ -219,3 +219,12 @@ def test_absent_check_mode(tree):
     result = run(params(tree, state='absent'), check_mode=True, want_diff=True)
     assert result['changed'] and (tree / 'modules.d' / '90loadsrm').is_dir()
     assert result['diff'][0]['after'] == ''
+
+
+@pytest.mark.parametrize('mode', [420, '0644', '644'])
+def test_unquoted_yaml_mode_is_the_mode_it_reads_as(tree, mode):
+    """``mode: 0644`` unquoted arrives as 420 and used to be stored as 0o420."""
+    files = [{'dest': '/etc/loadsrm.conf', 'content': 'x=1\n', 'src': None, 'name': None, 'mode': mode}]
+    run(params(tree, files=files))
+    stored = tree / 'modules.d' / '90loadsrm' / 'loadsrm.conf'
+    assert stat.S_IMODE(os.stat(str(stored)).st_mode) == 0o644

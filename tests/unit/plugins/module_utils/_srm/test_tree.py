@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import (
-    TreeBuilder, TreeError, fill_hashes, hash_cache, image_path, parse_mode, reuse_hashes)
+    TreeBuilder, TreeError, fill_hashes, hash_cache, image_path, reuse_hashes)
 
 
 @pytest.fixture
@@ -36,17 +36,6 @@ def test_image_path(dest, expected):
 def test_image_path_refuses_dotdot(dest):
     with pytest.raises(TreeError, match=r'"\.\."'):
         image_path(dest)
-
-
-@pytest.mark.parametrize('mode, expected', [('0755', 0o755), ('644', 0o644), (0o600, 0o600), (None, None), ('4755', 0o4755)])
-def test_parse_mode(mode, expected):
-    assert parse_mode(mode) == expected
-
-
-@pytest.mark.parametrize('mode', ['rwx', '0999', '17777', -1])
-def test_parse_mode_rejects(mode):
-    with pytest.raises(TreeError):
-        parse_mode(mode)
 
 
 def test_directory_source_keeps_symlinks_and_excludes(src):
