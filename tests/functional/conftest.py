@@ -6,41 +6,11 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTIONS = os.path.join(ROOT, '.venv', 'collections')
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
-
-from ansible_collections.rescuefleet.media.tests.unit.fat_images import (  # noqa: E402
-    HAVE_TOOLS, TOOLS, fsck_partition, make_fat_image)
-
-__all__ = ['fsck_partition', 'make_fat_image']
-
-
-def module_command(name, args, workdir):
-    """argv that runs a module file directly, the way AnsibleModule reads its arguments."""
-    args_file = os.path.join(workdir, '%s-args.json' % name)
-    with open(args_file, 'w') as handle:
-        json.dump({'ANSIBLE_MODULE_ARGS': args}, handle)
-    return [sys.executable, os.path.join(ROOT, 'plugins', 'modules', name + '.py'), args_file]
-
-
-def module_env():
-    return dict(os.environ, PYTHONPATH=COLLECTIONS + os.pathsep + os.environ.get('PYTHONPATH', ''))
-
-
-def run_module(name, args, workdir):
-    proc = subprocess.run(module_command(name, args, workdir), env=module_env(), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, check=False)
-    return json.loads(proc.stdout.decode().strip().splitlines()[-1])
+from functional_support import HAVE_TOOLS, TOOLS
 
 
 @pytest.fixture

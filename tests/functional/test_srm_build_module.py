@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import module_command, module_env
+from functional_support import module_command, module_env
 
 
 def test_missing_mksquashfs_names_the_package(tmp_path):

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 
-from conftest import fsck_partition, make_fat_image, module_command, module_env, run_module
+from functional_support import fsck_partition, make_fat_image, module_command, module_env, run_module
 
 OFFSET = 1048576
 TRIALS = 24

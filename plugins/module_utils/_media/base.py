@@ -19,6 +19,8 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
@@ -116,10 +118,23 @@ class Medium:
         """A path on this host that holds ``path`` of the medium, or ``None`` when there is none (FAT images)."""
         return None
 
+    def lock_path(self):
+        """A local file or directory whose advisory lock serialises runs on this medium, or ``None``."""
+        return None
+
     @contextlib.contextmanager
     def locked(self):
-        """Serialise runs on the same medium."""
-        yield
+        """Serialise runs on the same medium: an exclusive flock on :meth:`lock_path`."""
+        path = self.lock_path()
+        if path is None:
+            yield
+            return
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     def read_text(self, path):
         data = self.read_bytes(path)

@@ -10,8 +10,6 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import posixpath
 import shutil
@@ -140,15 +138,8 @@ class DirectoryMedium(Medium):
     def local_path(self, path):
         return self._abs(path)
 
-    @contextlib.contextmanager
-    def locked(self):
-        """An advisory lock on the root directory itself, so that nothing is left in the tree."""
-        fd = os.open(self.root, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+    def lock_path(self):
+        return self.root  # the root directory itself, so that no lock file is left in the tree
 
 
 def _device_label(device):

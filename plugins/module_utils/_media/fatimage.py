@@ -19,8 +19,6 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import posixpath
 import random
@@ -261,14 +259,8 @@ class FatImageMedium(Medium):
         return [posixpath.join(clean_path(path), entry['name']) for entry in self.list_dir(path)
                 if entry['type'] == 'file' and atomic.FAT_TEMP_NAME.match(entry['name'])]
 
-    @contextlib.contextmanager
-    def locked(self):
-        fd = os.open(self.image, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+    def lock_path(self):
+        return self.image
 
 
 def _pipe_bytes(data):
