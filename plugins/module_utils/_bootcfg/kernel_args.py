@@ -37,7 +37,6 @@ WHITESPACE = ' \t\r\n\v\f'
 # characters that make a GRUB/iPXE value need quotes ({ and } only matter as whole words; $ is left
 # to the boot loader's variable expansion, as in the stock menus)
 SHELL_SPECIAL = '"\'\\;#|&<>`'
-TRUE_VALUES = ('y', 'yes', 't', 'true', 'on', '1', '1.0')
 
 
 class KernelArgsError(BootCfgError):
@@ -160,11 +159,6 @@ def value_matches(token_value, wanted):
     if wanted is True:
         return token_value is True
     return token_value is not True and token_value == wanted
-
-
-def is_true(token_value):
-    """SystemRescue's reading of a boolean option: a bare flag or one of ``y yes t true on 1 1.0``."""
-    return token_value is True or str(token_value).strip().lower() in TRUE_VALUES
 
 
 def check_key(key):
