@@ -156,7 +156,8 @@ if yaml is not None:
         # Several lines read best as a literal block; the emitter falls back to quotes when a block cannot
         # hold the value exactly (trailing spaces, special characters).
         # Never plain: a plain scalar is resolved by SystemRescue's rules (section 3a), quoted ones never.
-        style = '|' if '\n' in value else "'"
+        # NEL and the Unicode line separators would be folded inside single quotes: escape them.
+        style = '"' if any(c in value for c in '\x85\u2028\u2029') else '|' if '\n' in value else "'"
         return dumper.represent_scalar('tag:yaml.org,2002:str', value, style=style)
 
     def _represent_word(dumper, value):
