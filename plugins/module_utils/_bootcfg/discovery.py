@@ -78,7 +78,8 @@ def classify(path):
         return 'syslinux'
     if name == 'grub.cfg' or name.startswith('grub.cfg-'):
         return 'grub'
-    if name.endswith('.cfg') and (any(d in ('grub', 'grub2') for d in dirs) or (dirs and dirs[0] == 'efi')):
+    if name.endswith('.cfg') and any(d in ('grub', 'grub2') for d in dirs) or \
+            name.endswith(('.cfg', '.conf')) and dirs and dirs[0] == 'efi':
         return 'grub'
     return None
 
