@@ -20,6 +20,7 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -125,7 +126,7 @@ def _prepare(node, path=()):
                               'quote it as a string' % (where, node))
         return node
     if isinstance(node, float):
-        if node != node or node in (float('inf'), float('-inf')):
+        if math.isnan(node) or math.isinf(node):
             raise ConfigError('%s is %r, which SystemRescue\'s reader cannot read as a number; quote it as a string'
                               % (where, node))
         return node

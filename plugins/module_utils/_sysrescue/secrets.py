@@ -71,5 +71,3 @@ def mask_secrets(node):
     if isinstance(node, list):
         return [mask_secrets(item) for item in node]
     return node
-
-

@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue import reader as r
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
-    SysrescueConfig, render, render_text, same_value)
+    SysrescueConfig, render, same_value)
 
 # -- 3a: plain scalars, as values and as keys ------------------------------------------------
 PLAIN = [
