@@ -283,11 +283,19 @@ yaml:
            sources: [100-defaults.yaml, 500-fleet.yaml], not_applied: [{name: 300-x.yml, reason: "..."}]}
 effective:
   description:
-    - The configuration of the YAML files merged by SystemRescue's rules, with the overrides of O(cmdline) (the
-      command lines of the boot entries are not included; see RV(boot_entries)). Password values are masked.
-  returned: always
+    - The JSON SystemRescue's reader writes for the YAML files, with the overrides of O(cmdline) (the command
+      lines of the boot entries are not included; see RV(boot_entries)), value for value (numbers are floats,
+      tables with small integer keys are lists, an empty table is V([])). Password values are masked.
+  returned: when RV(config_error) is null
   type: dict
   sample: {global: {copytoram: false, checksum: false, loadsrm: true}}
+config_error:
+  description:
+    - Why SystemRescue's reader would write no configuration at all (a plain V(~), a boolean mapping key, a bare
+      C(sysrescuecfg)), naming the file; V(null) when it reads the configuration.
+  returned: always
+  type: str
+  sample: "500-x.yaml has the mapping key true (a plain yes/no/true/false is a boolean), which makes SystemRescue fail"
 '''
 
 from ansible.module_utils.basic import AnsibleModule

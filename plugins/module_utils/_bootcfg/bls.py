@@ -55,7 +55,8 @@ def read_bls(text):
     if not options:
         at = linux_end if linux_end is not None else len(text.rstrip('\r\n'))
         options = [Span(at, at, 'kernel', after_word=True, insert=newline_of(text) + 'options')]
-    return [Entry(title, kernel, options)]
+    # systemd-boot ``efi`` entries (memtest, shells) run an EFI program, not Linux: never edited
+    return [Entry(title, kernel, options, linux=efi is None or linux_end is not None)]
 
 
 def read_cmdline(text):

@@ -43,27 +43,85 @@ READERS = {
     'cmdline': bls.read_cmdline,
 }
 
-# Where boot configs live on a medium or PXE tree: directory (matched case-insensitively, as FAT
-# does) and (file name pattern, format) pairs.
-DISCOVERY = (
-    ('', (('grub.cfg', 'grub'), ('grub.cfg-*', 'grub'), ('*.ipxe', 'ipxe'), ('syslinux.cfg', 'syslinux'),
-          ('isolinux.cfg', 'syslinux'), ('extlinux.conf', 'syslinux'))),
-    ('boot/grub', (('*.cfg', 'grub'), ('grub.cfg-*', 'grub'))),
-    ('boot/grub2', (('*.cfg', 'grub'), ('grub.cfg-*', 'grub'))),
-    ('grub', (('*.cfg', 'grub'), ('grub.cfg-*', 'grub'))),
-    ('efi/boot', (('*.cfg', 'grub'),)),
-    ('isolinux', (('*.cfg', 'syslinux'),)),
-    ('syslinux', (('*.cfg', 'syslinux'),)),
-    ('boot/syslinux', (('*.cfg', 'syslinux'),)),
-    ('sysresccd/boot/syslinux', (('*.cfg', 'syslinux'),)),
-    ('extlinux', (('*.conf', 'syslinux'), ('*.cfg', 'syslinux'))),
-    ('boot/extlinux', (('*.conf', 'syslinux'), ('*.cfg', 'syslinux'))),
-    ('pxelinux.cfg', (('*', 'syslinux'),)),
-    ('boot/pxelinux.cfg', (('*', 'syslinux'),)),
-    ('loader/entries', (('*.conf', 'bls'),)),
-    ('ipxe', (('*.ipxe', 'ipxe'),)),
-    ('boot/ipxe', (('*.ipxe', 'ipxe'),)),
-)
+# Discovery walks the tree, bounded (a medium or PXE tree is small where configs live): at most
+# MAX_DEPTH levels, MAX_DIRS directory listings (one per directory: on FAT each is an mtools call)
+# and MAX_SNIFF small files read to recognise an iPXE script by its first line.
+MAX_DEPTH = 6
+MAX_DIRS = 400
+MAX_SNIFF = 64
+SNIFF_SIZE = 64 * 1024
+# Never descended into: root filesystems and squashfs stores of live media (archiso's x86_64,
+# Fedora's LiveOS, Ubuntu's casper, Debian/Tails' live), configuration and autorun trees, and VCS.
+SKIP_DIRS = ('x86_64', 'i686', 'aarch64', 'liveos', 'casper', 'live', 'sysrescue.d', 'autorun', '.git',
+             'lost+found', 'system volume information')
+# In a directory that holds SRMs or airootfs.sfs (an archisobasedir), only its boot/ holds configs.
+SRM_DIR_CHILDREN = ('boot',)
+SYSLINUX_DIRS = ('syslinux', 'isolinux', 'extlinux', 'pxelinux.cfg')
+
+
+def classify(path):
+    """The format of a boot config from its path alone, or ``None`` (not one, or only by content)."""
+    lower = path.lower()
+    parts = lower.split('/')
+    name, dirs = parts[-1], parts[:-1]
+    if name.startswith('.') or name.endswith(('.bak', '.orig', '~')):
+        return None
+    if name.endswith('.ipxe'):
+        return 'ipxe'
+    if len(dirs) >= 2 and dirs[-2:] == ['loader', 'entries'] and name.endswith('.conf'):
+        return 'bls'
+    if dirs and dirs[-1] == 'pxelinux.cfg':
+        return 'syslinux'
+    if name in ('syslinux.cfg', 'isolinux.cfg', 'extlinux.conf'):
+        return 'syslinux'
+    if any(d in SYSLINUX_DIRS for d in dirs) and name.endswith(('.cfg', '.conf')):
+        return 'syslinux'
+    if name == 'grub.cfg' or name.startswith('grub.cfg-'):
+        return 'grub'
+    if name.endswith('.cfg') and any(d in ('grub', 'grub2') for d in dirs) or \
+            name.endswith(('.cfg', '.conf')) and dirs and dirs[0] == 'efi':
+        return 'grub'
+    return None
+
+
+def _sniffable(entry):
+    name = entry['name'].lower()
+    size = entry.get('size')
+    small = size is None or size <= SNIFF_SIZE
+    return small and ('.' not in name or name.endswith(('.txt', '.cfg', '.conf', '.pxe', '.menu')))
+
+
+def walk(medium, root=''):
+    """``[(path, format)]`` of the boot configs under ``root``, recognised by name and content."""
+    found = []
+    pending = [(root, 0)]
+    listed = 0
+    sniffed = 0
+    while pending and listed < MAX_DIRS:
+        directory, depth = pending.pop(0)
+        entries = sorted(medium.list_dir(directory), key=lambda e: e['name'])
+        listed += 1
+        names = [e['name'].lower() for e in entries if e['type'] == 'file']
+        srm_dir = 'airootfs.sfs' in names or any(n.endswith('.srm') for n in names)
+        for entry in entries:
+            path = posixpath.join(directory, entry['name']) if directory else entry['name']
+            lower = entry['name'].lower()
+            if entry['type'] == 'dir':
+                if depth + 1 >= MAX_DEPTH or lower in SKIP_DIRS or (srm_dir and lower not in SRM_DIR_CHILDREN):
+                    continue
+                pending.append((path, depth + 1))
+                continue
+            if entry['type'] != 'file':
+                continue
+            fmt = classify(path)
+            if fmt is None and sniffed < MAX_SNIFF and _sniffable(entry) and not lower.startswith('.'):
+                sniffed += 1
+                head = medium.read_bytes(path) or b''
+                if head[:SNIFF_SIZE].lstrip().lower().startswith(b'#!ipxe'):
+                    fmt = 'ipxe'
+            if fmt:
+                found.append((path, fmt))
+    return found
 
 
 def decode(data):
@@ -107,46 +165,9 @@ def read_entries(fmt, text):
     return READERS[fmt](text)
 
 
-def _find_dir(medium, path, cache):
-    """The real spelling of directory ``path`` on the medium (matched case-insensitively) or None."""
-    if path in cache:
-        return cache[path]
-    if not path:
-        cache[path] = ''
-        return ''
-    parent, name = posixpath.split(path)
-    real_parent = _find_dir(medium, parent, cache)
-    found = None
-    if real_parent is not None:
-        for entry in medium.list_dir(real_parent):
-            if entry['type'] == 'dir' and entry['name'].lower() == name.lower():
-                found = posixpath.join(real_parent, entry['name']) if real_parent else entry['name']
-                break
-    cache[path] = found
-    return found
-
-
 def discover(medium):
-    """``[(path, format)]`` of the boot configs found at the usual places of a medium or PXE tree."""
-    found = []
-    seen = set()
-    cache = {}
-    for directory, patterns in DISCOVERY:
-        real = _find_dir(medium, directory, cache)
-        if real is None:
-            continue
-        for entry in medium.list_dir(real):
-            name = entry['name']
-            if entry['type'] != 'file' or name.startswith('.') or name.lower().endswith('.bak'):
-                continue
-            for pattern, fmt in patterns:
-                if fnmatch.fnmatchcase(name.lower(), pattern):
-                    path = posixpath.join(real, name) if real else name
-                    if path not in seen:
-                        seen.add(path)
-                        found.append((path, fmt))
-                    break
-    return found
+    """``[(path, format)]`` of the boot configs of a medium or PXE tree (see :func:`walk`)."""
+    return walk(medium)
 
 
 def _kernel_matches(kernel, patterns):

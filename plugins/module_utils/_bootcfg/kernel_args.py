@@ -20,6 +20,9 @@ Dialects say how quotes work in the text as it is written in a file:
 ``shell-dq``
     A GRUB command line written inside a double-quoted string, such as the body of
     ``eval "..."``: ``\\"`` and ``\\\\`` are the quote and backslash of the inner level.
+``words``
+    ``/proc/cmdline`` as SystemRescue's Lua configuration reader splits it: whitespace-separated
+    words, quotes are ordinary characters (``rootpass="a b"`` gives ``rootpass="a`` and ``b"``).
 
 An edit works on one or several *segments* (several ``options`` lines of one boot entry, for
 example): the first occurrence of a key is replaced in place, later duplicates are removed, a
@@ -32,12 +35,12 @@ from __future__ import annotations
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
 
-DIALECTS = ('kernel', 'shell', 'shell-dq')
+DIALECTS = ('kernel', 'shell', 'shell-dq')  # the ones a command line can be edited in
+READ_DIALECTS = DIALECTS + ('words',)
 WHITESPACE = ' \t\r\n\v\f'
 # characters that make a GRUB/iPXE value need quotes ({ and } only matter as whole words; $ is left
 # to the boot loader's variable expansion, as in the stock menus)
 SHELL_SPECIAL = '"\'\\;#|&<>`'
-TRUE_VALUES = ('y', 'yes', 't', 'true', 'on', '1', '1.0')
 
 
 class KernelArgsError(BootCfgError):
@@ -66,7 +69,7 @@ def _units(text, dialect):
     For ``shell-dq`` an escape ``\\x`` of the enclosing double-quoted string is one unit whose
     character is ``x``; otherwise every character is its own unit.
     """
-    if dialect not in DIALECTS:
+    if dialect not in READ_DIALECTS:
         raise KernelArgsError('unknown command line dialect %r' % (dialect,))
     units = []
     i = 0
@@ -84,6 +87,8 @@ def _units(text, dialect):
 
 def _decode(chars, dialect):
     """The argument as the kernel receives it: quotes removed, shell escapes applied."""
+    if dialect == 'words':
+        return ''.join(chars)
     out = []
     quote = None
     i = 0
@@ -127,6 +132,11 @@ def tokenize(text, dialect='kernel'):
             if char in WHITESPACE:
                 continue
             current = index
+        if dialect == 'words':
+            if char in WHITESPACE:
+                tokens.append(_make_token(text, units[current:index], dialect))
+                current = None
+            continue
         if escaped:
             escaped = False
             continue
@@ -160,11 +170,6 @@ def value_matches(token_value, wanted):
     if wanted is True:
         return token_value is True
     return token_value is not True and token_value == wanted
-
-
-def is_true(token_value):
-    """SystemRescue's reading of a boolean option: a bare flag or one of ``y yes t true on 1 1.0``."""
-    return token_value is True or str(token_value).strip().lower() in TRUE_VALUES
 
 
 def check_key(key):

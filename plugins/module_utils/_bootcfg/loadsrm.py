@@ -19,10 +19,11 @@ import time
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import KernelArgsError, check_key, is_true
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import KernelArgsError, check_key
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true
 
 
 def build_changes(state, args):
@@ -132,6 +133,14 @@ class LoadsrmRun:
             'files': [p.result() for p in plans],
             'backups': backups,
         }
+        if params.get('state', 'present') == 'present':
+            for item in plans:
+                for entry in item.entries:
+                    if 'archiso_http_srv=' in entry['after']:
+                        self.warnings.append(
+                            '%s, entry %r boots over HTTP PXE (archiso_http_srv=), where SystemRescue loads no early '
+                            'SRMs: loadsrm has no effect there; give global.late_load_srm in a YAML passed with '
+                            'sysrescuecfg=' % (item.path, entry['title'] or entry['label']))
         if not plans:
             self.warnings.append('no boot config was found on the medium; give files to name them')
         elif not any(p.entries for p in plans):

@@ -25,9 +25,9 @@ import posixpath
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import KernelArgsError, tokenize
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import (
-    CMDLINE_SOURCE, compute_effective)
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import MASK, SECRET_KEYS, is_true
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
+    CMDLINE_SOURCE, compute_effective, early_load, hook_loadsrm)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import MASK, SECRET_KEYS
 
 # Boot modes of SystemRescue's initramfs, from the kernel arguments.
 BOOT_MODES = (('archiso_http_srv', 'http_pxe'), ('archiso_nfs_srv', 'nfs_pxe'), ('archiso_nbd_srv', 'nbd_pxe'))
@@ -96,23 +96,35 @@ def read_configs(medium):
     return configs, problems
 
 
-def loadsrm_reason(early, mode, value, source):
+def loadsrm_reason(on, why, mode, value, source, tokens, error):
+    """Why the initramfs does (not) load the SRMs, in the terms of section 3b."""
     if mode == 'http_pxe':
         return ('boots over HTTP PXE (archiso_http_srv=): only airootfs.sfs is downloaded, so SRMs of the medium '
                 'are not loaded; use global.late_load_srm in a YAML given with sysrescuecfg=')
+    hook = hook_loadsrm(tokens)
+    line = ('the kernel command line sets loadsrm to %r' % hook) if hook is not None else \
+        'the kernel command line has no loadsrm'
+    if error:
+        return ('SystemRescue\'s reader writes no configuration (%s), so only the command line counts: %s%s'
+                % (error, line, '' if on else ' (only a bare or empty loadsrm, or loadsrm=y, turns it on)'))
+    if why == 'json':
+        where = 'on the kernel command line' if source == CMDLINE_SOURCE else 'in %s' % source
+        return 'global.loadsrm is %s %s' % (_show(value), where)
     if source is None:
-        return 'loadsrm is not set in the YAML files nor on the command line; SystemRescue does not load SRMs'
-    where = 'on the kernel command line' if source == CMDLINE_SOURCE else 'in %s' % source
-    if early or isinstance(value, bool):
-        return 'loadsrm is %s %s' % (_show(value), where)
-    return 'loadsrm is %s %s, which SystemRescue reads as false' % (_show(value), where)
+        state = 'global.loadsrm is not set'
+    else:
+        where = 'on the kernel command line' if source == CMDLINE_SOURCE else 'in %s' % source
+        state = 'global.loadsrm is %s %s, which the initramfs does not take as on' % (_show(value), where)
+    return '%s; %s%s' % (state, line, ', so the SRMs load' if on else '')
 
 
 def _show(value):
-    """A value as the reader wrote it: strings quoted, booleans and numbers in YAML spelling."""
+    """A value as the reader wrote it: strings quoted, booleans and numbers in JSON spelling."""
     if isinstance(value, str):
         return repr(value)
-    return str(value).lower()
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value)
 
 
 def entry_facts(path, fmt, text, entry, yaml_files, extra_cmdline='', sources=None):
@@ -152,17 +164,18 @@ def entry_facts(path, fmt, text, entry, yaml_files, extra_cmdline='', sources=No
             found = sources(value) if sources else None
             if found is not None:
                 cfg_sources.append((value, found))
-    # Whitespace-free rendering for the merge helpers, which split the command line on whitespace.
-    merge_line = ' '.join(k if v is True else '%s=%s' % (k, ''.join(v.split())) for k, v in everything)
-    effective = compute_effective(yaml_files, cfg_sources, merge_line)
+    effective = compute_effective(yaml_files, cfg_sources, everything)
     warnings.extend(effective.warnings)
-    glob = effective.config.get('global') if isinstance(effective.config.get('global'), dict) else {}
+    config = effective.config
+    glob = config.get('global') if isinstance(config, dict) and isinstance(config.get('global'), dict) else {}
     value = glob.get('loadsrm')
     source = effective.origin.get(('global', 'loadsrm')) if 'loadsrm' in glob else None
-    facts['loadsrm'] = is_true(value)
-    facts['loadsrm_from'] = source
-    facts['early_load'] = facts['loadsrm'] and facts['boot'] != 'http_pxe'
-    facts['reason'] = loadsrm_reason(facts['early_load'], facts['boot'], value, source)
+    on, why = early_load(config, everything)
+    facts['loadsrm'] = on
+    facts['loadsrm_from'] = (source if why == 'json' else CMDLINE_SOURCE) if on else source
+    facts['early_load'] = on and facts['boot'] != 'http_pxe'
+    facts['config_error'] = effective.error
+    facts['reason'] = loadsrm_reason(on, why, facts['boot'], value, source, everything, effective.error)
     return facts, warnings
 
 

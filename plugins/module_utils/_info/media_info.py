@@ -23,15 +23,16 @@ import posixpath
 from ansible_collections.rescuefleet.media.plugins.module_utils._info import boot_entries as boot
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import inventory as srm_inventory
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label, expected_labels
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import tokenize
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import IsoMediumError, is_iso9660
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import MISSING_YAML, compute_effective
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import SECRET_KEYS, mask_secrets
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, CONFIG_DIR
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
+    MISSING_YAML, cmdline_tokens, compute_effective)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import check_effective
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import cmdline_secrets, mask_secrets
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
-CONFIG_DIR = 'sysrescue.d'
 YAML_LIKE = ('.yaml', '.yml')
 ISO_HINT = ('media_info reads FAT images through mtools, and %s is an ISO9660 image. Mount it read-only '
             '(mount -o loop,ro IMAGE /mnt) and give media.path instead; a mounted ISO is reported like any '
@@ -114,11 +115,6 @@ def leftovers(medium, basedir):
     return medium.leftovers(basedir)
 
 
-def cmdline_secrets(cmdline):
-    return [t.value for t in tokenize(cmdline or '', 'kernel')
-            if t.key in SECRET_KEYS and t.value is not True and t.value != '']
-
-
 class MediaInfo:
     """One ``media_info`` run on plain parameters. ``unsquashfs``: path of the binary, or ``None``.
 
@@ -130,7 +126,7 @@ class MediaInfo:
 
     def __init__(self, params, unsquashfs=None, tmpdir=None):
         self.params = params
-        self.basedir = params.get('basedir') or 'sysresccd'
+        self.basedir = params.get('basedir') or BASEDIR
         self.verify = params.get('verify') or 'fast'
         self.cmdline = params.get('cmdline') or ''
         self.unsquashfs = unsquashfs
@@ -147,7 +143,7 @@ class MediaInfo:
             self.basedir = clean_path(self.basedir)
         except MediumError as exc:
             raise MediaInfoError('basedir: %s; give the directory relative to the root of the medium, such as '
-                                 'sysresccd' % exc)
+                                 '%s' % (exc, BASEDIR))
         if self.verify not in ('fast', 'full'):
             raise MediaInfoError('verify must be fast or full, not %r' % (self.verify,))
         medium = open_read_only(self.params.get('media'))
@@ -176,17 +172,20 @@ class MediaInfo:
         yaml_files, dir_skipped = read_yaml_files(medium)
         reader = sysrescuecfg_reader(medium)
         extra_sources = []
-        for token in tokenize(self.cmdline, 'kernel'):
-            if token.key == 'sysrescuecfg' and token.value not in (True, ''):
-                text = reader(token.value)
+        for key, value in cmdline_tokens(self.cmdline):
+            if key == 'sysrescuecfg' and value not in (True, ''):
+                text = reader(value)
                 if text is not None:
-                    extra_sources.append((token.value, text))
+                    extra_sources.append((value, text))
         effective = compute_effective(yaml_files, extra_sources, self.cmdline)
         not_applied = effective.skipped + dir_skipped
         for item in not_applied:
             self._warn('%s/%s is not applied: %s' % (CONFIG_DIR, item['name'], item['reason']))
-        for note in effective.warnings:
+        for note in effective.warnings + check_effective(effective.config):
             self._warn(note)
+        if effective.error:
+            self._warn('SystemRescue\'s reader fails on this configuration and boots with none at all: %s'
+                       % effective.error)
 
         entries, problems, notes = boot.boot_entries(medium, yaml_files, self.cmdline, reader)
         for problem in problems:
@@ -209,8 +208,10 @@ class MediaInfo:
                 'sources': effective.order,
                 'not_applied': not_applied,
             },
-            'effective': mask_secrets(effective.config),
+            'config_error': effective.error,
         }
+        if effective.error is None:
+            result['effective'] = mask_secrets(effective.config)
         if self.params.get('conflicts'):
             found, counts, unreadable = srm_inventory.conflicts(medium, srms, self.unsquashfs, self.tmpdir)
             for srm in result['srms']:

@@ -7,21 +7,33 @@
 
 ``render(config)`` gives the stable bytes of a file; ``SysrescueConfig(params).run()`` is one
 invocation of the ``sysrescue_config`` module on plain parameters. Validation and merging live in
-:mod:`._sysrescue_schema` and :mod:`._sysrescue_merge`.
+:mod:`.schema`; what SystemRescue reads back in :mod:`.reader`.
+
+Every string is written quoted (single quotes, double quotes when needed, or a literal block), so
+that SystemRescue's reader, which turns a plain ``10.0.0.5`` into ``10.0`` and ``123secret`` into
+``123.0``, reads exactly the text given; ``null`` and ``~`` are never written; keys that are
+decimal numbers are written as numbers, as in the stock ``100-defaults.yaml``. ``render`` reads its
+own output back by the reader's rules and refuses anything that would not come back as given.
 
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import (
-    MISSING_YAML, CMDLINE_SOURCE, compute_effective, normalize, parse_cmdline, parse_yaml, yaml_name_skip_reason)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import CONFIG_DIR
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
+    MISSING_YAML, CMDLINE_SOURCE, ReaderFailure, compute_effective, key_text, load, reads_name, resolve_plain,
+    table_of,
+    yaml_name_skip_reason)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import (
-    MASK, SECRET_KEYS, find_secrets, key_path, mask_secrets, plain_secret_keys, validate)
+    check_effective, key_path, validate)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import (
+    MASK, SECRET_KEYS, cmdline_secrets, find_secrets, mask_secrets, plain_secret_keys)
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 try:
@@ -29,10 +41,10 @@ try:
 except ImportError:  # pragma: no cover - reported through SysrescueConfig.missing_library
     yaml = None
 
-CONFIG_DIR = 'sysrescue.d'
 HEADER = '# Managed by Ansible (rescuefleet.media.sysrescue_config): local changes are overwritten.\n'
 RENDER_WIDTH = 1 << 20  # never fold long values such as SSH keys
-_DECIMAL = re.compile(r'^(0|[1-9][0-9]{0,17})$')
+_DECIMAL = re.compile(r'^(0|[1-9][0-9]{0,14})$')
+_WORD = re.compile(r'^[A-Za-z_][A-Za-z0-9_-]*$')
 _FAT_TYPES = ('vfat', 'msdos', 'fat', 'fat12', 'fat16', 'fat32', 'exfat')
 
 
@@ -55,34 +67,87 @@ def check_name(name):
         raise ConfigError('name %r: %s. Name it %s.yaml' % (name, reason, stem))
 
 
-def _yaml_key(key):
+# Integers beyond this are not exact as the float SystemRescue's reader makes of every number.
+_EXACT_INT = 2 ** 53
+
+
+def _yaml_key(key, path):
     """Keys written as decimal numbers become numbers, as in the stock ``100-defaults.yaml``.
 
     Ansible hands every mapping key over as a string; SystemRescue's merge tells ``100`` from ``'100'``,
-    so ``bash_history: {100: ...}`` must stay a number to override the stock entry."""
+    so ``bash_history: {100: ...}`` must stay a number to override the stock entry. Every other key is
+    written as a quoted string (``'10.0.0.5'``, ``'yes'``)."""
     if isinstance(key, bool) or key is None:
-        return str(key).lower() if key is not None else 'null'
+        raise ConfigError('%s: the key %r is a boolean or null, which SystemRescue cannot write as JSON; use a '
+                          'string key' % (key_path(path) or 'the configuration', key))
     if isinstance(key, int):
+        if abs(key) >= _EXACT_INT:
+            raise ConfigError('%s: the key %d is too large for SystemRescue\'s numbers; quote it as a string'
+                              % (key_path(path) or 'the configuration', key))
         return key
+    if isinstance(key, float):
+        raise ConfigError('%s: the key %r is a fractional number; give it as a string' % (key_path(path), key))
     key = str(key)
-    return int(key) if _DECIMAL.match(key) else key
+    if _DECIMAL.match(key):
+        return int(key)
+    return _WordKey(key) if _WORD.match(key) and resolve_plain(key) == key else key
+
+
+class _WordKey(str):
+    """A key such as ``global`` or ``ca-trust`` that SystemRescue's reader takes as the same text when
+    written plain (starts with a letter, no number prefix, not a boolean word): written unquoted for
+    readability, like the stock file. Every other string, and every value, is quoted."""
 
 
 def _sort_key(key):
     return (0, key, '') if isinstance(key, int) else (1, 0, key)
 
 
-def _prepare(node):
+def _prepare(node, path=()):
+    """The configuration as it is written, or :class:`ConfigError` for a value SystemRescue would misread."""
+    where = key_path(path) or 'the configuration'
     if isinstance(node, dict):
-        items = [(_yaml_key(k), _prepare(v)) for k, v in node.items()]
+        items = [(_yaml_key(k, path + (k,)), _prepare(v, path + (k,))) for k, v in node.items()]
         keys = [k for k, _v in items]
         if len(set(keys)) != len(keys):
             raise ConfigError('the configuration holds the same key twice (once as a number, once as a string): %s'
                               % ', '.join(sorted(set(str(k) for k in keys if keys.count(k) > 1))))
         return dict(sorted(items, key=lambda item: _sort_key(item[0])))
     if isinstance(node, (list, tuple)):
-        return [_prepare(v) for v in node]
-    return node
+        return [_prepare(v, path + (i + 1,)) for i, v in enumerate(node)]
+    if node is None:
+        raise ConfigError('%s is null, which SystemRescue\'s reader does not read as null (it reads the text "null", '
+                          'or fails on ~); give a value, or "" to remove the key set by an earlier file' % where)
+    if isinstance(node, bool) or isinstance(node, str):
+        return node
+    if isinstance(node, int):
+        if abs(node) >= _EXACT_INT:
+            raise ConfigError('%s is %d: SystemRescue reads every number as a float, which cannot hold it exactly; '
+                              'quote it as a string' % (where, node))
+        if tuple(str(p) for p in path[:2]) == ('sysconfig', 'sysctl'):
+            # SystemRescue writes sysctl values as the number it read (10 -> "vm.swappiness = 10.0", which
+            # sysctl refuses); as text the value reaches sysctl as it was given
+            return str(node)
+        return node
+    if isinstance(node, float):
+        if math.isnan(node) or math.isinf(node):
+            raise ConfigError('%s is %r, which SystemRescue\'s reader cannot read as a number; quote it as a string'
+                              % (where, node))
+        return node
+    raise ConfigError('%s is a %s; give a string, number, boolean, list or mapping' % (where, type(node).__name__))
+
+
+def same_value(left, right):
+    """Equal as SystemRescue sees them: tables by key text, numbers by value, booleans apart from numbers."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        lmap = dict((key_text(k), v) for k, v in left.items())
+        rmap = dict((key_text(k), v) for k, v in right.items())
+        return set(lmap) == set(rmap) and all(same_value(lmap[k], rmap[k]) for k in lmap)
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    return type(left) is type(right) and left == right
 
 
 if yaml is not None:
@@ -95,10 +160,16 @@ if yaml is not None:
     def _represent_str(dumper, value):
         # Several lines read best as a literal block; the emitter falls back to quotes when a block cannot
         # hold the value exactly (trailing spaces, special characters).
-        style = '|' if '\n' in value else None
+        # Never plain: a plain scalar is resolved by SystemRescue's rules (section 3a), quoted ones never.
+        # NEL and the Unicode line separators would be folded inside single quotes: escape them.
+        style = '"' if any(c in value for c in '\x85\u2028\u2029') else '|' if '\n' in value else "'"
         return dumper.represent_scalar('tag:yaml.org,2002:str', value, style=style)
 
+    def _represent_word(dumper, value):
+        return dumper.represent_scalar('tag:yaml.org,2002:str', str(value), style=None)
+
     _Dumper.add_representer(str, _represent_str)
+    _Dumper.add_representer(_WordKey, _represent_word)
 else:  # pragma: no cover
     _Dumper = None
 
@@ -111,8 +182,16 @@ def render_text(config):
 
 
 def render(config):
-    """The bytes of the YAML file for ``config``."""
-    return render_text(config).encode('utf-8')
+    """The bytes of the YAML file for ``config``, checked by reading them back as SystemRescue does."""
+    data = render_text(config).encode('utf-8')
+    try:
+        table, reason = load(data)
+    except ReaderFailure as exc:  # pragma: no cover - _prepare refuses what could cause it
+        raise ConfigError('internal error: the written file %s' % exc) from exc
+    if reason is None and not same_value(table, table_of(_prepare(config))):
+        raise ConfigError('internal error: SystemRescue would read the written file differently from the '
+                          'configuration given; nothing was written')  # pragma: no cover
+    return data
 
 
 _SECRET_LINE = re.compile(r'^(\s*(?:-\s+)?)(["\']?)(%s)\2(\s*:)([ \t]+)(\S.*)$' % '|'.join(SECRET_KEYS))
@@ -125,7 +204,10 @@ def mask_text(text):
     are masked wherever they occur. A text that does not parse but names a secret key is hidden."""
     if not text:
         return text
-    data, reason = parse_yaml(text)
+    try:
+        data, reason = load(text)
+    except ReaderFailure as exc:
+        data, reason = None, str(exc)
     secrets = find_secrets(data) if reason is None else []
     if reason is not None and any(key in text for key in SECRET_KEYS):
         return '# (content hidden: the file does not parse and may hold a password)\n'
@@ -147,37 +229,38 @@ def mask_text(text):
 
 
 # -- one module run -----------------------------------------------------------------------
-def _leaves(node, path=()):
-    """``[(path, value)]`` of the values a configuration sets (``""`` included: it removes a key)."""
-    if isinstance(node, dict) and node:
+def _leaves(node, path=(), seen=()):
+    """``[(path, value)]`` of the values a table sets (``""`` included: it removes a key); paths of key texts."""
+    if isinstance(node, dict) and node and id(node) not in seen:
         out = []
         for key, value in node.items():
-            out.extend(_leaves(value, path + (key,)))
-        return out
-    if isinstance(node, list) and node:
-        out = []
-        for index, value in enumerate(node):
-            out.extend(_leaves(value, path + (index,)))
+            out.extend(_leaves(value, path + (key_text(key),), seen + (id(node),)))
         return out
     return [(path, node)]
 
 
-def _lookup(config, path):
-    node = config
+def _lookup(table, path):
+    node = table
     for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
+        keys = [k for k in node if key_text(k) == part] if isinstance(node, dict) else []
+        if not keys:
             return False, None
+        node = node[keys[-1]]
     return True, node
 
 
-def override_warnings(config, label, effective):
-    """Warnings for the values of ``config`` (the file ``label``) that do not survive into ``effective``."""
+def _read_table(data):
+    """The table SystemRescue's reader makes of ``data``, or ``None``."""
+    try:
+        return load(data)[0]
+    except ReaderFailure:
+        return None
+
+
+def override_warnings(table, label, effective):
+    """Warnings for the values of ``table`` (the file ``label`` as read) that do not survive into ``effective``."""
     warnings = []
-    for path, value in _leaves(normalize(config)):
+    for path, value in _leaves(table or {}):
         if not path:
             continue
         size = len(path)
@@ -185,7 +268,7 @@ def override_warnings(config, label, effective):
                             if key[:size] == path or path[:len(key)] == key))
         where = key_path(path)
         if isinstance(value, str) and value == '':
-            present, _value = _lookup(effective.config, path)
+            present, _value = _lookup(effective.table, path)
             if present:
                 warnings.append('%s: %s is removed here ("") but set again by %s, which SystemRescue reads later'
                                 % (label, where, ', '.join(owners) or 'a later source'))
@@ -224,9 +307,7 @@ class SysrescueConfig:
         self.on_medium = params.get('media') is not None
         self.purpose = params.get('purpose') or ('medium' if self.on_medium else 'http_pxe')
         self.secrets = find_secrets(self.config)
-        for key, value in parse_cmdline(self.cmdline):
-            if key in SECRET_KEYS and value:
-                self.secrets.append(value)
+        self.secrets.extend(cmdline_secrets(self.cmdline))
 
     # -- checks before the medium is touched ----------------------------------------------
     def _check(self):
@@ -256,9 +337,7 @@ class SysrescueConfig:
                 label = item.get('name') or item['src']
             else:
                 raise ConfigError('sysrescuecfg[%d] needs content or src' % index)
-            data, reason = parse_yaml(text)
-            if reason is None:
-                self.secrets.extend(find_secrets(data))
+            self.secrets.extend(find_secrets(_read_table(text)))
             sources.append((label, text))
         return sources
 
@@ -293,7 +372,7 @@ class SysrescueConfig:
                 continue
             if folds_case and entry_name.lower() == self.name.lower():
                 continue
-            if not entry_name.lower().endswith(('.yaml', '.yml')):
+            if not (reads_name(entry_name) or entry_name.lower().endswith('.yml')):
                 continue
             files.append((entry_name, medium.read_bytes(_join(directory, entry_name))))
         return files
@@ -302,9 +381,7 @@ class SysrescueConfig:
         rel = _join(directory, self.name)
         old = medium.read_bytes(rel)
         if old is not None:
-            data, reason = parse_yaml(old)
-            if reason is None:
-                self.secrets.extend(find_secrets(data))
+            self.secrets.extend(find_secrets(_read_table(old)))
         reads_directory = self.on_medium or self.purpose == 'medium'
         siblings = self._siblings(medium, directory) if reads_directory else []
         mine = [(self.name, new)] if new is not None else []
@@ -313,11 +390,15 @@ class SysrescueConfig:
         else:
             effective = compute_effective([], extra + mine, self.cmdline)
         for other in siblings:
-            self.secrets.extend(find_secrets(parse_yaml(other[1])[0] or {}))
+            self.secrets.extend(find_secrets(_read_table(other[1])))
+        if effective.error:
+            raise ConfigError('SystemRescue\'s reader would fail on the configuration of this medium, so it would boot '
+                              'with no configuration at all: %s. Fix or remove that file (nothing was written)'
+                              % effective.error)
 
         self._warn_context(medium, effective)
         if new is not None:
-            self.warnings.extend(override_warnings(self.config, self.name, effective))
+            self.warnings.extend(override_warnings(_read_table(new), self.name, effective))
 
         changed = (old != new) if new is not None else old is not None
         if changed and not self.check_mode:
@@ -342,6 +423,7 @@ class SysrescueConfig:
 
     def _warn_context(self, medium, effective):
         self.warnings.extend(effective.warnings)
+        self.warnings.extend(check_effective(effective.config))
         for item in effective.skipped:
             self.warnings.append('%s: %s' % (item['name'], item['reason']))
         if self.state != 'present':

@@ -22,16 +22,9 @@ from __future__ import annotations
 import posixpath
 import re
 
-# What SystemRescue treats as true: one of these, compared in lower case after str().
-TRUE_WORDS = ('y', 'yes', 't', 'true', 'on', '1', '1.0')
-# Not special to SystemRescue (every other value is false), but the words an operator means as false.
-FALSE_WORDS = ('n', 'no', 'f', 'false', 'off', '0', '0.0')
-
-SECRET_KEYS = ('rootpass', 'vncpass', 'rootcryptpass')
-PLAIN_SECRET_KEYS = ('rootpass', 'vncpass')
-MASK = '********'
-
-BOOTMNT_SYSRESCCD = '/run/archiso/bootmnt/sysresccd/'
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import (
+    BOOTMNT_SYSRESCCD, FALSE_WORDS, TRUE_WORDS)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true, key_text
 
 # Value kinds of known keys.
 BOOL = 'bool'
@@ -120,24 +113,6 @@ def key_path(parts):
     return '.'.join(out)
 
 
-def key_text(key):
-    """A mapping key as SystemRescue's JSON effective configuration spells it."""
-    if isinstance(key, bool):
-        return 'true' if key else 'false'
-    if key is None:
-        return 'null'
-    return str(key)
-
-
-def is_true(value):
-    """Does SystemRescue read ``value`` as true?"""
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return False
-    return str(value).strip().lower() in TRUE_WORDS
-
-
 def boolish_error(value):
     """``None`` when ``value`` is clearly true or false for SystemRescue, else why not."""
     if isinstance(value, bool):
@@ -147,7 +122,7 @@ def boolish_error(value):
             return None
         return 'is %r, which SystemRescue reads as false (only 1 or 1.0 count as true among numbers)' % (value,)
     if isinstance(value, str):
-        word = value.strip().lower()
+        word = value.lower()
         if word in TRUE_WORDS or word in FALSE_WORDS:
             return None
         return ('is %r, which SystemRescue reads as false: only %s (in any case) are true' %
@@ -358,48 +333,6 @@ def validate(config):
             checker.warn((scope,), 'is not a scope SystemRescue reads; scopes are lower case: %s' % scope.lower())
         # other custom scopes pass: SystemRescue keeps them in the effective configuration for scripts
     return checker.errors, checker.warnings
-
-
-def find_secrets(config):
-    """Values of secret keys (``rootpass``, ``vncpass``, ``rootcryptpass``) anywhere in ``config``."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key, item in node.items():
-                if key_text(key) in SECRET_KEYS and isinstance(item, (str, int, float)) and \
-                        not isinstance(item, bool) and str(item) != '':
-                    found.append(str(item))
-                else:
-                    walk(item)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-    walk(config)
-    return found
-
-
-def plain_secret_keys(config):
-    """Names of the plain-text password keys that ``config`` sets to a value."""
-    scope = config.get('global') if isinstance(config, dict) else None
-    if not isinstance(scope, dict):
-        return []
-    return [key for key in PLAIN_SECRET_KEYS if scope.get(key) not in (None, '')]
-
-
-def mask_secrets(node):
-    """A copy of ``node`` with the values of secret keys replaced by ``********``."""
-    if isinstance(node, dict):
-        out = {}
-        for key, item in node.items():
-            if key_text(key) in SECRET_KEYS and not isinstance(item, (dict, list)) and item not in (None, ''):
-                out[key] = MASK
-            else:
-                out[key] = mask_secrets(item)
-        return out
-    if isinstance(node, list):
-        return [mask_secrets(item) for item in node]
-    return node
 
 
 def check_effective(config):

@@ -476,3 +476,44 @@ def test_sysrescue_discovery(sysrescue_media):
     assert found['boot/grub/grubsrcd.cfg'] == 'grub'
     assert found['sysresccd/boot/syslinux/sysresccd_sys.cfg'] == 'syslinux'
     assert found['isolinux/isolinux.cfg'] == 'syslinux'
+
+
+LAYOUTS = {
+    'archiso': {'loader/entries/01-archiso.conf': 'title A\nlinux /arch/boot/x86_64/vmlinuz-linux\n',
+                'loader/entries/02-memtest.conf': 'title M\nefi /boot/memtest86+/memtest.efi\n',
+                'syslinux/archiso_sys.cfg': 'LABEL a\nLINUX /arch/boot/x86_64/vmlinuz-linux\n',
+                'arch/x86_64/airootfs.sfs': 'x', 'arch/x86_64/grub.cfg': 'not read'},
+    'ubuntu': {'boot/grub/grub.cfg': 'menuentry "U" {\n linux /casper/vmlinuz\n}\n',
+               'EFI/ubuntu/grub.cfg': 'configfile /boot/grub/grub.cfg\n', 'casper/filesystem.squashfs': 'x'},
+    'fedora': {'boot/grub2/grub.cfg': 'menuentry "F" {\n linux /images/pxeboot/vmlinuz\n}\n',
+               'EFI/BOOT/BOOT.conf': 'x', 'EFI/BOOT/grub.cfg': 'menuentry "F" {\n linux /images/pxeboot/vmlinuz\n}\n',
+               'isolinux/isolinux.cfg': 'LABEL f\nKERNEL vmlinuz\n', 'LiveOS/squashfs.img': 'x'},
+    'tails': {'EFI/debian/grub.cfg': 'x', 'syslinux/live.cfg': 'LABEL t\nLINUX /live/vmlinuz\n', 'live/grub.cfg': 'x'},
+    'netbootxyz': {'menu': '#!ipxe\nkernel vmlinuz\n', 'custom/hosts.txt': '#!ipxe\nchain menu\n',
+                   'boot.ipxe': '#!ipxe\n', 'README': 'not ipxe\n'},
+    'ventoy': {'ventoy/ventoy.json': '{}', 'grub/grub.cfg': 'menuentry "V" {\n}\n', 'grub2/x/theme.txt': 'x'},
+}
+EXPECTED = {
+    'archiso': ['loader/entries/01-archiso.conf', 'loader/entries/02-memtest.conf', 'syslinux/archiso_sys.cfg'],
+    'ubuntu': ['EFI/ubuntu/grub.cfg', 'boot/grub/grub.cfg'],
+    'fedora': ['EFI/BOOT/BOOT.conf', 'EFI/BOOT/grub.cfg', 'boot/grub2/grub.cfg', 'isolinux/isolinux.cfg'],
+    'tails': ['EFI/debian/grub.cfg', 'syslinux/live.cfg'],
+    'netbootxyz': ['boot.ipxe', 'custom/hosts.txt', 'menu'],
+    'ventoy': ['grub/grub.cfg'],
+}
+
+
+@pytest.mark.parametrize('layout', sorted(LAYOUTS))
+def test_discovery_walks_real_layouts(tmp_path, layout):
+    from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
+    for rel, text in LAYOUTS[layout].items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    found = bc.discover(DirectoryMedium(str(tmp_path), writable=False))
+    assert sorted(p for p, _fmt in found) == sorted(EXPECTED[layout])
+    assert all(fmt in bc.FORMATS for _p, fmt in found)
+
+
+def test_systemd_boot_efi_entry_is_not_linux():
+    entries = bc.read_entries('bls', 'title M\nefi /memtest.efi\n')
+    assert entries and not entries[0].linux

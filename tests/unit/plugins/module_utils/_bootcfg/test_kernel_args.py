@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import pytest
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,9 +107,9 @@ def test_get_returns_last_occurrence():
 
 
 def test_present_predicate_keeps_true_values():
-    assert ka.edit('loadsrm=yes a', {'loadsrm': True}, present={'loadsrm': ka.is_true}) == 'loadsrm=yes a'
-    assert ka.edit('loadsrm=0 a', {'loadsrm': True}, present={'loadsrm': ka.is_true}) == 'loadsrm a'
-    assert ka.edit('loadsrm=1.0 loadsrm', {'loadsrm': True}, present={'loadsrm': ka.is_true}) == 'loadsrm=1.0'
+    assert ka.edit('loadsrm=yes a', {'loadsrm': True}, present={'loadsrm': is_true}) == 'loadsrm=yes a'
+    assert ka.edit('loadsrm=0 a', {'loadsrm': True}, present={'loadsrm': is_true}) == 'loadsrm a'
+    assert ka.edit('loadsrm=1.0 loadsrm', {'loadsrm': True}, present={'loadsrm': is_true}) == 'loadsrm=1.0'
 
 
 @pytest.mark.parametrize('key, value, dialect', [

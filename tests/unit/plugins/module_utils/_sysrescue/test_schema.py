@@ -11,11 +11,14 @@ import os
 import pytest
 import yaml
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import (
-    MASK, boolish_error, find_secrets, is_true, key_path, late_load_error, mask_secrets, plain_secret_keys, validate)
+    boolish_error, key_path, late_load_error, validate)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import (
+    MASK, find_secrets, mask_secrets, plain_secret_keys)
 
-TRUE_VALUES = [True, 1, 1.0, 'y', 'Y', 'yes', 'YES', 't', 'T', 'true', 'True', 'on', 'ON', '1', '1.0', ' yes ']
-FALSE_VALUES = [False, 0, 0.0, 'n', 'no', 'NO', 'f', 'false', 'False', 'off', 'Off', '0', '0.0', None, 2, 'enabled']
+TRUE_VALUES = [True, 1, 1.0, 'y', 'Y', 'yes', 'YES', 't', 'T', 'true', 'True', 'on', 'ON', '1', '1.0']
+FALSE_VALUES = [False, 0, 0.0, 'n', 'no', 'NO', 'f', 'false', 'False', 'off', 'Off', '0', '0.0', None, 2, 'enabled', ' yes ', [], {}]
 
 
 @pytest.mark.parametrize('value', TRUE_VALUES, ids=repr)
