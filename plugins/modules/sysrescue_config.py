@@ -187,13 +187,18 @@ path:
   sample: /mnt/usb/sysrescue.d/500-fleet.yaml
 effective:
   description:
-    - The configuration SystemRescue would end up with, merged by its rules. Files of C(sysrescue.d/) in byte order of
-      their names, then the O(sysrescuecfg) sources, then the overrides of O(cmdline). Mappings merge recursively,
-      a key set to V("") is removed, lists merge by index, other values are replaced.
-    - Mapping keys are strings, as in SystemRescue's JSON effective configuration.
+    - The JSON SystemRescue writes to C(/run/archiso/config/sysrescue-effective-config.json), value for value,
+      computed by its reader's rules. Files of C(sysrescue.d/) in byte order of their names, then the
+      O(sysrescuecfg) sources, then the overrides of O(cmdline) (which SystemRescue splits on whitespace,
+      keeping quotes). Mappings and lists both merge by key, a key set to V("") is removed, other values
+      are replaced.
+    - As in that JSON, every number is a float (V(1) is V(1.0)), a table whose keys are 1..n is a list
+      (holes are V(null)) and an empty table is V([]).
     - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are replaced by C(********).
+    - When SystemRescue's reader would fail on the medium's files and write no JSON at all (a plain V(~), a
+      boolean mapping key), the task fails and writes nothing: it never leaves a medium in that state.
   returned: always
-  type: dict
+  type: raw
   sample: {global: {copytoram: false, loadsrm: true}, sysconfig: {bash_history: {"100": setkmap}}}
 files:
   description: The sources merged into RV(effective), in the order SystemRescue applies them.
