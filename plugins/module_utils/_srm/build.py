@@ -387,3 +387,16 @@ def _truncate(changes):
         out[key] = changes[key][:max(budget, 0)]
         budget -= len(out[key])
     return out
+
+
+def sources_argument_spec():
+    """The ``sources`` option of srm_build and linuxrc_part (documented in each module)."""
+    return dict(type='list', elements='dict', default=[], options=dict(
+        src=dict(type='path'),
+        path=dict(type='path'),
+        content=dict(type='str'),
+        srm=dict(type='path'),
+        dest=dict(type='str', default='/'),
+        mode=dict(type='raw'),
+        exclude=dict(type='list', elements='str', default=[]),
+    ), mutually_exclusive=[('src', 'path', 'content', 'srm')], required_one_of=[('src', 'path', 'content', 'srm')])
