@@ -32,7 +32,7 @@ SIGNED_WARNING = ('CHECKSUMS on the medium is signed (CHECKSUMS.asc), and the en
                   'initrd as mksusecd --sign-key puts it), or boot with insecure=1 to skip the check')
 
 
-def _key(path):
+def path_key(path):
     """Paths compare without a leading ``./`` or ``/``."""
     while path.startswith('./'):
         path = path[2:]
@@ -58,7 +58,7 @@ class Checksums:
         for line in self.lines:
             match = _LINE.match(line.rstrip('\n'))
             if match:
-                found.setdefault(_key(match.group('path')), []).append(match.group('sha').lower())
+                found.setdefault(path_key(match.group('path')), []).append(match.group('sha').lower())
         return found
 
     def _prefix(self):
@@ -77,12 +77,12 @@ class Checksums:
         line are kept). A path not listed is appended when ``add`` (parts linuxrc must verify) and left
         unlisted otherwise (a boot config that the medium did not list).
         """
-        wanted = {_key(p): (s.lower() if s else None) for p, s in wanted.items()}
+        wanted = {path_key(p): (s.lower() if s else None) for p, s in wanted.items()}
         seen = set()
         out = []
         for line in self.lines:
             match = _LINE.match(line.rstrip('\n'))
-            path = _key(match.group('path')) if match else None
+            path = path_key(match.group('path')) if match else None
             if path not in wanted:
                 out.append(line)
                 continue
@@ -106,7 +106,7 @@ class Checksums:
         listed = self.digests()
         drop = {}
         for path, new in changing.items():
-            key = _key(path)
+            key = path_key(path)
             if key in listed and (new is None or any(sha != new.lower() for sha in listed[key])):
                 drop[key] = None
         return self.render(drop, add=False) if drop else None

@@ -85,8 +85,11 @@ class LinuxrcExtend(LoadsrmRun):
                 if not self.check_mode:
                     for item in changed:
                         medium.write_bytes(item.path, bootcfg.encode(item.new))
-                # a boot config the medium did not list stays unlisted: linuxrc does not read it
-                final = interim.finish(medium, after, add=False, write=not self.check_mode)
+                # a boot config the medium did not list stays unlisted (linuxrc does not read it); one it
+                # listed gets its entry back with the new digest
+                listed = original.digests()
+                final = interim.finish(medium, {p: s for p, s in after.items() if sums.path_key(p) in listed}, add=True,
+                                       write=not self.check_mode)
         finally:
             medium.close()
         checksums_changed = original.present and final != original.text
