@@ -195,7 +195,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.build import LinuxrcPartBuild
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import sources_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import (
+    build_options_argument_spec, sources_argument_spec)
 
 
 def main():
@@ -205,12 +206,7 @@ def main():
             sources=sources_argument_spec(),
             init=dict(type='str'),
             done=dict(type='str'),
-            compression=dict(type='str', default='xz', choices=['zstd', 'xz', 'gzip', 'lz4', 'lzo']),
-            compression_level=dict(type='int'),
-            block_size=dict(type='str', default='128K'),
-            ownership=dict(type='str', default='root', choices=['root', 'preserve']),
-            allow_core_overrides=dict(type='bool', default=False),
-            force=dict(type='bool', default=False),
+            **build_options_argument_spec('xz')
         ),
         supports_check_mode=True,
     )

@@ -101,11 +101,7 @@ class LinuxrcExtend(LoadsrmRun):
             'extend': [item.as_dict() for item in items],
             'checksums': {'present': original.present, 'signed': original.signed, 'changed': checksums_changed},
         }
-        if not plans:
-            self.warnings.append('no boot config was found on the medium; give files to name them')
-        elif not any(p.entries for p in plans):
-            self.warnings.append('no boot entry matched kernel %s%s; nothing was edited'
-                                 % (kernels, ' and titles %s' % titles if titles else ''))
+        self._warn_unmatched(plans, kernels, titles)
         if self.want_diff:
             result['diff'] = [{'before_header': p.path, 'after_header': p.path, 'before': _shown(p.old),
                                'after': _shown(p.new)} for p in changed]
