@@ -84,15 +84,15 @@ def test_deploy_extend_and_facts(tmp_path, fat_image, backend):
     part.write_bytes(os.urandom(20000))
     media = {'path': tree} if backend == 'directory' else {'image': fat_image(tree=tree)}
     parts = [{'src': str(part)}]
-    predicted, _ = deploy(media, parts, check_mode=True)
+    predicted = deploy(media, parts, check_mode=True)[0]
     real, notes = deploy(media, parts)
-    again, _ = deploy(media, parts)
+    again = deploy(media, parts)[0]
     assert predicted['changed'] and real['changed'] and not again['changed']
     assert predicted['parts'] == real['parts'] and real['checksums'] == {'present': True, 'signed': True,
                                                                          'changed': True}
     assert 'insecure=1' in notes[0]
 
-    result, _ = extend(media, ['fleet-tools', '?extras'])
+    result = extend(media, ['fleet-tools', '?extras'])[0]
     assert result['changed'] and not extend(media, ['fleet-tools', '?extras'])[0]['changed']
     afters = [e['after'] for f in result['files'] for e in f['entries']]
     assert afters == ['splash=silent extend=common,fleet-tools,?extras',
@@ -108,7 +108,7 @@ def test_deploy_extend_and_facts(tmp_path, fat_image, backend):
     if backend == 'directory':
         checksums_ok(tree)
 
-    removed, _ = deploy(media, [{'name': 'fleet-tools'}], state='absent')
+    removed = deploy(media, [{'name': 'fleet-tools'}], state='absent')[0]
     assert removed['actions'][0]['action'] == 'remove' and removed['parts'] == []
     facts = linuxrc_facts(open_medium(media, writable=False))
     assert [e['missing'] for e in facts['boot_entries']] == [['fleet-tools'], ['fleet-tools']]
