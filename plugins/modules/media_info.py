@@ -296,6 +296,29 @@ config_error:
   returned: always
   type: str
   sample: "500-x.yaml has the mapping key true (a plain yes/no/true/false is a boolean), which makes SystemRescue fail"
+linuxrc:
+  description:
+    - The linuxrc side of a SUSE installation medium, present when the medium has a C(boot/<arch>/) directory with
+      C(loader/) or C(config).
+    - C(arches) lists per architecture the parts in C(boot/<arch>/) (name, path, size, whether this collection
+      manages it with its sha256, the C(config) lines naming it, whether C(CHECKSUMS) lists it) and the parsed
+      C(config).
+    - C(boot_entries) lists every boot entry that starts the linuxrc kernel (C(loader/linux)) with its effective
+      C(extend=) list, the path each part is loaded from, and C(missing) (parts that are not optional and not on
+      the medium; each also gives a warning) and C(missing_optional).
+  returned: when the medium has boot/<arch>/loader or boot/<arch>/config
+  type: dict
+  version_added: 0.1.0
+  sample:
+    arches: [{arch: x86_64, basedir: boot/x86_64, config: {root: [common, root]},
+              parts: [{name: fleet-tools, path: boot/x86_64/fleet-tools, size: 4096, managed: true,
+                       sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae,
+                       in_config: [], in_checksums: true}]}]
+    boot_entries: [{file: EFI/BOOT/grub.cfg, title: Installation, kernel: /boot/x86_64/loader/linux, arch: x86_64,
+                    extend: [{name: fleet-tools, optional: false, path: boot/x86_64/fleet-tools, present: true}],
+                    missing: [], missing_optional: []}]
+    checksums: {present: true, signed: true}
+    problems: []
 '''
 
 from ansible.module_utils.basic import AnsibleModule

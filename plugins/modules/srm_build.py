@@ -262,30 +262,17 @@ setuid:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import SrmBuild
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import (
+    SrmBuild, build_options_argument_spec, sources_argument_spec)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             dest=dict(type='path', required=True),
-            sources=dict(type='list', elements='dict', default=[], options=dict(
-                src=dict(type='path'),
-                path=dict(type='path'),
-                content=dict(type='str'),
-                srm=dict(type='path'),
-                dest=dict(type='str', default='/'),
-                mode=dict(type='raw'),
-                exclude=dict(type='list', elements='str', default=[]),
-            ), mutually_exclusive=[('src', 'path', 'content', 'srm')],
-                required_one_of=[('src', 'path', 'content', 'srm')]),
+            sources=sources_argument_spec(),
             systemd_enable=dict(type='list', elements='str', default=[]),
-            compression=dict(type='str', default='zstd', choices=['zstd', 'xz', 'gzip', 'lz4', 'lzo']),
-            compression_level=dict(type='int'),
-            block_size=dict(type='str', default='128K'),
-            ownership=dict(type='str', default='root', choices=['root', 'preserve']),
-            allow_core_overrides=dict(type='bool', default=False),
-            force=dict(type='bool', default=False),
+            **build_options_argument_spec()
         ),
         supports_check_mode=True,
     )

@@ -141,11 +141,7 @@ class LoadsrmRun:
                             '%s, entry %r boots over HTTP PXE (archiso_http_srv=), where SystemRescue loads no early '
                             'SRMs: loadsrm has no effect there; give global.late_load_srm in a YAML passed with '
                             'sysrescuecfg=' % (item.path, entry['title'] or entry['label']))
-        if not plans:
-            self.warnings.append('no boot config was found on the medium; give files to name them')
-        elif not any(p.entries for p in plans):
-            self.warnings.append('no boot entry matched kernel %s%s; nothing was edited'
-                                 % (kernels, ' and titles %s' % titles if titles else ''))
+        self._warn_unmatched(plans, kernels, titles)
         if self.want_diff:
             result['diff'] = [{
                 'before_header': p.path, 'after_header': p.path,
@@ -153,6 +149,13 @@ class LoadsrmRun:
                 'after': p.new.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace'),
             } for p in plans if p.changed]
         return result
+
+    def _warn_unmatched(self, plans, kernels, titles):
+        if not plans:
+            self.warnings.append('no boot config was found on the medium; give files to name them')
+        elif not any(p.entries for p in plans):
+            self.warnings.append('no boot entry matched kernel %s%s; nothing was edited'
+                                 % (kernels, ' and titles %s' % titles if titles else ''))
 
     def _plan(self, medium, path, explicit, discovered_format, forced, changes, present, kernels, titles):
         data = medium.read_bytes(path)

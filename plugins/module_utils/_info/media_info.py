@@ -21,6 +21,7 @@ from __future__ import annotations
 import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._info import boot_entries as boot
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import info as linuxrc_info
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import inventory as srm_inventory
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label, expected_labels
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
@@ -212,6 +213,10 @@ class MediaInfo:
         }
         if effective.error is None:
             result['effective'] = mask_secrets(effective.config)
+        linuxrc = linuxrc_info.linuxrc_facts(medium)  # None unless the medium has boot/<arch>/ of SUSE media
+        if linuxrc is not None:
+            result['linuxrc'] = linuxrc
+            self.warnings.extend(linuxrc_info.warnings(linuxrc))
         if self.params.get('conflicts'):
             found, counts, unreadable = srm_inventory.conflicts(medium, srms, self.unsquashfs, self.tmpdir)
             for srm in result['srms']:

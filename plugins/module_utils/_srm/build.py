@@ -387,3 +387,28 @@ def _truncate(changes):
         out[key] = changes[key][:max(budget, 0)]
         budget -= len(out[key])
     return out
+
+
+def sources_argument_spec():
+    """The ``sources`` option of srm_build and linuxrc_part (documented in each module)."""
+    return dict(type='list', elements='dict', default=[], options=dict(
+        src=dict(type='path'),
+        path=dict(type='path'),
+        content=dict(type='str'),
+        srm=dict(type='path'),
+        dest=dict(type='str', default='/'),
+        mode=dict(type='raw'),
+        exclude=dict(type='list', elements='str', default=[]),
+    ), mutually_exclusive=[('src', 'path', 'content', 'srm')], required_one_of=[('src', 'path', 'content', 'srm')])
+
+
+def build_options_argument_spec(compression='zstd'):
+    """The squashfs options of srm_build and linuxrc_part (documented in each module)."""
+    return dict(
+        compression=dict(type='str', default=compression, choices=['zstd', 'xz', 'gzip', 'lz4', 'lzo']),
+        compression_level=dict(type='int'),
+        block_size=dict(type='str', default='128K'),
+        ownership=dict(type='str', default='root', choices=['root', 'preserve']),
+        allow_core_overrides=dict(type='bool', default=False),
+        force=dict(type='bool', default=False),
+    )

@@ -27,7 +27,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels im
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import (
-    INDEX_NAME, SUFFIX, load_order_key, name_problem, parse_index, render_index)
+    SRM_NAMING, parse_index, render_index)
 
 # Space kept free for the index and directory entries.
 RESERVE = 64 * 1024
@@ -37,10 +37,10 @@ class DeployError(RescueFleetError):
     """The deploy cannot go ahead; nothing was changed. The message says what to do."""
 
 
-def check_name(name):
-    problem = name_problem(name)
+def check_name(name, naming=SRM_NAMING):
+    problem = naming.name_problem(name)
     if problem:
-        raise DeployError('SRM name %r %s' % (name, problem))
+        raise DeployError('%s name %r %s' % (naming.what, name, problem))
     return name
 
 
@@ -53,10 +53,11 @@ class Plan:
     ``sha256``, ``src``, and ``old_size``/``old_sha256`` for a replace), starting from ``current``
     (``{name: size}`` of the modules on the medium) and ``index`` (``{name: {size, sha256}}``)."""
 
-    def __init__(self, actions, index, current):
+    def __init__(self, actions, index, current, naming=SRM_NAMING):
         self.actions = actions
         self.index = index
         self.current = current
+        self.naming = naming
 
     def writes(self):
         return [a for a in self.actions if a['action'] in ('add', 'replace')]
@@ -74,14 +75,14 @@ class Plan:
                 state.pop(act['name'], None)
             else:
                 state[act['name']] = {'name': act['name'], 'size': act['size'], 'sha256': act['sha256']}
-        return [state[name] for name in sorted(state, key=load_order_key)]
+        return [state[name] for name in sorted(state, key=self.naming.order_key)]
 
     def diff(self, basedir, swept=()):
         """Ansible's before/after diff: one line per module that goes away or arrives."""
         before = [dict(a, size=a.get('old_size', a['size']), sha256=a.get('old_sha256', a.get('sha256')))
                   for a in self.actions if a['action'] in ('remove', 'replace')]
         after = [a for a in self.actions if a['action'] in ('add', 'replace')]
-        header = '%s/*.srm' % basedir
+        header = '%s/%s' % (basedir, self.naming.pattern)
         return {
             'before_header': header, 'after_header': header,
             'before': ''.join(line + '\n' for line in describe_actions(before))
@@ -97,11 +98,12 @@ class Deploy:
     file, or ``None`` when only sha256 and size are known, as in the action plugin's planning pass.
     """
 
-    def __init__(self, medium, basedir='sysresccd', verify='fast'):
+    def __init__(self, medium, basedir='sysresccd', verify='fast', naming=SRM_NAMING):
         self.medium = medium
         self.basedir = basedir.strip('/')
         self.verify = verify
-        self.index_path = posixpath.join(self.basedir, INDEX_NAME)
+        self.naming = naming
+        self.index_path = posixpath.join(self.basedir, naming.index_name)
         self.hashed_on_medium = []
         self.known = set()  # names whose sha256 this run computed or wrote
 
@@ -109,9 +111,9 @@ class Deploy:
         return posixpath.join(self.basedir, name)
 
     def current(self):
-        """``{name: size}`` of the ``*.srm`` files in basedir."""
+        """``{name: size}`` of the ``*.srm`` files (the naming policy's members) in basedir."""
         return {e['name']: e['size'] for e in self.medium.list_dir(self.basedir)
-                if e['type'] == 'file' and e['name'].endswith(SUFFIX)}
+                if e['type'] == 'file' and self.naming.is_member(e['name'])}
 
     def _sha_on_medium(self, name, size, index):
         known = index.get(name)
@@ -131,10 +133,10 @@ class Deploy:
         actions = []
         names = set()
         for item in wanted:
-            name = check_name(item['name'])
+            name = check_name(item['name'], self.naming)
             if name.lower() in {n.lower() for n in names}:
-                raise DeployError('SRM name %s is listed twice (FAT ignores case, so names that differ only in case '
-                                  'are the same file)' % name)
+                raise DeployError('%s name %s is listed twice (FAT ignores case, so names that differ only in case '
+                                  'are the same file)' % (self.naming.what, name))
             names.add(name)
             if state == 'absent':
                 if name in current:
@@ -159,7 +161,7 @@ class Deploy:
         for name in current:  # modules that stay as they are: report them with their sha256 too
             if name not in touched:
                 self._sha_on_medium(name, current[name], index)
-        return Plan(actions, index, current)
+        return Plan(actions, index, current, self.naming)
 
     def check_space(self, plan):
         """Fail before writing anything when the planned set does not fit on the medium."""
@@ -175,10 +177,11 @@ class Deploy:
             need = round_up(act['size'], unit)
             if need > free:
                 total = sum(round_up(a['size'], unit) for a in writes)
-                raise DeployError('the SRMs do not fit: %s needs %d bytes but only %d are free on the medium at that '
+                raise DeployError('the %ss do not fit: %s needs %d bytes but only %d are free on the medium at that '
                                   'point (all writes: %d bytes; a replaced module is freed only after its new copy '
                                   'is complete). Remove modules (exclusive: true drops unlisted ones) or use a larger '
-                                  'medium; nothing was changed' % (act['name'], need, max(free, 0), total))
+                                  'medium; nothing was changed' % (self.naming.what, act['name'], need, max(free, 0),
+                                                                   total))
             free -= need
             if act['action'] == 'replace':
                 free += round_up(act['old_size'], unit)
@@ -216,7 +219,7 @@ class Deploy:
     def inventory(self, index):
         """The ``*.srm`` files in basedir after the run, in load order, with size and sha256."""
         return [{'name': name, 'size': size, 'sha256': self._sha_on_medium(name, size, index)}
-                for name, size in sorted(self.current().items(), key=lambda item: load_order_key(item[0]))]
+                for name, size in sorted(self.current().items(), key=lambda item: self.naming.order_key(item[0]))]
 
 
 def _source_sha256(item):

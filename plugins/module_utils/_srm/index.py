@@ -57,3 +57,25 @@ def parse_index(data):
 
 def render_index(index):
     return (json.dumps(index, sort_keys=True, indent=1) + '\n').encode('utf-8')
+
+
+class Naming:
+    """The naming rules of one kind of module directory, for the deploy machinery of :mod:`.deploy`.
+
+    ``what`` names the files in messages, ``pattern`` describes them in diff headers, ``index_name``
+    is the index kept beside them, ``is_member(name)`` says whether a file of the directory is one of
+    them, ``name_problem(name)`` why a name cannot be used (or ``None``), ``order_key`` sorts them in
+    load order. SRMs are one kind (:data:`SRM_NAMING`); linuxrc parts another (``_linuxrc/parts.py``).
+    """
+
+    def __init__(self, what, pattern, index_name, is_member, name_problem, order_key):
+        self.what = what
+        self.pattern = pattern
+        self.index_name = index_name
+        self.is_member = is_member
+        self.name_problem = name_problem
+        self.order_key = order_key
+
+
+SRM_NAMING = Naming('SRM', '*' + SUFFIX, INDEX_NAME, lambda name: name.endswith(SUFFIX), name_problem,
+                    load_order_key)

@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The work of the ``linuxrc_part`` module: a linuxrc part, built by srm_build's reproducible builder.
+
+A part is a squashfs image like an SRM; linuxrc mounts it and links its files into the running
+system. After loading a part linuxrc runs ``<mountpoint>/.init <mountpoint>`` when the part holds a
+regular file ``.init`` at its root, and ``<mountpoint>/.done <mountpoint>`` before it removes the
+part again (``auto2_add_extension``/``auto2_remove_extension`` in linuxrc's ``auto2.c``). ``init`` and
+``done`` therefore become ``/.init`` and ``/.done`` inside the image, mode 0755.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import LinuxrcError
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import SrmBuild
+
+SCRIPTS = (('init', '/.init'), ('done', '/.done'))
+
+
+def build_params(params):
+    """srm_build parameters for the ``linuxrc_part`` parameters: the scripts as the last sources."""
+    sources = list(params.get('sources') or [])
+    for key, dest in SCRIPTS:
+        script = params.get(key)
+        if script is None:
+            continue
+        if not isinstance(script, str) or not script.strip():
+            raise LinuxrcError('%s is empty; give the script text (linuxrc runs it as <mountpoint>/%s <mountpoint>), '
+                               'or leave %s out' % (key, dest.lstrip('/'), key))
+        for index, source in enumerate(sources):
+            if (source.get('dest') or '/').rstrip('/') == dest:
+                raise LinuxrcError('sources[%d] also writes %s; give the script either as %s or as a source, not both'
+                                   % (index, dest, key))
+        sources.append({'content': script, 'dest': dest, 'mode': '0755', 'exclude': []})
+    built = dict(params)
+    built.update(sources=sources, systemd_enable=[])
+    built.pop('init', None)
+    built.pop('done', None)
+    return built
+
+
+class LinuxrcPartBuild(SrmBuild):
+    """One ``linuxrc_part`` run: an srm_build run on the translated parameters."""
+
+    def __init__(self, params, mksquashfs_path, check_mode=False, want_diff=False, unsquashfs_path=None):
+        self.part_params = params
+        super().__init__(dict(params, sources=params.get('sources') or []), mksquashfs_path, check_mode=check_mode,
+                         want_diff=want_diff, unsquashfs_path=unsquashfs_path)
+
+    def run(self):
+        self.params = build_params(self.part_params)
+        result = super().run()
+        result['init'] = self.part_params.get('init') is not None
+        result['done'] = self.part_params.get('done') is not None
+        return result
