@@ -29,7 +29,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import tokenize
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import IsoMediumError, is_iso9660
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import IsoMediumError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import MISSING_YAML, compute_effective
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import SECRET_KEYS, mask_secrets
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
@@ -49,8 +49,6 @@ def open_read_only(options):
     """The medium of the ``media`` option, opened without write access."""
     options = options or {}
     image = options.get('image')
-    if image and not options.get('path') and is_iso9660(image):
-        raise MediaInfoError(ISO_HINT % image)
     try:
         return open_medium(options, writable=False)
     except IsoMediumError as exc:

@@ -107,10 +107,18 @@ def listing(path, directories=(), paths=()):
     if paths:
         cmd += ['-lsdl'] + [iso_path(p) for p in paths] + ['--']
     proc = run(cmd, IsoError, what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
-    entries = parse_lsdl(proc.stdout)
-    if not entries and 'Loading ISO image tree' not in proc.stderr and proc.returncode != 0:
-        raise IsoError('xorriso cannot read %s: %s' % (path, proc.stderr.strip().splitlines()[-1:] or 'no output'))
-    return entries
+    check_loaded(path, proc.stderr)
+    return parse_lsdl(proc.stdout)
+
+
+def check_loaded(path, stderr):
+    """Raise :class:`IsoError` when xorriso could not load the image's directory tree."""
+    text = stderr.decode('utf-8', 'replace') if isinstance(stderr, bytes) else stderr
+    if any(sign in text for sign in ('Cannot read ISO image tree', 'No ISO image present', 'Creating blank image')):
+        reason = [line for line in text.splitlines() if 'FAILURE' in line or 'No ISO 9660' in line][:1]
+        raise IsoError('xorriso cannot read the ISO9660 image %s (%s): it is damaged or incomplete; copy it again. '
+                       'To read a filesystem the kernel can mount, mount it read-only and give media.path'
+                       % (path, reason[0].split(':', 2)[-1].strip() if reason else 'no ISO 9660 directory tree found'))
 
 
 def list_dir(path, directory):
@@ -129,8 +137,9 @@ def extract(path, member, local_file):
     scratch = tempfile.mkdtemp(prefix='.rf-iso-', dir=os.path.dirname(os.path.abspath(local_file)))
     try:
         out = os.path.join(scratch, 'member')
-        run(_xorriso_base() + ['-osirrox', 'on', '-indev', path, '-extract', iso_path(member), out], IsoError,
-            what='xorriso extracting %s from %s' % (member, path), hint=XORRISO_HINT, allow_fail=True)
+        proc = run(_xorriso_base() + ['-osirrox', 'on', '-indev', path, '-extract', iso_path(member), out], IsoError,
+                   what='xorriso extracting %s from %s' % (member, path), hint=XORRISO_HINT, allow_fail=True)
+        check_loaded(path, proc.stderr)
         if not os.path.isfile(out):
             raise IsoError('%s is not a file in the ISO image %s' % (member, path))
         os.chmod(out, 0o644)  # xorriso restores the read-only mode of the image
@@ -143,6 +152,7 @@ def boot_records(path):
     """What boots the image: ``{'el_torito': [platform, ...], 'mbr': str|None, 'gpt': bool}``."""
     proc = run(_xorriso_base() + ['-indev', path, '-report_el_torito', 'plain', '-report_system_area', 'plain'],
                IsoError, what='xorriso reading the boot records of %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
     platforms = []
     summary = None
     gpt = False
