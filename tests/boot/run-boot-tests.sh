@@ -57,8 +57,8 @@ install_packages() {
 
 check_tools() {
     local tool
-    for tool in qemu-system-x86_64 dracut mksquashfs mkfs.vfat mcopy sfdisk syslinux grub-mkstandalone grub-mkrescue xorriso implantisomd5 rsync \
-                ansible-playbook; do
+    for tool in qemu-system-x86_64 dracut mksquashfs mkfs.vfat mcopy sfdisk syslinux grub-mkstandalone grub-mkrescue \
+                xorriso implantisomd5 rsync ansible-playbook; do
         command -v "$tool" > /dev/null || skip "$tool is not installed"
     done
     [ -r "$OVMF" ] || skip "no OVMF firmware at $OVMF"

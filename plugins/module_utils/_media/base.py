@@ -19,6 +19,8 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
@@ -33,6 +35,17 @@ def clean_path(path):
     if '..' in parts:
         raise MediumError('path %r on the medium contains ".."' % (path,))
     return '/'.join(parts)
+
+
+@contextlib.contextmanager
+def flocked(path, exclusive=True):
+    """An advisory ``flock`` on the file at ``path`` itself, so that nothing is left beside it."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
 
 
 class Medium:

@@ -19,8 +19,6 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import posixpath
 import random
@@ -29,7 +27,7 @@ import stat
 import subprocess
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_stream
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path, flocked
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import locate
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import mtools_env, run
 
@@ -257,14 +255,8 @@ class FatImageMedium(Medium):
         return [posixpath.join(clean_path(path), entry['name']) for entry in self.list_dir(path)
                 if entry['type'] == 'file' and TEMP_NAME.match(entry['name'])]
 
-    @contextlib.contextmanager
     def locked(self):
-        fd = os.open(self.image, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+        return flocked(self.image)
 
 
 def _pipe_bytes(data):

@@ -13,14 +13,13 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import posixpath
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso import image as isoimage
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path, flocked
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import ISO_ADVICE
 
 
@@ -112,12 +111,6 @@ class IsoImageMedium(Medium):
     def leftovers(self, path):
         return []
 
-    @contextlib.contextmanager
     def locked(self):
-        # a shared lock: a writer (sysrescue_iso renames a new file into place) never changes this file's bytes
-        fd = os.open(self.iso, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH)
-            yield
-        finally:
-            os.close(fd)
+        # shared: a writer (sysrescue_iso renames a new file into place) never changes this file's bytes
+        return flocked(self.iso, exclusive=False)
