@@ -137,8 +137,8 @@ def check_collisions(additions):
         for depth in range(1, len(parts)):
             parent = '/'.join(parts[:depth])
             if parent in seen:
-                raise IsoError('%s collides with %s: a file cannot also be a directory' % (item['path'],
-                                                                                            seen[parent]['path']))
+                raise IsoError('%s collides with %s: a file cannot also be a directory'
+                               % (item['path'], seen[parent]['path']))
 
 
 def fingerprint(additions, previous_entries):
