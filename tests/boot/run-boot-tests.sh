@@ -18,7 +18,7 @@ WORK=${BOOT_WORKDIR:-$ROOT/build/boot}
 TIMEOUT=${BOOT_TIMEOUT:-180}
 OVMF=${BOOT_OVMF:-/usr/share/ovmf/OVMF.fd}
 PACKAGES=(dracut-core dracut-live linux-image-amd64 qemu-system-x86 ovmf grub-efi-amd64-bin grub-pc-bin
-          syslinux syslinux-common mtools dosfstools fdisk squashfs-tools rsync xorriso isomd5sum)
+          syslinux syslinux-common isolinux mtools dosfstools fdisk squashfs-tools rsync xorriso isomd5sum)
 [ -d "$ROOT/.venv/bin" ] && export PATH="$ROOT/.venv/bin:$PATH"
 [ -d "$ROOT/.venv/collections" ] && export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1 MTOOLS_SKIP_CHECK=1
@@ -57,7 +57,7 @@ install_packages() {
 
 check_tools() {
     local tool
-    for tool in qemu-system-x86_64 dracut mksquashfs mkfs.vfat mcopy sfdisk syslinux grub-mkstandalone grub-mkrescue \
+    for tool in qemu-system-x86_64 dracut mksquashfs mkfs.vfat mcopy sfdisk syslinux grub-mkstandalone \
                 xorriso implantisomd5 rsync ansible-playbook; do
         command -v "$tool" > /dev/null || skip "$tool is not installed"
     done
@@ -158,7 +158,7 @@ check_loaded() {  # the checks common to the boots with rd.loadsrm
         'loadsrm: ERROR: failed to mount LiveOS/15-broken.srm, ignoring'
 }
 
-# The ISO boots (tests/boot/boot-iso.yml): a grub-mkrescue live ISO remastered by sysrescue_iso with
+# The ISO boots (tests/boot/boot-iso.yml): a hybrid live ISO (isolinux + EFI GRUB) remastered by sysrescue_iso with
 # 10-alpha.srm and 20-beta.srm in sysresccd/. BIOS as a CD, UEFI as a CD, BIOS as a disk written with dd.
 boot_iso_medium() {
     echo "== making the ISO (tests/boot/boot-iso.yml)"
