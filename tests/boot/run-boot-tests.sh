@@ -18,7 +18,7 @@ WORK=${BOOT_WORKDIR:-$ROOT/build/boot}
 TIMEOUT=${BOOT_TIMEOUT:-180}
 OVMF=${BOOT_OVMF:-/usr/share/ovmf/OVMF.fd}
 PACKAGES=(dracut-core dracut-live linux-image-amd64 qemu-system-x86 ovmf grub-efi-amd64-bin grub-pc-bin
-          syslinux syslinux-common mtools dosfstools fdisk squashfs-tools rsync)
+          syslinux syslinux-common isolinux mtools dosfstools fdisk squashfs-tools rsync xorriso isomd5sum)
 [ -d "$ROOT/.venv/bin" ] && export PATH="$ROOT/.venv/bin:$PATH"
 [ -d "$ROOT/.venv/collections" ] && export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1 MTOOLS_SKIP_CHECK=1
@@ -57,8 +57,8 @@ install_packages() {
 
 check_tools() {
     local tool
-    for tool in qemu-system-x86_64 dracut mksquashfs mkfs.vfat mcopy sfdisk syslinux grub-mkstandalone rsync \
-                ansible-playbook; do
+    for tool in qemu-system-x86_64 dracut mksquashfs mkfs.vfat mcopy sfdisk syslinux grub-mkstandalone \
+                xorriso implantisomd5 rsync ansible-playbook; do
         command -v "$tool" > /dev/null || skip "$tool is not installed"
     done
     [ -r "$OVMF" ] || skip "no OVMF firmware at $OVMF"
@@ -72,7 +72,11 @@ boot() {
     local name=$1 image=$2 firmware=$3 args
     args=(-accel tcg -m 1024 -smp 1 -display none -monitor none -no-reboot -snapshot
           -serial "file:$WORK/$name.log")
-    if [ "$firmware" = uefi ]; then
+    if [ "$firmware" = cd-bios ]; then
+        args+=(-drive "file=$image,format=raw,media=cdrom,readonly=on" -boot d)
+    elif [ "$firmware" = cd-uefi ]; then
+        args+=(-M q35 -bios "$OVMF" -drive "file=$image,format=raw,media=cdrom,readonly=on" -boot d)
+    elif [ "$firmware" = uefi ]; then
         args+=(-M q35 -bios "$OVMF" -drive "file=$image,format=raw,if=none,id=stick"
                -device "ide-hd,drive=stick,bus=ide.0")
     else
@@ -87,7 +91,8 @@ boot() {
 
 # wait_boot NAME: until the end marker, a failure or the timeout; stops QEMU. Prints the outcome.
 wait_boot() {
-    local name=$1 log=$WORK/$name.log pid start now outcome=timeout
+    local name=$1
+    local log=$WORK/$name.log pid start now outcome=timeout
     pid=$(cat "$WORK/$name.pid")
     start=$(cat "$WORK/$name.start")
     while :; do
@@ -153,6 +158,27 @@ check_loaded() {  # the checks common to the boots with rd.loadsrm
         'loadsrm: ERROR: failed to mount LiveOS/15-broken.srm, ignoring'
 }
 
+# The ISO boots (tests/boot/boot-iso.yml): a hybrid live ISO (isolinux + EFI GRUB) remastered by sysrescue_iso with
+# 10-alpha.srm and 20-beta.srm in sysresccd/. BIOS as a CD, UEFI as a CD, BIOS as a disk written with dd.
+boot_iso_medium() {
+    echo "== making the ISO (tests/boot/boot-iso.yml)"
+    ansible-playbook -i localhost, tests/boot/boot-iso.yml -e "boot_workdir=$WORK" > "$WORK/playbook-iso.log" 2>&1 \
+        || { tail -40 "$WORK/playbook-iso.log"; fail "the playbook that makes the ISO failed (see $WORK/playbook-iso.log)"; }
+    grep -A1 '^PLAY RECAP' "$WORK/playbook-iso.log" | tail -1
+}
+
+check_iso_boot() {
+    local name=$1
+    check "$name" "end marker" -x 'RFTEST: end'
+    check "$name" "rd.loadsrm.dir=sysresccd on the kernel command line" -E 'Command line: .*rd\.loadsrm\.dir=sysresccd'
+    check "$name" "file of 10-alpha.srm from sysresccd/" -x 'RFTEST: alpha=alpha'
+    check "$name" "file of 20-beta.srm from sysresccd/" -x 'RFTEST: beta=beta'
+    check "$name" "overlapping file from 10-alpha.srm (first name wins)" -x 'RFTEST: overlap=alpha'
+    check "$name" "root writable" -x 'RFTEST: writable=yes'
+    check "$name" "layers in order alpha, beta, live root" -F \
+        'lowerdir=/run/loadsrm/layer1:/run/loadsrm/layer2:/run/rootfsbase,upperdir=/run/overlayfs'
+}
+
 main() {
     local started outcome name
     started=$(date +%s)
@@ -166,11 +192,21 @@ main() {
     grep -A1 '^PLAY RECAP' "$WORK/playbook.log" | tail -1
     echo "   medium made in $(($(date +%s) - started)) s"
 
-    echo "== booting (QEMU TCG, at most $TIMEOUT s each, all three at once)"
+    boot_iso_medium
+
+    echo "== booting (QEMU TCG, at most $TIMEOUT s each, three at once)"
     boot plain "$WORK/stick-plain.img" bios
     boot loadsrm "$WORK/stick.img" bios
     boot uefi "$WORK/stick.img" uefi
     for name in plain loadsrm uefi; do
+        outcome=$(wait_boot "$name")
+        echo "   $name: ${outcome% *} after ${outcome#* } s"
+        grep -a '^RFTEST:\|loadsrm: ERROR' "$WORK/$name.log.txt" | sed 's/^/     | /' || true
+    done
+    boot iso-cd "$WORK/live-fleet.iso" cd-bios
+    boot iso-cd-uefi "$WORK/live-fleet.iso" cd-uefi
+    boot iso-dd "$WORK/live-fleet-disk.img" bios
+    for name in iso-cd iso-cd-uefi iso-dd; do
         outcome=$(wait_boot "$name")
         echo "   $name: ${outcome% *} after ${outcome#* } s"
         grep -a '^RFTEST:\|loadsrm: ERROR' "$WORK/$name.log.txt" | sed 's/^/     | /' || true
@@ -195,6 +231,12 @@ main() {
     check uefi "booted under UEFI firmware" -E 'efi: EFI v[0-9.]+ by EDK II'
     check uefi "systemd in the initramfs" -E 'systemd\[1\]: Running in initrd'
     check uefi "loadsrm ran as systemd's pre-mount service" -F 'dracut-pre-mount['
+
+    check_iso_boot iso-cd
+    check iso-cd "booted from the CD drive" -E 'sr0|ATAPI'
+    check_iso_boot iso-cd-uefi
+    check iso-cd-uefi "booted under UEFI firmware" -E 'efi: EFI v[0-9.]+ by EDK II'
+    check_iso_boot iso-dd
 
     echo "   boot stage took $(($(date +%s) - started)) s"
     ((failures == 0)) || fail "$failures check(s) failed; serial logs in $WORK/*.log"

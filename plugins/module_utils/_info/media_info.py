@@ -26,7 +26,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm import inve
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label, expected_labels
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import IsoMediumError, is_iso9660
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import IsoMediumError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, CONFIG_DIR
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
     MISSING_YAML, cmdline_tokens, compute_effective)
@@ -48,8 +48,6 @@ def open_read_only(options):
     """The medium of the ``media`` option, opened without write access."""
     options = options or {}
     image = options.get('image')
-    if image and not options.get('path') and is_iso9660(image):
-        raise MediaInfoError(ISO_HINT % image)
     try:
         return open_medium(options, writable=False)
     except IsoMediumError as exc:

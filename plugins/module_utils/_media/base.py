@@ -37,6 +37,17 @@ def clean_path(path):
     return '/'.join(parts)
 
 
+@contextlib.contextmanager
+def flocked(path, exclusive=True):
+    """An advisory ``flock`` on the file at ``path`` itself, so that nothing is left beside it."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
 class Medium:
     """What every medium offers. Paths are relative to the filesystem root."""
 
@@ -118,23 +129,23 @@ class Medium:
         """A path on this host that holds ``path`` of the medium, or ``None`` when there is none (FAT images)."""
         return None
 
+    # whether runs on this medium exclude each other; a medium nobody writes in place only needs a
+    # shared lock (see _media/iso.py)
+    exclusive_lock = True
+
     def lock_path(self):
         """A local file or directory whose advisory lock serialises runs on this medium, or ``None``."""
         return None
 
     @contextlib.contextmanager
     def locked(self):
-        """Serialise runs on the same medium: an exclusive flock on :meth:`lock_path`."""
+        """Serialise runs on the same medium: a flock on :meth:`lock_path`."""
         path = self.lock_path()
         if path is None:
             yield
             return
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with flocked(path, exclusive=self.exclusive_lock):
             yield
-        finally:
-            os.close(fd)
 
     def read_text(self, path):
         data = self.read_bytes(path)

@@ -7,7 +7,8 @@
 
 ``path`` gives a :class:`DirectoryMedium` (a mounted filesystem or a tree); ``image`` with
 ``partition`` or ``label`` gives a FAT partition of a disk image or block device reached with mtools,
-without mounting (see the ``rescuefleet.media.media`` doc fragment).
+without mounting (see the ``rescuefleet.media.media`` doc fragment). An ISO9660 image opened
+read-only gives an :class:`IsoImageMedium` (read with xorriso); opened for writing it is refused.
 
 Private to this collection: the interface may change without notice.
 """
@@ -17,6 +18,8 @@ from __future__ import annotations
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import open_fat_image
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.iso import IsoImageMedium
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import is_iso9660
 
 
 def media_argument_spec(required=True):
@@ -41,5 +44,8 @@ def open_medium(options, writable=True):
             medium.check_writable()
         return medium
     if options.get('image'):
+        if not writable and is_iso9660(options['image']):
+            # read-only users (media_info) get the ISO itself; writers keep refusing it with advice
+            return IsoImageMedium(options['image'])
         return open_fat_image(options, writable=writable)
     raise MediumError('media needs path (a mounted filesystem or directory) or image (a disk image or block device)')

@@ -1,0 +1,167 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Facts of an ISO9660 image, read without extracting it: the primary volume descriptor (read
+directly, 2 KiB), listings of directories and single files (through ``xorriso``, which reads only the
+directory tree), and the boot records (El Torito, MBR, GPT) as xorriso reports them.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+import re
+import shutil
+import tempfile
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import ISO9660_MAGIC, is_iso9660
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
+
+XORRISO_HINT = 'install xorriso (apt-get install xorriso, dnf install xorriso)'
+SECTOR = 2048
+PVD_OFFSET = 16 * SECTOR
+
+# One line of xorriso's `lsdl`: mode, links, owner, group, size, date (3 fields), quoted path.
+_LSDL = re.compile(r"^(?P<mode>[-dlbcpse][-rwxsStT]{9})\s+\d+\s+\S+\s+\S+\s+(?P<size>\d+)\s+\S+\s+\S+\s+\S+\s+"
+                   r"(?P<path>'.*?')(?: -> '.*')?$")
+
+
+class IsoError(RescueFleetError):
+    """The ISO image cannot be read or written as asked; the message says what to do."""
+
+
+def _xorriso_base():
+    # -no_rc: no startup files of the host change the behaviour; -abort_on NEVER: a missing path in
+    # one listing does not stop the others (missing paths are simply not listed).
+    return ['xorriso', '-no_rc', '-abort_on', 'NEVER']
+
+
+def _iso_date(field):
+    """``(digits16, epoch)`` of a 17-byte ISO9660 date (``YYYYMMDDhhmmsscc`` + offset in 15 min units)."""
+    digits = field[:16].decode('ascii', 'replace')
+    if not digits.isdigit() or digits == '0' * 16:
+        return None, None
+    offset = field[16] if field[16] < 128 else field[16] - 256
+    stamp = calendar.timegm((int(digits[0:4]), int(digits[4:6]), int(digits[6:8]), int(digits[8:10]),
+                             int(digits[10:12]), int(digits[12:14]), 0, 0, 0))
+    return digits, stamp - offset * 15 * 60
+
+
+def read_volume(path):
+    """The primary volume descriptor: ``{'volume_id', 'created', 'modified', 'epoch', 'size'}``.
+
+    ``created``/``modified`` are the 16-digit dates as stored (``modified`` is what GRUB and blkid
+    call the filesystem UUID); ``epoch`` is the modification time in seconds, used for the dates of
+    added files so that the result depends on the source only."""
+    if not is_iso9660(path):
+        raise IsoError('%s is not an ISO9660 image (no %s signature at byte %d); give a SystemRescue ISO file'
+                       % (path, ISO9660_MAGIC.decode(), PVD_OFFSET + 1))
+    with open(path, 'rb') as handle:
+        handle.seek(PVD_OFFSET)
+        pvd = handle.read(SECTOR)
+    created, created_epoch = _iso_date(pvd[813:830])
+    modified, modified_epoch = _iso_date(pvd[830:847])
+    block = int.from_bytes(pvd[128:130], 'little') or SECTOR
+    return {
+        'volume_id': pvd[40:72].decode('ascii', 'replace').strip(),
+        'created': created,
+        'modified': modified,
+        'epoch': modified_epoch if modified_epoch is not None else (created_epoch or 0),
+        'size': int.from_bytes(pvd[80:84], 'little') * block,
+    }
+
+
+def _unquote(text):
+    """A path as xorriso quotes it: ``'a'"'"'b'`` is ``a'b``."""
+    return text[1:-1].replace("'\"'\"'", "'")
+
+
+def parse_lsdl(text):
+    """``{path: {'type': 'file'|'dir'|'link'|'other', 'size'}}`` of xorriso ``lsdl`` lines."""
+    out = {}
+    for line in text.splitlines():
+        match = _LSDL.match(line.rstrip('\n'))
+        if not match:
+            continue
+        kind = {'-': 'file', 'd': 'dir', 'l': 'link'}.get(match.group('mode')[0], 'other')
+        out[_unquote(match.group('path'))] = {'type': kind, 'size': int(match.group('size')) if kind == 'file' else 0}
+    return out
+
+
+def iso_path(path):
+    """``/a/b`` for a medium path ``a/b``."""
+    return '/' + path.strip('/')
+
+
+def listing(path, directories=(), paths=()):
+    """One xorriso run: every entry directly in each of ``directories`` and each of ``paths`` itself,
+    as ``{'/abs/path': {'type', 'size'}}``. Missing ones are absent from the result."""
+    cmd = _xorriso_base() + ['-indev', path]
+    for directory in directories:
+        cmd += ['-find', iso_path(directory), '-maxdepth', '1', '-exec', 'lsdl', '--']
+    if paths:
+        cmd += ['-lsdl'] + [iso_path(p) for p in paths] + ['--']
+    proc = run(cmd, IsoError, what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
+    return parse_lsdl(proc.stdout)
+
+
+def check_loaded(path, stderr):
+    """Raise :class:`IsoError` when xorriso could not load the image's directory tree."""
+    text = stderr.decode('utf-8', 'replace') if isinstance(stderr, bytes) else stderr
+    if any(sign in text for sign in ('Cannot read ISO image tree', 'No ISO image present', 'Creating blank image')):
+        reason = [line for line in text.splitlines() if 'FAILURE' in line or 'No ISO 9660' in line][:1]
+        raise IsoError('xorriso cannot read the ISO9660 image %s (%s): it is damaged or incomplete; copy it again. '
+                       'To read a filesystem the kernel can mount, mount it read-only and give media.path'
+                       % (path, reason[0].split(':', 2)[-1].strip() if reason else 'no ISO 9660 directory tree found'))
+
+
+def list_dir(path, directory):
+    """``[{'name', 'type', 'size'}]`` of one directory of the image, ``[]`` when it is missing."""
+    top = iso_path(directory)
+    out = []
+    for entry_path, entry in listing(path, directories=[directory]).items():
+        if entry_path == top:
+            continue
+        out.append(dict(entry, name=entry_path.rsplit('/', 1)[1]))
+    return sorted(out, key=lambda e: e['name'])
+
+
+def extract(path, member, local_file):
+    """Copy file ``member`` of the image to ``local_file`` (created or replaced)."""
+    scratch = tempfile.mkdtemp(prefix='.rf-iso-', dir=os.path.dirname(os.path.abspath(local_file)))
+    try:
+        out = os.path.join(scratch, 'member')
+        proc = run(_xorriso_base() + ['-osirrox', 'on', '-indev', path, '-extract', iso_path(member), out], IsoError,
+                   what='xorriso extracting %s from %s' % (member, path), hint=XORRISO_HINT, allow_fail=True)
+        check_loaded(path, proc.stderr)
+        if not os.path.isfile(out):
+            raise IsoError('%s is not a file in the ISO image %s' % (member, path))
+        os.chmod(out, 0o644)  # xorriso restores the read-only mode of the image
+        os.replace(out, local_file)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def boot_records(path):
+    """What boots the image: ``{'el_torito': [platform, ...], 'mbr': str|None, 'gpt': bool}``."""
+    proc = run(_xorriso_base() + ['-indev', path, '-report_el_torito', 'plain', '-report_system_area', 'plain'],
+               IsoError, what='xorriso reading the boot records of %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
+    platforms = []
+    summary = None
+    gpt = False
+    for line in proc.stdout.splitlines():
+        match = re.match(r'^El Torito boot img :\s+\d+\s+(\S+)', line)
+        if match:
+            platforms.append(match.group(1))
+        if line.startswith('System area summary:'):
+            summary = line.split(':', 1)[1].strip()
+        if line.startswith('GPT disk GUID'):
+            gpt = True
+    return {'el_torito': platforms, 'system_area': summary, 'gpt': gpt}

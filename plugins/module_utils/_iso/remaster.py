@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One ``sysrescue_iso`` run: check, compare with the record, and write ``dest`` only when an input
+changed, under a temporary name beside it that is renamed into place.
+
+Order of a writing run: every input is checked and the free space of dest's filesystem is compared
+with the size the image can reach before anything is written; the source is hashed in a thread while
+xorriso reads it (from the page cache, on the other core); the MD5 is implanted into the temporary
+file; the temporary file is hashed, renamed over dest, and only then the record is written. A run
+interrupted anywhere leaves dest as it was (and at worst a temporary file that the next run removes).
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso import plan as isoplan
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, boot_records, listing, read_volume
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.xorriso import implant_md5, write_image
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML
+
+
+def _describe(entries):
+    return ''.join('%s %s %d\n' % (e['path'], e['sha256'], e['size']) for e in entries)
+
+
+class SysrescueIso:
+    """One ``sysrescue_iso`` invocation on plain parameters."""
+
+    missing_library = MISSING_YAML
+
+    def __init__(self, params, check_mode=False, want_diff=False):
+        self.params = params
+        self.check_mode = check_mode
+        self.want_diff = want_diff
+        self.warnings = []
+        self.src = os.path.abspath(params['src'])
+        self.dest = os.path.abspath(params['dest'])
+        self.options = {'basedir': params.get('basedir') or 'sysresccd', 'implant_md5': bool(params.get('implant_md5'))}
+
+    # -- checks before anything is read or written ----------------------------------------
+    def _check_paths(self):
+        if not os.path.isfile(self.src):
+            raise IsoError('src %s is not a file; give the path of a SystemRescue ISO' % self.src)
+        volume = read_volume(self.src)
+        dest_dir = os.path.dirname(self.dest)
+        if not os.path.isdir(dest_dir):
+            raise IsoError('the directory of dest, %s, does not exist; create it first' % dest_dir)
+        same = os.path.realpath(self.src) == os.path.realpath(self.dest)
+        if not same and os.path.exists(self.dest):
+            same = os.path.samefile(self.src, self.dest)
+        if same:
+            raise IsoError('dest %s is src: the ISO is never changed in place; give another dest such as %s'
+                           % (self.dest, os.path.join(dest_dir, 'fleet-rescue.iso')))
+        if os.path.isdir(self.dest):
+            raise IsoError('dest %s is a directory; give the path of the ISO file to write' % self.dest)
+        return volume
+
+    def _check_space(self, src_size, additions):
+        need = isoplan.estimate_size(src_size, additions)
+        st = os.statvfs(os.path.dirname(self.dest))
+        free = st.f_bavail * st.f_frsize
+        if free < need:
+            raise IsoError('not enough space for the new ISO beside %s: %d MiB free, up to %d MiB needed (dest is '
+                           'written under a temporary name, then renamed); free space or choose another dest. '
+                           'Nothing was written' % (self.dest, free // 1048576, -(-need // 1048576)))
+
+    # -- the run --------------------------------------------------------------------------
+    def run(self):
+        additions, notes = isoplan.collect(self.params)
+        self.warnings.extend(notes)
+        volume = self._check_paths()
+        record = isoplan.load_record(self.dest)
+        entries = isoplan.fingerprint(additions, record.get('additions'))
+        inputs = isoplan.inputs_of(entries, self.options)
+
+        src_stat = isoplan.stat_data(self.src)
+        src_sha = None
+        if record:
+            src_sha, src_stat, _read = isoplan.cached_sha256(self.src, record.get('src'))
+        if record and record.get('inputs') == inputs and record['src'].get('sha256') == src_sha \
+                and self._dest_matches(record):
+            return self._unchanged(record, src_sha, src_stat, entries)
+
+        found = listing(self.src, directories=sorted({os.path.dirname('/' + a['path']) for a in additions}),
+                        paths=self._ancestors(additions))
+        previous_paths = [e['path'] for e in record.get('additions') or [] if isinstance(e, dict) and 'path' in e]
+        actions = isoplan.compare(found, additions, previous_paths if os.path.exists(self.dest) else [])
+        result = self._result(True, volume, entries, actions, src_sha, None, record)
+        if self.want_diff:
+            result['diff'] = {'before': _describe(record.get('additions') or []) if os.path.exists(self.dest) else '',
+                              'after': _describe(entries),
+                              'before_header': self.dest, 'after_header': self.dest}
+        if self.check_mode:
+            return result
+
+        self._check_space(src_stat['size'], additions)
+        atomic.sweep(self.dest)
+        atomic.sweep(isoplan.record_path(self.dest))
+        hasher = background_sha256(self.src, src_sha)
+        stage = atomic.make_temp_dir(self.dest)
+        temp = atomic.make_temp_file(self.dest)
+        try:
+            mapped = []
+            for index, item in enumerate(additions):
+                if item['data'] is None:
+                    mapped.append((item['src'], item['path']))
+                    continue
+                local = os.path.join(stage, '%03d' % index)
+                with open(local, 'wb') as handle:
+                    handle.write(item['data'])
+                mapped.append((local, item['path']))
+            os.unlink(temp)  # xorriso creates the image file itself
+            write_image(self.src, temp, volume, mapped, actions['new_dirs'])
+            md5 = implant_md5(temp) if self.options['implant_md5'] else None
+            written = read_volume(temp)
+            if written['volume_id'] != volume['volume_id']:
+                raise IsoError('the new image has volume id %r instead of the source\'s %r; nothing was replaced'
+                               % (written['volume_id'], volume['volume_id']))
+            boot_src, boot_new = boot_records(self.src), boot_records(temp)
+            if boot_src != boot_new:
+                raise IsoError('the new image does not boot like the source (source: %s; new: %s); nothing was '
+                               'replaced. Check the xorriso version (1.5 or later is needed)' % (boot_src, boot_new))
+            os.chmod(temp, 0o644)
+            dest_sha = sha256_file(temp)
+            hasher.join()
+            src_sha = hasher.result()
+            atomic.replace(temp, self.dest)
+        except BaseException:
+            atomic.remove(temp)
+            raise
+        finally:
+            atomic.remove(stage)
+        new_record = {'src': dict(src_stat, path=self.src, sha256=src_sha), 'inputs': inputs, 'additions': entries,
+                      'dest': dict(isoplan.stat_data(self.dest), sha256=dest_sha), 'md5': md5,
+                      'volume_id': volume['volume_id'], 'boot': boot_new, 'actions': actions}
+        atomic.write_text(isoplan.record_path(self.dest), isoplan.render_record(new_record))
+        result = self._result(True, volume, entries, actions, src_sha, dest_sha, new_record)
+        result['boot'] = boot_new
+        result['md5'] = md5
+        return result
+
+    @staticmethod
+    def _ancestors(additions):
+        out = set()
+        for item in additions:
+            parts = item['path'].split('/')
+            out.update('/'.join(parts[:depth]) for depth in range(1, len(parts) + 1))
+        return sorted(out)
+
+    def _dest_matches(self, record):
+        """Whether dest is still what the record says: by stat data, else by size then sha256."""
+        dest = record.get('dest') or {}
+        try:
+            current = isoplan.stat_data(self.dest)
+        except FileNotFoundError:
+            return False
+        if isoplan.same_stat(dict((k, dest.get(k)) for k in current), current):
+            return True
+        if dest.get('size') != current['size']:
+            return False
+        if sha256_file(self.dest) != dest.get('sha256'):
+            return False
+        record['dest'] = dict(current, sha256=dest.get('sha256'))
+        record['_refresh'] = True
+        return True
+
+    def _unchanged(self, record, src_sha, src_stat, entries):
+        refresh = record.pop('_refresh', False) or record['src'] != dict(src_stat, path=self.src, sha256=src_sha) \
+            or record.get('additions') != entries
+        if refresh and not self.check_mode:
+            # stat data moved (a touched but unchanged file): remember them, so the next run reads nothing
+            record.update(src=dict(src_stat, path=self.src, sha256=src_sha), additions=entries)
+            atomic.write_text(isoplan.record_path(self.dest), isoplan.render_record(record))
+        actions = {'added': [], 'replaced': [], 'removed': []}
+        result = self._result(False, {'volume_id': record.get('volume_id')}, entries, actions, src_sha,
+                              record['dest'].get('sha256'), record)
+        result['boot'] = record.get('boot')
+        result['md5'] = record.get('md5')
+        if self.want_diff:
+            text = _describe(entries)
+            result['diff'] = {'before': text, 'after': text}
+        return result
+
+    def _result(self, changed, volume, entries, actions, src_sha, dest_sha, record):
+        return {
+            'changed': changed,
+            'src': self.src,
+            'dest': self.dest,
+            'record': isoplan.record_path(self.dest),
+            'volume_id': volume.get('volume_id'),
+            'src_sha256': src_sha,
+            'dest_sha256': dest_sha,
+            'additions': [{k: e[k] for k in ('path', 'kind', 'sha256', 'size')} for e in entries],
+            'added': actions['added'],
+            'replaced': actions['replaced'],
+            'removed': actions['removed'],
+            'md5': record.get('md5') if record else None,
+            'boot': record.get('boot') if record else None,
+        }

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The xorriso command that writes a remastered ISO, and the MD5 implant for the media check.
+
+``xorriso -indev SRC -outdev NEW -boot_image any replay -map FILE /path ... -commit`` copies the
+source's files and maps the additions into the new image without extracting anything, and replays
+the source's boot setup: the BIOS and UEFI El Torito entries, the isohybrid MBR and the GPT. For the
+same bytes on every run:
+
+- added files and the directories created for them get owner 0, fixed modes and the dates of the
+  source volume (``-alter_date b`` and ``c``), never the time of the run or of the local file;
+- the GPT disk GUID (otherwise random) is derived from the volume date
+  (``gpt_disk_guid=volume_date_uuid``);
+- the volume dates are the source's: xorriso keeps them when it loads the image with ``-indev``
+  (the tests check it, because GRUB and blkid use the modification date as the filesystem UUID).
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import XORRISO_HINT, IsoError, iso_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
+
+IMPLANT_HINT = 'install isomd5sum (apt-get install isomd5sum, dnf install isomd5sum) or leave implant_md5 off'
+
+
+def build_command(src, out, volume, additions, new_dirs):
+    """The xorriso argv. ``additions``: ``[(local_file, medium_path)]``; ``new_dirs``: medium paths of
+    the directories the additions create (parents first); ``volume``: :func:`..image.read_volume`."""
+    stamp = '=%d' % volume['epoch']
+    cmd = ['xorriso', '-no_rc', '-abort_on', 'FAILURE', '-return_with', 'SORRY', '32',
+           '-indev', src, '-outdev', out,
+           '-boot_image', 'any', 'replay',
+           '-boot_image', 'any', 'gpt_disk_guid=volume_date_uuid',
+           '-uid', '0', '-gid', '0']
+    for local, path in additions:
+        cmd += ['-map', local, iso_path(path)]
+    targets = [(iso_path(d), '0755') for d in new_dirs] + [(iso_path(p), '0644') for _local, p in additions]
+    for target, mode in targets:
+        cmd += ['-chmod', mode, target, '--',
+                '-alter_date', 'b', stamp, target, '--',
+                '-alter_date', 'c', stamp, target, '--']
+    cmd += ['-commit']
+    return cmd
+
+
+def write_image(src, out, volume, additions, new_dirs):
+    """Run xorriso; raises :class:`IsoError` with xorriso's last lines when it fails."""
+    run(build_command(src, out, volume, additions, new_dirs), IsoError,
+        what='xorriso writing the ISO (from %s)' % src, hint=XORRISO_HINT)
+
+
+def implant_md5(path):
+    """Implant the MD5 that SystemRescue's and Fedora's media check (``checkisomd5``) verify; returns it."""
+    proc = run(['implantisomd5', '--force', path], IsoError, what='implantisomd5 on %s' % path, hint=IMPLANT_HINT)
+    for line in proc.stdout.splitlines():
+        if line.strip().lower().startswith('md5 = '):
+            return line.split('=', 1)[1].strip()
+    return None
