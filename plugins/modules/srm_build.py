@@ -274,11 +274,24 @@ def main():
                 path=dict(type='path'),
                 content=dict(type='str'),
                 srm=dict(type='path'),
+                pacman=dict(type='dict', options=dict(
+                    packages=dict(type='list', elements='str', required=True),
+                    repositories=dict(type='list', elements='dict', required=True, options=dict(
+                        name=dict(type='str', required=True),
+                        url=dict(type='str', required=True),
+                    )),
+                    base=dict(type='path'),
+                    cache_dir=dict(type='path'),
+                    database_max_age=dict(type='int', default=0),
+                    signatures=dict(type='str', default='never', choices=['never', 'required']),
+                    keyring=dict(type='path'),
+                    architecture=dict(type='str', default='x86_64'),
+                ), required_if=[('signatures', 'required', ('keyring',))]),
                 dest=dict(type='str', default='/'),
                 mode=dict(type='raw'),
                 exclude=dict(type='list', elements='str', default=[]),
-            ), mutually_exclusive=[('src', 'path', 'content', 'srm')],
-                required_one_of=[('src', 'path', 'content', 'srm')]),
+            ), mutually_exclusive=[('src', 'path', 'content', 'srm', 'pacman')],
+                required_one_of=[('src', 'path', 'content', 'srm', 'pacman')]),
             systemd_enable=dict(type='list', elements='str', default=[]),
             compression=dict(type='str', default='zstd', choices=['zstd', 'xz', 'gzip', 'lz4', 'lzo']),
             compression_level=dict(type='int'),
@@ -290,7 +303,8 @@ def main():
         supports_check_mode=True,
     )
     run_task(module, SrmBuild(module.params, module.get_bin_path('mksquashfs'), check_mode=module.check_mode,
-                              want_diff=module._diff, unsquashfs_path=module.get_bin_path('unsquashfs')))
+                              want_diff=module._diff, unsquashfs_path=module.get_bin_path('unsquashfs'),
+                              pacman_path=module.get_bin_path('pacman')))
 
 
 if __name__ == '__main__':
