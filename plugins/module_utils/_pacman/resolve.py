@@ -16,6 +16,8 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import difflib
+
 from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.database import parse_dep, satisfies
 from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.errors import PacmanError
 
@@ -49,7 +51,7 @@ def resolve(requested, databases, installed, who='pacman'):
     names = [pkg['name'] for packages in databases for pkg in packages]
     for wanted in requested:
         if not any(satisfies(p, wanted) for p in installed) and _find(wanted, databases) is None:
-            near = sorted(n for n in set(names) if parse_dep(wanted)[0] in n)[:5]
+            near = difflib.get_close_matches(parse_dep(wanted)[0], sorted(set(names)), n=5)
             raise PacmanError('%s: package %s is in none of the repositories%s; check its name and the '
                               'repositories' % (who, wanted, ' (similar: %s)' % ', '.join(near) if near else ''))
     stack = [(dep, [dep]) for dep in reversed(list(requested))]
