@@ -78,8 +78,8 @@ def test_module_holds_the_delta_and_pacman_sees_every_package(world, tmp_path):
     subprocess.run(['unsquashfs', '-q', '-n', '-f', '-d', merged, dest], check=True, stdout=subprocess.DEVNULL)
     db = ['--root', merged, '--dbpath', merged + '/var/lib/pacman']
     query = subprocess.run(['pacman'] + db + ['-Q'], check=True, stdout=subprocess.PIPE).stdout.decode()
-    assert sorted(query.split('\n')[:-1]) == ['rf-app 1.0-1', 'rf-base1 1.0-1', 'rf-liba 2.1-1', 'rf-libb 1.0-1',
-                                               'rf-libc 0.5-1']
+    everything = ['rf-app 1.0-1', 'rf-base1 1.0-1', 'rf-liba 2.1-1', 'rf-libb 1.0-1', 'rf-libc 0.5-1']
+    assert sorted(query.split('\n')[:-1]) == everything
     check_files = subprocess.run(['pacman'] + db + ['-Qk'], stdout=subprocess.PIPE, check=False)
     assert check_files.returncode == 0 and check_files.stdout.decode().count(' 0 missing files') == 5
     deps = subprocess.run(['pacman'] + db + ['-Qqd'], stdout=subprocess.PIPE, check=True).stdout.decode().split()
