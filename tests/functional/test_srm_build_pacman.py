@@ -186,3 +186,13 @@ def test_errors_leave_the_module_as_it_was(world, tmp_path, case):
                              str(tmp_path))
         assert allowed['changed'] and not allowed.get('failed'), allowed
     assert not [n for n in os.listdir(str(tmp_path)) if 'rf-pacman' in n or 'rf-tmp' in n]
+
+
+def test_without_base_every_package_goes_in(world, tmp_path):
+    dest = str(tmp_path / 'x.srm')
+    args = pacman_args(dest, world['repo'], None)
+    del args['sources'][0]['pacman']['base']
+    result = run_module('srm_build', args, str(tmp_path))
+    assert result.get('changed') and not result.get('failed'), result
+    entries = sorted({f.split('/')[5] for f in listing(dest) if f.startswith('/var/lib/pacman/local/rf-')})
+    assert entries == ['rf-app-1.0-1', 'rf-base1-1.0-1', 'rf-liba-2.1-1', 'rf-libb-1.0-1', 'rf-libc-0.5-1']

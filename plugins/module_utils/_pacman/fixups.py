@@ -40,6 +40,8 @@ def fix_local_db(local_db, entries, requested):
     """Rewrite the ``desc`` of ``entries`` (directory names) below ``local_db``."""
     for entry in entries:
         path = os.path.join(local_db, entry, 'desc')
+        if not os.path.isfile(path):  # ALPM_DB_VERSION, which pacman writes into a new database
+            continue
         with open(path, 'r', encoding='utf-8', errors='surrogateescape') as handle:
             text = handle.read()
         name = (parse_desc(text).get('NAME') or [''])[0]

@@ -38,7 +38,7 @@ LocalFileSigLevel = {siglevel}
 def install(pacman, work, base, files, requested, signatures=False, keyring=None, arch='x86_64', who='pacman'):
     """Install ``files`` (verified package paths) into ``work/root``; returns the root, delta only.
 
-    ``base`` is a :class:`Base`; ``requested`` the names asked for (recorded as explicitly installed).
+    ``base`` is a :class:`Base` or None (then every package goes into the module); ``requested`` the names asked for (recorded as explicitly installed).
     """
     if not pacman:
         raise PacmanError('%s: pacman was not found on the host that runs srm_build; %s' % (who, PACMAN_HINT))
@@ -47,7 +47,10 @@ def install(pacman, work, base, files, requested, signatures=False, keyring=None
     for sub in ('cache', 'hooks', 'gnupg'):
         os.makedirs(os.path.join(private, sub))
     local = os.path.join(root, LOCAL_DB)
-    shutil.copytree(base.local_db, local, symlinks=True)
+    if base is not None:
+        shutil.copytree(base.local_db, local, symlinks=True)
+    else:
+        os.makedirs(local)
     seeded = set(os.listdir(local))
     conf = os.path.join(private, 'pacman.conf')
     with open(conf, 'w', encoding='utf-8') as handle:
