@@ -124,7 +124,7 @@ def read_local_db(directory):
 # -- versions ---------------------------------------------------------------------------------
 
 def _split_evr(version):
-    epoch, _, rest = version.partition(':') if ':' in version else ('0', '', version)
+    epoch, rest = version.split(':', 1) if ':' in version else ('0', version)
     if '-' in rest:
         ver, rel = rest.rsplit('-', 1)
     else:

@@ -18,14 +18,15 @@ DESC = '%NAME%\nrf-app\n\n%VERSION%\n1:1.0-2\n\n%FILENAME%\nrf-app-1.0-2-any.pkg
 
 
 # expected values printed by pacman's own vercmp 6.0.2
-@pytest.mark.parametrize('a, b, expected', [
+@pytest.mark.parametrize('older, newer, expected', [
     ('1.0', '1.0', 0), ('1.0', '1.1', -1), ('1.0-1', '1.0-2', -1), ('1:0.9', '1.0', 1), ('1.0a', '1.0', -1),
     ('1.0', '1.0.1', -1), ('1.0.a', '1.0', 1), ('2.0rc1', '2.0', -1), ('1.0-1', '1.0', 0), ('10', '9', 1),
     ('1.01', '1.1', 0), ('1_0', '1.0', 0), ('a', '1', -1),
 ])
-def test_vercmp_matches_pacman(a, b, expected):
-    assert database.vercmp(a, b) == expected
-    assert database.vercmp(b, a) == -expected
+def test_vercmp_matches_pacman(older, newer, expected):
+    assert database.vercmp(older, newer) == expected
+    swapped = (newer, older)
+    assert database.vercmp(*swapped) == -expected
 
 
 def test_desc_parsing_and_package_record():
