@@ -22,10 +22,10 @@ import hashlib
 import json
 import os
 import posixpath
-import shutil
 import stat
 import tempfile
 
+from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.base import Base
 from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.database import parse_desc
 from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.errors import PacmanError
@@ -155,7 +155,7 @@ class PacmanSources:
     def cleanup(self):
         for item in self.work:
             if isinstance(item, str):
-                _remove(item)
+                atomic.remove_tree(item)
             else:
                 item.cleanup()
         self.work = []
@@ -179,13 +179,3 @@ def _owners(local_db, entries):
         for path in files:
             owners[posixpath.join('/', path.rstrip('/'))] = entry
     return owners
-
-
-def _remove(path):
-    def retry(func, failed, _exc):
-        try:
-            os.chmod(os.path.dirname(failed), 0o700)
-            func(failed)
-        except OSError:
-            pass
-    shutil.rmtree(path, onerror=retry)

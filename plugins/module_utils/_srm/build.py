@@ -134,19 +134,8 @@ class SrmReader:
 
     def cleanup(self):
         for directory in self.extracted.values():
-            _remove_tree(directory)
+            atomic.remove_tree(directory)
         self.extracted = {}
-
-
-def _remove_tree(directory):
-    """Remove an extracted tree, even where the module stored read-only directories."""
-    def retry(func, path, _exc):
-        try:
-            os.chmod(os.path.dirname(path), 0o700)
-            func(path)
-        except OSError:
-            pass
-    shutil.rmtree(directory, onerror=retry)
 
 
 def _direct_source(params, tree):
