@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 DEB_PACKAGES=(squashfs-tools mtools dosfstools fdisk grub-common xorriso syslinux syslinux-common
-              syslinux-utils isolinux isomd5sum openssh-server openssh-client rsync)
+              syslinux-utils isolinux isomd5sum openssh-server openssh-client rsync
+              pacman-package-manager makepkg libarchive-tools)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

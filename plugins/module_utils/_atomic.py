@@ -61,6 +61,17 @@ def remove(path):
             pass
 
 
+def remove_tree(directory):
+    """Remove a tree that may hold read-only directories (extracted modules, installed packages)."""
+    def retry(func, path, _exc):
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            func(path)
+        except OSError:
+            pass
+    shutil.rmtree(directory, onerror=retry)
+
+
 def is_temp_name(name):
     """Whether a file name is one of our temporary names (a leftover when no run is active)."""
     return (name.startswith('.') and MARKER in name) or bool(FAT_TEMP_NAME.match(name))

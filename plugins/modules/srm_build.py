@@ -51,8 +51,8 @@ options:
   sources:
     description:
       - What goes into the module, in order. Later items override earlier ones at the same path.
-      - Each item has exactly one of O(sources[].src), O(sources[].path), O(sources[].content) or
-        O(sources[].srm).
+      - Each item has exactly one of O(sources[].src), O(sources[].path), O(sources[].content),
+        O(sources[].srm) or O(sources[].pacman).
       - Note that this is the opposite of SystemRescue's rule for modules on a medium, where the module whose
         name sorts first wins. To combine modules into one that behaves like the set, list them in reverse
         name order (the C(srm_catalog) role does this for its combined modules).
@@ -90,6 +90,90 @@ options:
             stored in the module with O(ownership=preserve) (when extracted, as the extracting user could
             restore them).
         type: path
+      pacman:
+        description:
+          - Pacman packages with their dependencies, minus what O(sources[].pacman.base) already has, installed
+            by pacman into a private staging root. The module gets their files and their pacman database
+            entries (C(/var/lib/pacman/local/<name>-<version>/)), as C(cowpacman2srm) produces, so pacman in the
+            live system knows them. No SystemRescue needs to run.
+          - Resolution is computed from the repositories' databases (by name in the first repository that has
+            it, else the first package that provides it), and the manifest records the resolved set (names,
+            versions, sha256 of each package file). When that set, the base and the options are unchanged, the
+            module is a no-op that downloads no package and does not run pacman; a new package version in a
+            repository is a change, which check mode reports in RV(packages) without downloading packages.
+          - Install scriptlets (C(.INSTALL)) do not run; they are programs of the target system, the staging root
+            holds none of the base's tools to run them, and running them on the controller would run the
+            controller's tools instead. Packages that need them to set up users or generated files need a
+            O(sources[].content) or an autorun script instead. Hooks do not run either.
+          - The result is reproducible; the install date in each database entry is the package's build date,
+            dependencies are recorded as installed as dependencies, and file times are stored as 0.
+          - A package that would overwrite a path of the base is refused unless O(allow_core_overrides=true); so
+            is a dependency that needs a newer version of a base package (a module cannot remove the base's old
+            files). Packages are installed only when a build needs them, which takes root (C(become)).
+        type: dict
+        suboptions:
+          packages:
+            description: Names of the packages to add (or names that packages provide); dependencies follow.
+            type: list
+            elements: str
+            required: true
+          repositories:
+            description:
+              - Pacman sync repositories, in order of preference.
+            type: list
+            elements: dict
+            required: true
+            suboptions:
+              name:
+                description: Repository name; its database is C(<url>/<name>.db).
+                type: str
+                required: true
+              url:
+                description:
+                  - An C(http://) or C(https://) URL of the directory that holds C(<name>.db) and the packages,
+                    such as a dated archive snapshot (C(https://archive.archlinux.org/repos/2025/04/07/extra/os/x86_64))
+                    so that the result does not change under your feet, or an absolute local directory.
+                  - HTTP downloads use the Python library C(requests) with timeouts (10 s to connect, 60 s between
+                    bytes), three retries with back-off, and conditional requests for databases; not pacman's own
+                    downloader, because the databases are needed before pacman runs (a no-op never runs it) and
+                    the cache belongs beside the modules rather than in pacman's cache.
+                type: str
+                required: true
+          base:
+            description:
+              - The root filesystem the module will overlay, whose pacman database says what is installed
+                already, normally SystemRescue's C(sysresccd/x86_64/airootfs.sfs) (a squashfs image), or a
+                directory holding a root filesystem. It must hold C(/var/lib/pacman/local).
+              - Without it every package and dependency goes into the module.
+            type: path
+          cache_dir:
+            description:
+              - Where downloaded databases and packages are kept. Default C(.pacman-cache) in the directory of O(dest).
+            type: path
+          database_max_age:
+            description:
+              - Seconds for which a downloaded repository database is used without asking the server again.
+              - V(0) asks on every run (a conditional request that costs little when nothing changed).
+            type: int
+            default: 0
+          signatures:
+            description:
+              - V(required) verifies every package against its detached signature (C(<file>.sig)) with the keys
+                of O(sources[].pacman.keyring).
+              - V(never) does not check signatures and says so in a warning. The sha256 of every package file
+                is checked against the repository database in both cases.
+            type: str
+            choices: [never, required]
+            default: never
+          keyring:
+            description:
+              - A GnuPG home directory holding the trusted keys, such as a copy of C(/etc/pacman.d/gnupg)
+                populated by C(pacman-key --populate archlinux). Required with O(sources[].pacman.signatures=required).
+            type: path
+          architecture:
+            description: Architecture of the packages, as pacman names it.
+            type: str
+            default: x86_64
       dest:
         description:
           - Location inside the module, such as C(/etc/ssh/) or C(/usr/local/bin/tool). Must not contain C(..).
@@ -157,7 +241,9 @@ options:
     default: false
 requirements:
   - mksquashfs from squashfs-tools 4.4 or later on the host that runs the module; unsquashfs as well for
-    O(sources[].srm).
+    O(sources[].srm) and for a squashfs O(sources[].pacman.base).
+  - For O(sources[].pacman), pacman 6 (Debian 12 packages C(pacman-package-manager) and C(libarchive-tools);
+    native on Arch Linux), and the Python library C(requests) for HTTP repositories.
 notes:
   - Setuid and setgid files are allowed and reported in RV(setuid).
 seealso:
@@ -188,6 +274,20 @@ EXAMPLES = r'''
     systemd_enable:
       - report-in.service
       - sshd.service
+
+- name: A module from Arch packages, exactly what the SystemRescue release lacks
+  rescuefleet.media.srm_build:
+    dest: /srv/srm/30-tools.srm
+    sources:
+      - pacman:
+          packages: [htop, nmap]
+          repositories:
+            - name: extra
+              url: https://archive.archlinux.org/repos/2025/04/07/extra/os/x86_64
+          base: /srv/iso/sysresccd/x86_64/airootfs.sfs
+      - content: "Fleet tools\n"
+        dest: /etc/motd
+  become: true
 
 - name: Build with maximum xz compression for a slow PXE link
   rescuefleet.media.srm_build:
@@ -252,6 +352,13 @@ paths:
       elements: str
       returned: always
   sample: {added: [/usr/local/bin/report-in], removed: [], changed: [/etc/motd]}
+packages:
+  description:
+    - For each O(sources[].pacman) source (by its place, such as V(sources[0])), the packages added,
+      removed and changed (with the old and new version) since the last build.
+  returned: when a source is O(sources[].pacman)
+  type: dict
+  sample: {"sources[0]": {added: [libnl 3.11.0-1], removed: [], changed: [htop 3.3.0-1 -> 3.4.0-1]}}
 setuid:
   description: Files with the setuid or setgid bit, with their mode.
   returned: always
@@ -270,14 +377,15 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             dest=dict(type='path', required=True),
-            sources=sources_argument_spec(),
+            sources=sources_argument_spec(pacman=True),
             systemd_enable=dict(type='list', elements='str', default=[]),
             **build_options_argument_spec()
         ),
         supports_check_mode=True,
     )
     run_task(module, SrmBuild(module.params, module.get_bin_path('mksquashfs'), check_mode=module.check_mode,
-                              want_diff=module._diff, unsquashfs_path=module.get_bin_path('unsquashfs')))
+                              want_diff=module._diff, unsquashfs_path=module.get_bin_path('unsquashfs'),
+                              pacman_path=module.get_bin_path('pacman')))
 
 
 if __name__ == '__main__':

@@ -19,6 +19,7 @@ TIMEOUT=${BOOT_TIMEOUT:-180}
 OVMF=${BOOT_OVMF:-/usr/share/ovmf/OVMF.fd}
 PACKAGES=(dracut-core dracut-live linux-image-amd64 qemu-system-x86 ovmf grub-efi-amd64-bin grub-pc-bin
           syslinux syslinux-common isolinux mtools dosfstools fdisk squashfs-tools rsync xorriso isomd5sum)
+PACKAGES+=(pacman-package-manager makepkg libarchive-tools)  # 20-beta.srm is built from a pacman package
 [ -d "$ROOT/.venv/bin" ] && export PATH="$ROOT/.venv/bin:$PATH"
 [ -d "$ROOT/.venv/collections" ] && export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1 MTOOLS_SKIP_CHECK=1

@@ -19,6 +19,7 @@ import tempfile
 import threading
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.source import PacmanSources
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import manifest
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import (
     PACKAGE_HINT, Mksquashfs, SquashfsError, check_compression, extract_image, parse_block_size)
@@ -36,10 +37,11 @@ class BuildError(RescueFleetError):
     """The build cannot go ahead; the message says what to do. Nothing was changed."""
 
 
-def collect_tree(params, output, srm_reader=None):
+def collect_tree(params, output, srm_reader=None, pacman=None):
     """Resolve ``sources`` and ``systemd_enable`` into a :class:`TreeBuilder`.
 
-    ``srm_reader`` is a :class:`SrmReader`, needed when a source is an existing module (``srm``).
+    ``srm_reader`` is a :class:`SrmReader`, needed when a source is an existing module (``srm``);
+    ``pacman`` a :class:`PacmanSources`, needed when a source is a set of packages (``pacman``).
     """
     tree = TreeBuilder(preserve_ownership=params.get('ownership') == 'preserve', output=output)
     for index, source in enumerate(params.get('sources') or []):
@@ -53,6 +55,10 @@ def collect_tree(params, output, srm_reader=None):
             if srm == tree.output:
                 raise TreeError('%s: srm %s is the output itself; a module cannot contain itself' % (who, srm))
             tree.add_records(srm_reader.records(srm, who), dest, mode, source.get('exclude') or (), who, srm)
+        elif source.get('pacman') is not None:
+            if pacman is None:
+                raise TreeError('%s: a pacman source needs pacman and unsquashfs' % who)
+            pacman.add(tree, source['pacman'], dest, mode, source.get('exclude') or (), who)
         elif source.get('src') is not None:
             tree.add_directory(source['src'], dest, mode, source.get('exclude') or (), who)
         elif source.get('path') is not None:
@@ -60,7 +66,7 @@ def collect_tree(params, output, srm_reader=None):
         elif source.get('content') is not None:
             tree.add_content(source['content'], dest, mode, who)
         else:
-            raise TreeError('%s needs one of src, path, content or srm' % who)
+            raise TreeError('%s needs one of src, path, content, srm or pacman' % who)
     tree.enable_units(params.get('systemd_enable') or [])
     tree.direct_source = _direct_source(params, tree)
     return tree
@@ -129,19 +135,8 @@ class SrmReader:
 
     def cleanup(self):
         for directory in self.extracted.values():
-            _remove_tree(directory)
+            atomic.remove_tree(directory)
         self.extracted = {}
-
-
-def _remove_tree(directory):
-    """Remove an extracted tree, even where the module stored read-only directories."""
-    def retry(func, path, _exc):
-        try:
-            os.chmod(os.path.dirname(path), 0o700)
-            func(path)
-        except OSError:
-            pass
-    shutil.rmtree(directory, onerror=retry)
 
 
 def _direct_source(params, tree):
@@ -169,7 +164,7 @@ def _restat_sources(entries):
     hash every file again, and a file that really changed meanwhile is still hashed again.
     """
     for entry in entries.values():
-        if entry['type'] != 'file' or not entry['source'] or entry.get('srm'):
+        if entry['type'] != 'file' or not entry['source'] or entry.get('srm') or entry.get('lazy'):
             continue
         try:
             fresh = stat_key(os.lstat(entry['source']))
@@ -221,7 +216,8 @@ class _Hasher(threading.Thread):
 class SrmBuild:
     """One ``srm_build`` invocation."""
 
-    def __init__(self, params, mksquashfs_path, check_mode=False, want_diff=False, unsquashfs_path=None):
+    def __init__(self, params, mksquashfs_path, check_mode=False, want_diff=False, unsquashfs_path=None,
+                 pacman_path=None):
         self.params = params
         self.mksquashfs = mksquashfs_path
         self.unsquashfs = unsquashfs_path or (_sibling_tool(mksquashfs_path, 'unsquashfs') if mksquashfs_path else None)
@@ -230,6 +226,8 @@ class SrmBuild:
         self.tool = Mksquashfs(mksquashfs_path)
         self.check_mode = check_mode
         self.want_diff = want_diff
+        self.pacman_path = pacman_path
+        self.pacman = None
         self.warnings = []
 
     # -- checks before anything is read or written --------------------------------------
@@ -262,16 +260,23 @@ class SrmBuild:
         if not self.unsquashfs and any(s.get('srm') for s in self.params['sources']):
             raise BuildError('unsquashfs was not found on the target, and srm sources need it; %s' % PACKAGE_HINT)
         reader = SrmReader(self.unsquashfs) if self.unsquashfs else None
+        if any(s.get('pacman') is not None for s in self.params['sources']):
+            self.pacman = PacmanSources(self.output, manifest.load(self.manifest_file), self.check_mode,
+                                        bool(self.params.get('force')), bool(self.params.get('allow_core_overrides')),
+                                        self.unsquashfs, self.pacman_path)
         try:
             return self._run(reader)
         finally:
             if reader:
                 reader.cleanup()
+            if self.pacman:
+                self.warnings.extend(self.pacman.warnings)
+                self.pacman.cleanup()
 
     def _run(self, reader):
         self._check_dest()
         options = self._options()
-        tree = collect_tree(self.params, self.output, reader)
+        tree = collect_tree(self.params, self.output, reader, self.pacman)
         self.warnings.extend(tree.warnings)
         core = tree.core_overrides()
         if core and not self.params.get('allow_core_overrides'):
@@ -284,6 +289,8 @@ class SrmBuild:
         pending = reuse_hashes(entries, (old or {}).get('hash_cache') or {})
         intact, output_record = _output_state(self.output, (old or {}).get('output'))
         rebuild = old is None or old.get('options') != options or not intact
+        if self.pacman and (self.pacman.changed or (old or {}).get('pacman') != self.pacman.state):
+            rebuild = True  # another package set, or one fewer/more pacman source
         if not rebuild:
             self._hash(pending)
             rebuild = manifest.fingerprint(options, manifest.image_records(entries)) != old.get('fingerprint')
@@ -311,6 +318,8 @@ class SrmBuild:
             preserve = options['ownership'] == 'preserve'
             if reader is not None and any(e.get('srm') for e in entries.values()):
                 reader.materialise(entries, self.output)
+            if self.pacman:
+                self.pacman.materialise(entries)
             if stage_dir:
                 stage(entries, stage_dir, set_owner=preserve and os.geteuid() == 0)
             hasher.start()
@@ -334,7 +343,7 @@ class SrmBuild:
             st = os.stat(self.output)
             record = {'sha256': sha, 'size': st.st_size, 'stat': stat_key(st)}
             atomic.write_text(self.manifest_file, manifest.dumps(
-                options, manifest.image_records(entries), record, hash_cache(entries)))
+                options, manifest.image_records(entries), record, hash_cache(entries), self._pacman_state()))
             return record
         except (SquashfsError, TreeError) as exc:
             raise BuildError('%s; %s was left as it was' % (exc, self.output))
@@ -348,7 +357,10 @@ class SrmBuild:
         cache = hash_cache(entries)
         if cache != old.get('hash_cache') or output_record != old.get('output'):
             atomic.write_text(self.manifest_file, manifest.dumps(
-                options, manifest.image_records(entries), output_record, cache))
+                options, manifest.image_records(entries), output_record, cache, self._pacman_state()))
+
+    def _pacman_state(self):
+        return self.pacman.state if self.pacman else None
 
     def _result(self, changed, entries, old, options, output_record, tree):
         new_records = manifest.image_records(entries)
@@ -364,6 +376,8 @@ class SrmBuild:
             'paths': changes,
             'setuid': tree.special_bits(),
         }
+        if self.pacman:
+            result['packages'] = self.pacman.changes
         if self.want_diff and changed:
             options_changed = old is not None and old.get('options') != options
             result['diff'] = manifest.ansible_diff(
@@ -389,9 +403,9 @@ def _truncate(changes):
     return out
 
 
-def sources_argument_spec():
-    """The ``sources`` option of srm_build and linuxrc_part (documented in each module)."""
-    return dict(type='list', elements='dict', default=[], options=dict(
+def sources_argument_spec(pacman=False):
+    """The ``sources`` option of srm_build (``pacman=True``) and linuxrc_part (documented in each module)."""
+    options = dict(
         src=dict(type='path'),
         path=dict(type='path'),
         content=dict(type='str'),
@@ -399,7 +413,25 @@ def sources_argument_spec():
         dest=dict(type='str', default='/'),
         mode=dict(type='raw'),
         exclude=dict(type='list', elements='str', default=[]),
-    ), mutually_exclusive=[('src', 'path', 'content', 'srm')], required_one_of=[('src', 'path', 'content', 'srm')])
+    )
+    kinds = ['src', 'path', 'content', 'srm']
+    if pacman:
+        options['pacman'] = dict(type='dict', options=dict(
+            packages=dict(type='list', elements='str', required=True),
+            repositories=dict(type='list', elements='dict', required=True, options=dict(
+                name=dict(type='str', required=True),
+                url=dict(type='str', required=True),
+            )),
+            base=dict(type='path'),
+            cache_dir=dict(type='path'),
+            database_max_age=dict(type='int', default=0),
+            signatures=dict(type='str', default='never', choices=['never', 'required']),
+            keyring=dict(type='path'),
+            architecture=dict(type='str', default='x86_64'),
+        ), required_if=[('signatures', 'required', ('keyring',))])
+        kinds.append('pacman')
+    return dict(type='list', elements='dict', default=[], options=options,
+                mutually_exclusive=[tuple(kinds)], required_one_of=[tuple(kinds)])
 
 
 def build_options_argument_spec(compression='zstd'):

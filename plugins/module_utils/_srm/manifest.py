@@ -101,15 +101,19 @@ def load(path):
     return data
 
 
-def dumps(options, records, output, cache):
-    return json.dumps({
+def dumps(options, records, output, cache, pacman=None):
+    """The manifest text; ``pacman`` is the per-source package state of pacman sources (see ``_pacman.source``)."""
+    data = {
         'format': FORMAT,
         'fingerprint': fingerprint(options, records),
         'options': options,
         'output': output,
         'records': records,
         'hash_cache': cache,
-    }, sort_keys=True, separators=(',', ':')) + '\n'
+    }
+    if pacman:
+        data['pacman'] = pacman
+    return json.dumps(data, sort_keys=True, separators=(',', ':')) + '\n'
 
 
 def cached_sha256(path):

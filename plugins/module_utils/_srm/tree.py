@@ -222,12 +222,14 @@ class TreeBuilder:
                            'size': len(data), 'sha256': hashlib.sha256(data).hexdigest(),
                            'source': None, 'content': data}, who)
 
-    def add_records(self, records, dest, mode=None, exclude=(), who='a source', srm=None):
+    def add_records(self, records, dest, mode=None, exclude=(), who='a source', srm=None, lazy=None):
         """Place the paths of an existing SRM, described by image records (see :mod:`.manifest`).
 
         ``records`` maps image paths (``/etc/motd``) to ``{type, mode, uid, gid, size, sha256, target}``
         as srm_build stores them. File entries carry ``srm`` (the module file) and ``inner`` (their path
         inside it) instead of a source: their content is extracted from the module when it is built.
+        With ``lazy`` (a pacman source) they carry ``lazy`` instead: the packages are installed when a
+        build needs the files.
         """
         root = image_path(dest)
         top = records.get('/') or {}
@@ -256,6 +258,8 @@ class TreeBuilder:
                 entry = {'type': 'file', 'mode': record.get('mode', 0o644) if mode is None else mode,
                          'uid': uid, 'gid': gid, 'size': record['size'], 'sha256': record['sha256'],
                          'source': None, 'srm': srm, 'inner': inner}
+                if lazy is not None:
+                    entry['lazy'] = lazy
             else:
                 raise TreeError('%s: %s holds %s of unknown type %r' % (who, srm, inner, kind))
             self._put(posixpath.join(root, rel), entry, who)
@@ -318,4 +322,4 @@ def fill_hashes(pending):
 def hash_cache(entries):
     """The cache to store for the next run: source path -> [stat, sha256]."""
     return {e['source']: [e['stat'], e['sha256']] for e in entries.values()
-            if e['type'] == 'file' and e['source'] and 'sha256' in e and not e.get('srm')}
+            if e['type'] == 'file' and e['source'] and 'sha256' in e and not e.get('srm') and not e.get('lazy')}
