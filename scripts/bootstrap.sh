@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 DEB_PACKAGES=(squashfs-tools mtools dosfstools fdisk grub-common xorriso syslinux syslinux-common
-              syslinux-utils isolinux openssh-server openssh-client rsync)
+              syslinux-utils isolinux openssh-server openssh-client rsync shellcheck zstd)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

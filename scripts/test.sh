@@ -9,12 +9,12 @@ export PATH="$ROOT/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 stages=("$@")
-((${#stages[@]})) || stages=(units sanity lint galaxy integration fleet molecule boot)
+((${#stages[@]})) || stages=(units sanity lint galaxy newcomer integration fleet molecule boot)
 
 # ansible-test wants the collection at .../ansible_collections/rescuefleet/media: a copy of
 # the files git would commit, so that tool output never lands in the work tree.
 COPY_BASE=$(mktemp -d "${TMPDIR:-/tmp}/rescuefleet-ansible-test.XXXXXX")
-trap 'rm -rf "$COPY_BASE"' EXIT
+trap '[ -n "${KEEP_COPY:-}" ] || rm -rf "$COPY_BASE"' EXIT
 copy_collection() {
     local dest="$COPY_BASE/ansible_collections/rescuefleet/media"
     rm -rf "$dest"
@@ -64,6 +64,27 @@ run_galaxy() {
         | grep -q '"changed": true'
     test "$(unsquashfs -cat "$out/srm/10-check.srm" /etc/check)" = ok
     echo "the installed collection's srm_build module ran"
+
+    echo "== ansible-builder create (execution environment context)"
+    local ee="$COPY_BASE/ee"
+    mkdir -p "$dest/build/ee"
+    cp "$out"/rescuefleet-media-*.tar.gz "$dest/build/ee/"
+    (cd "$dest" && ansible-builder create -f meta/execution-environment.yml -c "$ee/context" >/dev/null)
+    grep -q 'COPY --from=galaxy /usr/share/ansible /usr/share/ansible' "$ee/context/Dockerfile"
+    grep -qi '^PyYAML' "$ee/context/_build/requirements.txt"
+    local pkg
+    for pkg in squashfs-tools mtools dosfstools util-linux grub2-tools-minimal xorriso syslinux dracut rsync; do
+        grep -Eq "^$pkg .*platform:rpm" "$ee/context/_build/bindep.txt" || { echo "bindep lacks $pkg for RPM"; exit 1; }
+    done
+    # The image's galaxy stage, done here: unpack the tarball the context holds and install it
+    # from the requirements file the context holds, then ask ansible-doc about a module.
+    mkdir -p "$ee/build/rescuefleet-media" "$ee/collections"
+    tar -xzf "$ee"/context/_build/collections/rescuefleet-media-*.tar.gz -C "$ee/build/rescuefleet-media"
+    sed "s|/build/rescuefleet-media|$ee/build/rescuefleet-media|" "$ee/context/_build/requirements.yml" > "$ee/req.yml"
+    ansible-galaxy collection install --force --offline -r "$ee/req.yml" -p "$ee/collections" >/dev/null
+    ANSIBLE_COLLECTIONS_PATH="$ee/collections" ansible-doc rescuefleet.media.srm_deploy > "$ee/doc.txt"
+    grep -q "rescuefleet.media.srm_deploy" "$ee/doc.txt"
+    echo "execution environment context: collection, Python and system dependencies present"
 }
 
 run_fleet() {
