@@ -87,6 +87,41 @@ run_galaxy() {
     echo "execution environment context: collection, Python and system dependencies present"
 }
 
+run_newcomer() {
+    echo "== newcomer: the README's commands and examples, in order, on a fresh clone"
+    local clone="$COPY_BASE/newcomer/rescuefleet-media"
+    mkdir -p "$clone"
+    git ls-files -z -co --exclude-standard | rsync -a --from0 --files-from=- --ignore-missing-args ./ "$clone/"
+    # The Python environment that bootstrap made for this tree stands in for the one a fresh clone
+    # would download (same requirements, so bootstrap in the clone installs nothing).
+    mkdir -p "$clone/.venv"
+    local part
+    for part in bin lib lib64 include; do
+        [ ! -e ".venv/$part" ] || ln -s "$(readlink -f ".venv/$part")" "$clone/.venv/$part"
+    done
+    cp -a .venv/.requirements-* .venv/pyvenv.cfg "$clone/.venv/" 2>/dev/null || true
+    python tests/newcomer/readme_script.py README.md > "$COPY_BASE/newcomer/readme.sh"
+    # A newcomer's shell: no virtual environment on PATH, no collections path.
+    local path
+    path=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$ROOT/.venv/bin" | paste -sd: -)
+    (
+        cd "$clone"
+        unset ANSIBLE_COLLECTIONS_PATH VIRTUAL_ENV
+        export PATH="$path"
+        make setup > /dev/null
+        # check mode on a first run: succeeds, and creates nothing
+        for play in "-i inventories/demo playbooks/demo.yml" "-i inventories/example playbooks/site.yml --limit usb_media"; do
+            echo "+ first run in check mode: ansible-playbook --check $play"
+            # shellcheck disable=SC2086  # $play is several words on purpose
+            ANSIBLE_COLLECTIONS_PATH="$clone/.venv/collections" .venv/bin/ansible-playbook --check $play > "$COPY_BASE/newcomer/check.log" 2>&1 \
+                || { tail -30 "$COPY_BASE/newcomer/check.log"; exit 1; }
+            if [ -e build ]; then echo "check mode created build/"; exit 1; fi
+        done
+        bash "$COPY_BASE/newcomer/readme.sh"
+    )
+    echo "every command and example of the README ran"
+}
+
 run_fleet() {
     echo "== fleet of 10 hosts over real SSH on loopback"
     python -m pytest -q -p no:cacheprovider -s tests/fleet
