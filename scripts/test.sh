@@ -85,7 +85,7 @@ run_galaxy() {
     local ee="$COPY_BASE/ee"
     mkdir -p "$dest/build/ee"
     cp "$out"/rescuefleet-media-*.tar.gz "$dest/build/ee/"
-    (cd "$dest" && ansible-builder create -f meta/execution-environment.yml -c "$ee/context" >/dev/null)
+    (cd "$dest" && ansible-builder create -f execution-environment.yml -c "$ee/context" >/dev/null)
     grep -q 'COPY --from=galaxy /usr/share/ansible /usr/share/ansible' "$ee/context/Dockerfile"
     grep -qi '^PyYAML' "$ee/context/_build/requirements.txt"
     local pkg
@@ -126,7 +126,8 @@ run_newcomer() {
         export PATH="$path"
         make setup > /dev/null
         # check mode on a first run: succeeds, and creates nothing
-        for play in "-i inventories/demo playbooks/demo.yml" "-i inventories/example playbooks/site.yml --limit usb_media"; do
+        for play in "-i inventories/demo playbooks/demo.yml" "-i inventories/example playbooks/site.yml --limit usb_media" \
+                    "-i inventories/demo tests/newcomer/check-dracut-media.yml"; do
             echo "+ first run in check mode: ansible-playbook --check $play"
             # shellcheck disable=SC2086  # $play is several words on purpose
             ANSIBLE_COLLECTIONS_PATH="$clone/.venv/collections" .venv/bin/ansible-playbook --check $play > "$COPY_BASE/newcomer/check.log" 2>&1 \
