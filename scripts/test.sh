@@ -36,6 +36,8 @@ run_sanity() {
     echo "== ansible-test sanity"
     local dest; dest=$(copy_collection)
     (cd "$dest" && ansible-test sanity --venv --python 3.11 --color no)
+    echo "== ansible-test units (tests/unit as Ansible's own gate runs them, tests/unit/requirements.txt)"
+    (cd "$dest" && ansible-test units --venv --python 3.11 --color no)
 }
 
 run_lint() {
