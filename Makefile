@@ -1,8 +1,8 @@
 # The README's two commands, plus the stages of the test run.
-.PHONY: demo test setup units sanity lint galaxy integration fleet molecule boot bench clean
+.PHONY: demo test setup units sanity lint galaxy newcomer integration fleet molecule boot bench clean
 
 demo: setup
-	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.venv/collections .venv/bin/ansible-playbook playbooks/demo.yml
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.venv/collections .venv/bin/ansible-playbook -i inventories/demo playbooks/demo.yml
 
 test: setup
 	bash scripts/test.sh
@@ -10,7 +10,7 @@ test: setup
 setup:
 	bash scripts/bootstrap.sh
 
-units sanity lint galaxy integration fleet molecule boot: setup
+units sanity lint galaxy newcomer integration fleet molecule boot: setup
 	bash scripts/test.sh $@
 
 bench: setup

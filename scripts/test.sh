@@ -9,12 +9,12 @@ export PATH="$ROOT/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 stages=("$@")
-((${#stages[@]})) || stages=(units sanity lint galaxy integration fleet molecule boot)
+((${#stages[@]})) || stages=(units sanity lint galaxy newcomer integration fleet molecule boot)
 
 # ansible-test wants the collection at .../ansible_collections/rescuefleet/media: a copy of
 # the files git would commit, so that tool output never lands in the work tree.
 COPY_BASE=$(mktemp -d "${TMPDIR:-/tmp}/rescuefleet-ansible-test.XXXXXX")
-trap 'rm -rf "$COPY_BASE"' EXIT
+trap '[ -n "${KEEP_COPY:-}" ] || rm -rf "$COPY_BASE"' EXIT
 copy_collection() {
     local dest="$COPY_BASE/ansible_collections/rescuefleet/media"
     rm -rf "$dest"
@@ -36,6 +36,8 @@ run_sanity() {
     echo "== ansible-test sanity"
     local dest; dest=$(copy_collection)
     (cd "$dest" && ansible-test sanity --venv --python 3.11 --color no)
+    echo "== ansible-test units (tests/unit as Ansible's own gate runs them, tests/unit/requirements.txt)"
+    (cd "$dest" && ansible-test units --venv --python 3.11 --color no)
 }
 
 run_lint() {
@@ -43,6 +45,22 @@ run_lint() {
     ansible-lint --profile production --offline
     echo "== antsibull-changelog lint"
     antsibull-changelog lint
+    local dest; dest=$(copy_collection)
+    echo "== antsibull-docs lint-collection-docs --plugin-docs"
+    (cd "$dest" && antsibull-docs lint-collection-docs --plugin-docs .)
+    echo "== galaxy-importer (offline)"
+    # Galaxy refuses a collection without `repository`; galaxy.yml carries none until the project
+    # has a public home, so the check uses where this clone came from (or RESCUEFLEET_REPOSITORY).
+    local repo=${RESCUEFLEET_REPOSITORY:-$(git remote get-url origin 2>/dev/null || echo "file://$ROOT")}
+    grep -q '^repository:' "$dest/galaxy.yml" || echo "repository: $repo" >> "$dest/galaxy.yml"
+    local gi="$COPY_BASE/galaxy-importer"
+    mkdir -p "$gi"
+    (cd "$dest" && ansible-galaxy collection build --force --output-path "$gi" >/dev/null)
+    printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\nOFFLINE_ANSIBLE_LINT = True\n' > "$gi/galaxy-importer.cfg"
+    (cd "$gi" && GALAXY_IMPORTER_CONFIG="$gi/galaxy-importer.cfg" python -m galaxy_importer.main rescuefleet-media-*.tar.gz > "$gi/log" 2>&1) \
+        || { tail -40 "$gi/log"; exit 1; }
+    if grep -E '^(WARNING|ERROR)' "$gi/log"; then echo "galaxy-importer reported the lines above"; exit 1; fi
+    echo "galaxy-importer: $(tail -1 "$gi/log")"
 }
 
 run_integration() {
@@ -64,6 +82,66 @@ run_galaxy() {
         | grep -q '"changed": true'
     test "$(unsquashfs -cat "$out/srm/10-check.srm" /etc/check)" = ok
     echo "the installed collection's srm_build module ran"
+
+    echo "== ansible-builder create (execution environment context)"
+    local ee="$COPY_BASE/ee"
+    mkdir -p "$dest/build/ee"
+    cp "$out"/rescuefleet-media-*.tar.gz "$dest/build/ee/"
+    (cd "$dest" && ansible-builder create -f execution-environment.yml -c "$ee/context" >/dev/null)
+    grep -q 'COPY --from=galaxy /usr/share/ansible /usr/share/ansible' "$ee/context/Dockerfile"
+    grep -qi '^PyYAML' "$ee/context/_build/requirements.txt"
+    local pkg
+    for pkg in squashfs-tools mtools dosfstools util-linux grub2-tools-minimal xorriso syslinux dracut rsync; do
+        grep -Eq "^$pkg .*platform:rpm" "$ee/context/_build/bindep.txt" || { echo "bindep lacks $pkg for RPM"; exit 1; }
+    done
+    # The image's galaxy stage, done here: unpack the tarball the context holds and install it
+    # from the requirements file the context holds, then ask ansible-doc about a module.
+    mkdir -p "$ee/build/rescuefleet-media" "$ee/collections"
+    tar -xzf "$ee"/context/_build/collections/rescuefleet-media-*.tar.gz -C "$ee/build/rescuefleet-media"
+    sed "s|/build/rescuefleet-media|$ee/build/rescuefleet-media|" "$ee/context/_build/requirements.yml" > "$ee/req.yml"
+    ansible-galaxy collection install --force --offline -r "$ee/req.yml" -p "$ee/collections" >/dev/null
+    ANSIBLE_COLLECTIONS_PATH="$ee/collections" ansible-doc rescuefleet.media.srm_deploy > "$ee/doc.txt"
+    grep -q "rescuefleet.media.srm_deploy" "$ee/doc.txt"
+    echo "execution environment context: collection, Python and system dependencies present"
+}
+
+run_newcomer() {
+    echo "== newcomer: the README's commands and examples, in order, on a fresh clone"
+    local clone="$COPY_BASE/newcomer/rescuefleet-media"
+    mkdir -p "$clone"
+    git ls-files -z -co --exclude-standard | rsync -a --from0 --files-from=- --ignore-missing-args ./ "$clone/"
+    # The Python environment that bootstrap made for this tree stands in for the one a fresh clone
+    # would download (same requirements, so bootstrap in the clone installs nothing).
+    mkdir -p "$clone/.venv"
+    local part
+    for part in bin lib lib64 include; do
+        [ ! -e ".venv/$part" ] || ln -s "$(readlink -f ".venv/$part")" "$clone/.venv/$part"
+    done
+    cp -a .venv/.requirements-* .venv/pyvenv.cfg "$clone/.venv/" 2>/dev/null || true
+    python tests/newcomer/readme_script.py README.md > "$COPY_BASE/newcomer/readme.sh"
+    # A newcomer's shell: no virtual environment on PATH, no collections path.
+    local path
+    path=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$ROOT/.venv/bin" | paste -sd: -)
+    (
+        cd "$clone"
+        unset ANSIBLE_COLLECTIONS_PATH VIRTUAL_ENV
+        export PATH="$path"
+        make setup > /dev/null
+        # check mode on a first run: succeeds, and creates nothing
+        for play in "-i inventories/demo playbooks/demo.yml" "-i inventories/example playbooks/site.yml --limit usb_media" \
+                    "-i inventories/demo tests/newcomer/check-dracut-media.yml"; do
+            echo "+ first run in check mode: ansible-playbook --check $play"
+            # shellcheck disable=SC2086  # $play is several words on purpose
+            ANSIBLE_COLLECTIONS_PATH="$clone/.venv/collections" .venv/bin/ansible-playbook --check $play > "$COPY_BASE/newcomer/check.log" 2>&1 \
+                || { tail -30 "$COPY_BASE/newcomer/check.log"; exit 1; }
+            if [ -e build ]; then echo "check mode created build/"; exit 1; fi
+        done
+        bash "$COPY_BASE/newcomer/readme.sh"
+    )
+    echo "every command and example of the README ran"
+    echo "== fleet report in headless Chromium (made-up fleet, and the report site.yml wrote above)"
+    ANSIBLE_COLLECTIONS_PATH="$clone/.venv/collections" bash tests/report/run-report-test.sh "$COPY_BASE/report" \
+        "$clone/build/fleet-report.html" stick-lab01 stick-lab02 stick-ops01
 }
 
 run_fleet() {

@@ -14,7 +14,6 @@ options:
   media:
     description:
       - The boot filesystem to work on. Give either O(media.path) or O(media.image).
-      - Modules that need a medium mark this option required in their own documentation.
     type: dict
     suboptions:
       path:
@@ -37,4 +36,10 @@ options:
       label:
         description: Filesystem label of the partition to use when O(media.image) has a partition table.
         type: str
+attributes:
+  action_group:
+    description: Use C(group/rescuefleet.media.media) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - rescuefleet.media.media
 '''

@@ -54,3 +54,16 @@ def run(cmd, error, what=None, hint=None, stdin=None, env=None, allow_fail=False
 def mtools_env():
     """mtools without its drive-geometry check, with long names on, and with a fixed C locale."""
     return dict(os.environ, MTOOLS_SKIP_CHECK='1', MTOOLS_NO_VFAT='0', LC_ALL='C')
+
+
+def find_bin(get_bin_path, *names):
+    """The first of ``names`` that ``get_bin_path`` (``AnsibleModule.get_bin_path``) finds, or None.
+
+    Distributions install some tools under other names (``grub-script-check`` on Debian is
+    ``grub2-script-check`` on RPM systems); a module lists them all instead of failing on one.
+    """
+    for name in names:
+        path = get_bin_path(name)
+        if path:
+            return path
+    return None

@@ -122,13 +122,14 @@ options:
     default: false
   validate_grub:
     description:
-      - Check each changed GRUB file with C(grub-script-check) when it is installed on the host that runs the
-        module. A result that fails the check is not written and the task fails.
+      - Check each changed GRUB file with C(grub-script-check) (C(grub2-script-check) on RPM systems) when it
+        is installed on the host that runs the module. A result that fails the check is not written and the task fails.
       - When C(grub-script-check) is missing, the module warns and writes without the check.
     type: bool
     default: true
 requirements:
-  - C(grub-script-check) (package grub-common or grub2-tools) to check GRUB results; optional.
+  - C(grub-script-check) (package grub-common) or C(grub2-script-check) (package grub2-tools-minimal) to check
+    GRUB results; optional.
   - mtools when O(media.image) is used.
 notes:
   - SystemRescue also reads C(loadsrm) from its YAML configuration (C(global.loadsrm) in C(sysrescue.d/*.yaml)),
@@ -249,6 +250,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import find_bin
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import DEFAULT_KERNELS, FORMATS
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.loadsrm import LoadsrmRun
@@ -273,7 +275,7 @@ def main():
         supports_check_mode=True,
     )
     run_task(module, LoadsrmRun(module.params, check_mode=module.check_mode, want_diff=module._diff,
-                                grub_check=module.get_bin_path('grub-script-check')))
+                                grub_check=find_bin(module.get_bin_path, 'grub-script-check', 'grub2-script-check')))
 
 
 if __name__ == '__main__':

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: dracut_module
 short_description: Install a dracut module directory with a generated module-setup.sh and its hook scripts
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Makes C(<dracutbasedir>/modules.d/<number><name>/) hold exactly a C(module-setup.sh) generated from the
     options below, the hook scripts of O(hooks) and the data files of O(files) with O(files[].content).

@@ -92,6 +92,7 @@ boot() {
 
 # wait_boot NAME: until the end marker, a failure or the timeout; stops QEMU. Prints the outcome.
 wait_boot() {
+    # Two locals: in one, $name in log= would still be the caller's variable.
     local name=$1
     local log=$WORK/$name.log pid start now outcome=timeout
     pid=$(cat "$WORK/$name.pid")

@@ -134,13 +134,22 @@ def _devnums(sysfs, name):
     return out
 
 
+# The kernel writes space, tab, newline and backslash in mount sources and points as three-digit
+# octal escapes (\040 \011 \012 \134) so that the fields stay whitespace-separated.
+_MOUNT_ESCAPE = re.compile(r'\\([0-7]{3})')
+
+
+def _unescape_mount_field(field):
+    return _MOUNT_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), field)
+
+
 def parse_mounts(text):
     """``[(source, mount point)]`` from /proc/self/mounts text."""
     out = []
     for line in text.splitlines():
         fields = line.split()
         if len(fields) >= 2:
-            out.append((fields[0].replace('\\040', ' '), fields[1].replace('\\040', ' ')))
+            out.append((_unescape_mount_field(fields[0]), _unescape_mount_field(fields[1])))
     return out
 
 

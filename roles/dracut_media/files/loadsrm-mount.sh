@@ -16,6 +16,8 @@
 
 type getarg > /dev/null 2>&1 || . /lib/dracut-lib.sh
 
+# dracut runs hooks with dash or busybox sh, which both have `local` (POSIX sh lacks it).
+# shellcheck disable=SC3043
 loadsrm_run() {
     local live dir list f name mnt n loaded lower base rootflags opts err ovlfsdir
 
@@ -41,7 +43,7 @@ loadsrm_run() {
         return 0
     fi
 
-    mkdir -m 0755 -p /run/loadsrm
+    mkdir -p /run/loadsrm && chmod 0755 /run/loadsrm
     list=/run/loadsrm/modules.list
     # Byte order whatever the shell's collation: the first name wins.
     for f in "$live/$dir"/*.srm; do
@@ -55,7 +57,7 @@ loadsrm_run() {
     while IFS= read -r name; do
         n=$((n + 1))
         mnt=/run/loadsrm/layer$n
-        mkdir -m 0755 -p "$mnt"
+        mkdir -p "$mnt" && chmod 0755 "$mnt"
         if err=$(mount -n -r -o loop "$live/$dir/$name" "$mnt" 2>&1); then
             lower="$lower${lower:+:}$mnt"
             loaded=$((loaded + 1))
@@ -76,7 +78,7 @@ loadsrm_run() {
     if getargbool 0 rd.live.overlay.readonly -d -y readonly_overlay && [ -h /run/overlayfs-r ]; then
         base=/run/overlayfs-r:$base
     fi
-    mkdir -m 0755 -p /run/overlayfs /run/ovlwork
+    mkdir -p /run/overlayfs /run/ovlwork && chmod 0755 /run/overlayfs /run/ovlwork
     # As dmsquash-live's overlayfs mount hook does, which will not run once the root is mounted.
     if getargbool 0 rd.live.overlay.reset -d -y reset_overlay && [ -h /run/overlayfs ]; then
         ovlfsdir=$(readlink /run/overlayfs)

@@ -240,3 +240,14 @@ def test_an_image_attached_to_a_loop_device_is_refused(tmp_path):
             writer.UsbWriter(params(image, iso)).run()
     finally:
         subprocess.run(['losetup', '-d', loop], check=False)
+
+
+def test_parse_mounts_unescapes_every_octal_escape_the_kernel_writes():
+    # /proc/self/mounts escapes space, tab, newline and backslash; a mount point holding any of
+    # them must compare equal to the real path, or a mounted stick would pass the safety check.
+    text = ('/dev/sdb1 /media/USB\\040STICK vfat rw 0 0\n'
+            '/dev/sdc1 /mnt/a\\011b\\012c\\134d vfat rw 0 0\n'
+            '/dev/sdd1 /mnt/plain ext4 rw 0 0\n')
+    assert writer.parse_mounts(text) == [('/dev/sdb1', '/media/USB STICK'),
+                                         ('/dev/sdc1', '/mnt/a\tb\nc\\d'),
+                                         ('/dev/sdd1', '/mnt/plain')]
