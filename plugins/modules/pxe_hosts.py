@@ -102,6 +102,16 @@ options:
     description: SystemRescue configuration every client gets, under its own (merged recursively).
     type: dict
     default: {}
+  verify:
+    description:
+      - After writing, ask the server at O(url) (and O(boot_url)) for every file a client's boot requests, with
+        HTTP C(HEAD) requests, and fail naming the ones that do not answer C(200). Not done in check mode.
+    type: bool
+    default: false
+  verify_timeout:
+    description: Seconds to wait for each answer with O(verify).
+    type: int
+    default: 10
   clients:
     description: The clients. An empty list removes every client's files.
     type: list
@@ -137,6 +147,7 @@ options:
         type: str
 requirements:
   - PyYAML on the host that runs the module.
+  - requests on the host that runs the module, for O(verify).
 notes:
   - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are never returned or shown in a diff. They are plain
     text in the served YAML, readable by anyone who can fetch it; prefer C(rootcryptpass) with a crypt hash.
@@ -248,6 +259,8 @@ def main():
                          default=['pxelinux', 'grub', 'ipxe']),
             menus=dict(type='bool', default=True),
             default_config=dict(type='dict', default={}),
+            verify=dict(type='bool', default=False),
+            verify_timeout=dict(type='int', default=10),
             clients=dict(type='list', elements='dict', default=[], options=dict(
                 name=dict(type='str', required=True),
                 mac=dict(type='str', required=True),

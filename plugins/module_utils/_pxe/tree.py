@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic
-from ansible_collections.rescuefleet.media.plugins.module_utils._pxe import bootfiles
+from ansible_collections.rescuefleet.media.plugins.module_utils._pxe import bootfiles, reach
 from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.clients import PxeError, Site, parse_clients
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue import config as yaml_writer
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.merge import MISSING_YAML, compute_effective
@@ -35,10 +35,11 @@ FILE_MODE = 0o644
 class PxeHosts:
     """One ``pxe_hosts`` invocation on plain parameters."""
 
-    missing_library = MISSING_YAML
-
     def __init__(self, params, check_mode=False, want_diff=False):
         self.params = params
+        self.missing_library = MISSING_YAML
+        if params.get('verify') and reach.requests is None:
+            self.missing_library = ('requests', reach.REQUESTS_IMPORT_ERROR)
         self.check_mode = check_mode
         self.want_diff = want_diff
         self.warnings = []
@@ -179,7 +180,18 @@ class PxeHosts:
         }
         if self.want_diff:
             result['diff'] = self._diff(changes, stale)
+        if self.params.get('verify') and not self.check_mode:
+            self._verify(result['boot_urls'])
         return result
+
+    def _verify(self, urls):
+        missing = reach.unreachable(urls, timeout=self.params.get('verify_timeout') or 10)
+        if missing:
+            shown = ', '.join('%s (%s)' % item for item in missing[:50])
+            more = ' and %d more' % (len(missing) - 50) if len(missing) > 50 else ''
+            raise PxeError('%d of the %d files the clients' boots request are not served: %s%s. The files were '
+                           'written; check that url points at http_root (and that the ISO tree and the modules are '
+                           'in place), then run again' % (len(missing), len(urls), shown, more))
 
     def _boot_urls(self, clients):
         urls = self.site.boot_urls()
