@@ -189,7 +189,7 @@ class PxeHosts:
         if missing:
             shown = ', '.join('%s (%s)' % item for item in missing[:50])
             more = ' and %d more' % (len(missing) - 50) if len(missing) > 50 else ''
-            raise PxeError('%d of the %d files the clients' boots request are not served: %s%s. The files were '
+            raise PxeError('%d of the %d files the clients request at boot are not served: %s%s. The files were '
                            'written; check that url points at http_root (and that the ISO tree and the modules are '
                            'in place), then run again' % (len(missing), len(urls), shown, more))
 
