@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-DEB_PACKAGES=(squashfs-tools mtools dosfstools fdisk grub-common xorriso syslinux syslinux-common
+DEB_PACKAGES=(squashfs-tools nginx mtools dosfstools fdisk grub-common xorriso syslinux syslinux-common
               syslinux-utils isolinux openssh-server openssh-client rsync)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
