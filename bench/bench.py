@@ -363,8 +363,8 @@ def pxe(workdir, repeat):
             converge = _playbook_measured(os.path.join(HERE, 'pxe', playbook), inventory)
             noop = min((_playbook_measured(os.path.join(HERE, 'pxe', playbook), inventory)
                         for _round in range(max(1, repeat - 1))), key=lambda pair: pair[1])
-            results['%s_%d' % (approach, count)] = {'converge_wall': converge[0], 'converge_cpu': converge[1],
-                                                     'noop_wall': noop[0], 'noop_cpu': noop[1]}
+            results['%s_%d' % (approach, count)] = {
+                'converge_wall': converge[0], 'converge_cpu': converge[1], 'noop_wall': noop[0], 'noop_cpu': noop[1]}
     module_noop = {}
     for count in sizes:
         params = {'http_root': os.path.join(base, 'new-%d' % count, 'http'),
@@ -380,8 +380,8 @@ def pxe(workdir, repeat):
     print('  %-6s %7s  %18s  %18s' % ('', 'clients', 'converge wall/CPU', 'no-op wall/CPU'))
     for key, value in results.items():
         approach, count = key.split('_')
-        print('  %-6s %7s  %7.1f s %7.1f s  %7.1f s %7.1f s' % (approach, count, value['converge_wall'],
-                                                             value['converge_cpu'], value['noop_wall'], value['noop_cpu']))
+        print('  %-6s %7s  %7.1f s %7.1f s  %7.1f s %7.1f s' % (
+            approach, count, value['converge_wall'], value['converge_cpu'], value['noop_wall'], value['noop_cpu']))
     for count in old_sizes:
         new, old = results['new_%d' % count], results['old_%d' % count]
         print('  %d clients: old/new no-op CPU %.1fx, converge CPU %.1fx'

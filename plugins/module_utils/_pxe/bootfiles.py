@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 MARKER = 'Managed by rescuefleet.media.pxe_hosts; local changes are overwritten.'
 # Files the pxe_server role wrote before pxe_hosts existed carry this one; they are ours too.
-MARKERS = (MARKER.split(';')[0], 'Managed by rescuefleet.media.pxe_server')
+MARKERS = (MARKER.split(';', maxsplit=1)[0], 'Managed by rescuefleet.media.pxe_server')
 
 
 def _http_base(site):
@@ -75,8 +75,8 @@ def _ipxe_entry(site, args):
 
 
 def ipxe_host(site, client):
-    return '#!ipxe\n' + _about(client) + _ipxe_entry(site, '%s BOOTIF=01-%s' % (site.cmdline(client),
-                                                                               client.mac_dashed))
+    args = '%s BOOTIF=01-%s' % (site.cmdline(client), client.mac_dashed)
+    return '#!ipxe\n' + _about(client) + _ipxe_entry(site, args)
 
 
 def host_files(site, client):
