@@ -150,9 +150,10 @@ def default_files(site):
 
 
 def is_host_file_name(directory_kind, name):
-    """Whether ``name`` in a directory of the given kind is named like a per-client boot file."""
+    """Whether ``name`` in a directory of the given kind is named like a file this module writes
+    (per-client files and default menus), so that a marked one may be removed when no longer wanted."""
     if directory_kind == 'pxelinux':
-        return name.startswith('01-')
+        return name.startswith('01-') or name == 'default'
     if directory_kind == 'grub':
-        return name.startswith('grub.cfg-01-')
-    return name.endswith('.ipxe') and name.startswith(('MAC-', 'HOSTNAME-'))
+        return name.startswith('grub.cfg-01-') or name == 'grub.cfg'
+    return name == 'boot.ipxe' or (name.endswith('.ipxe') and name.startswith(('MAC-', 'HOSTNAME-')))

@@ -108,3 +108,12 @@ def test_directory_in_the_way(tmp_path):
     (tmp_path / 'http' / 'hosts' / 'c000.yaml').mkdir(parents=True)
     with pytest.raises(PxeError, match='is a directory'):
         PxeHosts(params(tmp_path, 1)).run()
+
+
+def test_loaders_switched_off_lose_their_marked_menus(tmp_path):
+    PxeHosts(params(tmp_path, 1)).run()
+    own = tmp_path / 'tftp' / 'boot.ipxe'
+    result = PxeHosts(params(tmp_path, 1, loaders=['pxelinux'])).run()
+    assert str(tmp_path / 'tftp' / 'grub' / 'grub.cfg') in result['removed'] and not own.exists()
+    own.write_text('#!ipxe\nexit\n')  # somebody else's: kept
+    assert not PxeHosts(params(tmp_path, 1, loaders=['pxelinux'])).run()['changed']
