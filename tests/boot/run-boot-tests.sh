@@ -87,7 +87,8 @@ boot() {
 
 # wait_boot NAME: until the end marker, a failure or the timeout; stops QEMU. Prints the outcome.
 wait_boot() {
-    local name=$1 log=$WORK/$name.log pid start now outcome=timeout
+    local name=$1
+    local log=$WORK/$name.log pid start now outcome=timeout
     pid=$(cat "$WORK/$name.pid")
     start=$(cat "$WORK/$name.start")
     while :; do

@@ -53,8 +53,8 @@ class Task:
 @pytest.mark.parametrize('outcome, message', [
     ({'changed': True}, None),
     (RescueFleetError('the label is wrong; relabel it'), 'the label is wrong; relabel it'),
-    (OSError(errno.ENOSPC, 'No space left on device', '/m/x.srm'), 'No space left on device (/m/x.srm): the '
-                                                                    'filesystem is full'),
+    (OSError(errno.ENOSPC, 'No space left on device', '/m/x.srm'),
+     'No space left on device (/m/x.srm): the filesystem is full'),
 ])
 def test_outcomes(outcome, message):
     module = FakeModule()

@@ -1,1 +1,2 @@
+# shellcheck shell=sh
 export FLEET=1
