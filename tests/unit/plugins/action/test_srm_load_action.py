@@ -12,6 +12,7 @@ import pytest
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.rescuefleet.media.plugins.action.srm_load import ActionModule
+from ansible_collections.rescuefleet.media.tests.unit.plugins.action.action_harness import action_for
 
 SHA = 'c' * 64
 
@@ -23,22 +24,7 @@ def no_base_run():
 
 
 def make_action(args, answers):
-    task = mock.MagicMock(args=args, check_mode=False, async_val=0)
-    connection = mock.MagicMock(transport='ssh')
-    connection._shell.tmpdir = '/remote/tmp'
-    connection._shell.join_path = lambda *parts: '/'.join(parts)
-    action = ActionModule(task, connection, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock())
-    calls = []
-    answers = list(answers)
-
-    def execute(module_name, module_args, task_vars):
-        calls.append((module_name, dict(module_args), action._task.check_mode))
-        return answers.pop(0)
-    action._execute_module = execute
-    action._find_needle = lambda kind, src: src
-    for name in ('_transfer_file', '_fixup_perms2', '_make_tmp_path', '_remove_tmp_path'):
-        setattr(action, name, mock.MagicMock())
-    return action, calls
+    return action_for(ActionModule, args, answers=answers)
 
 
 def test_only_modules_the_record_lacks_are_sent(tmp_path):
@@ -50,8 +36,8 @@ def test_only_modules_the_record_lacks_are_sent(tmp_path):
         {'changed': True, 'actions': [{'action': 'load', 'name': '20-b.srm'}, {'action': 'load', 'name': '30-c.srm'}]},
         {'changed': True}])
     result = action.run(task_vars={})
-    (module, plan_args, plan_check), (_m, final_args, final_check) = calls
-    assert module == 'rescuefleet.media.srm_load' and plan_check is True and final_check is False
+    (plan_args, plan_check), (final_args, final_check) = calls
+    assert action.module_names == ['rescuefleet.media.srm_load'] * 2 and plan_check is True and final_check is False
     assert all('src' not in e for e in plan_args['srms']) and plan_args['srms'][2]['url'] == 'https://srv/30-c.srm'
     assert final_args['remote_src'] is True
     assert [e.get('src') for e in final_args['srms']] == [None, '/remote/tmp/20-b.srm', None]
