@@ -64,7 +64,12 @@ class ActionModule(ActionBase):
         local = self._connection.transport == 'local'
         try:
             # a local run hashes while it copies; a remote one needs every sha256 to ask what is missing
-            srms = wanted_modules.resolve(args.get('srms'), hash_sources=not local, locate=self._locate)
+            allow = boolean(args.get('allow_non_squashfs', False), strict=True)
+            srms = wanted_modules.resolve(args.get('srms'), hash_sources=not local, locate=self._locate,
+                                          allow_non_squashfs=allow)
+        except TypeError:
+            result.update(failed=True, msg='srm_deploy: allow_non_squashfs must be a boolean')
+            return result
         except RescueFleetError as exc:
             result.update(failed=True, msg='srm_deploy: %s' % exc)
             return result

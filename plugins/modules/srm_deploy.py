@@ -92,6 +92,13 @@ options:
       - With O(state=present), remove every other C(*.srm) in O(basedir). Files with other names are never touched.
     type: bool
     default: false
+  allow_non_squashfs:
+    description:
+      - Deploy an O(srms[].src) that is not a squashfs image (it does not start with the squashfs magic C(hsqs)).
+      - By default such a file is refused before anything is transferred or written, since SystemRescue skips a
+        module it cannot mount. Set it only for testing how the boot handles a broken module.
+    type: bool
+    default: false
   remote_src:
     description: O(srms[].src) is a path on the managed host instead of the controller.
     type: bool
@@ -212,6 +219,7 @@ def main():
             state=dict(type='str', default='present', choices=['present', 'absent']),
             exclusive=dict(type='bool', default=False),
             remote_src=dict(type='bool', default=False),
+            allow_non_squashfs=dict(type='bool', default=False),
             verify=dict(type='str', default='fast', choices=['fast', 'full']),
             label=dict(type='str'),
         ),

@@ -136,6 +136,8 @@ class Deploy:
                 raise DeployError('SRM name %s is listed twice (FAT ignores case, so names that differ only in case '
                                   'are the same file)' % name)
             names.add(name)
+            # every name the medium cannot hold is refused here, before the first write of the run
+            self.medium.check_name(self._path(name))
             if state == 'absent':
                 if name in current:
                     actions.append({'action': 'remove', 'name': name, 'size': current[name]})
@@ -242,7 +244,8 @@ class SrmDeploy:
 
     def run(self):
         params = self.params
-        wanted = wanted_modules.resolve(params['srms'], params['state'])
+        wanted = wanted_modules.resolve(params['srms'], params['state'],
+                                        allow_non_squashfs=params.get('allow_non_squashfs', False))
         medium = open_medium(params['media'], writable=True)
         try:
             with medium.locked():

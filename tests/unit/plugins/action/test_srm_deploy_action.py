@@ -44,7 +44,7 @@ def no_base_run():
 @pytest.fixture
 def srm(tmp_path):
     path = tmp_path / '10-a.srm'
-    path.write_bytes(b'module')
+    path.write_bytes(b'hsqs module')
     return str(path)
 
 
