@@ -125,6 +125,10 @@ class Deploy:
 
     def plan(self, wanted, state='present', exclusive=False):
         """The :class:`Plan` that brings basedir to ``wanted``."""
+        parent, base = posixpath.split(self.basedir)
+        if base and any(e['name'] == base and e['type'] != 'dir' for e in self.medium.list_dir(parent)):
+            raise DeployError('%s on the medium is a file, not a directory, so it cannot hold modules; rename or '
+                              'remove it, or choose another basedir; nothing was changed' % self.basedir)
         current = self.current()
         index = parse_index(self.medium.read_bytes(self.index_path))
         index = {n: e for n, e in index.items() if n in current}
