@@ -8,7 +8,6 @@ medium and everything around it stay byte-identical."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -16,7 +15,11 @@ import subprocess
 
 import pytest
 
-from conftest import make_fat_image, module_command, module_env
+try:
+    from functional_support import make_fat_image, module_command, module_env
+except ImportError:  # before the helpers moved out of conftest.py
+    from conftest import make_fat_image, module_command, module_env
+from ansible_collections.rescuefleet.media.tests.unit.medium_hashes import file_hash, tree_hash
 
 TIMEOUT = 20
 OFFSET = 1048576
@@ -30,28 +33,6 @@ def run(name, args, tmp_path):
     result = json.loads(proc.stdout.decode().strip().splitlines()[-1])
     assert 'Traceback' not in proc.stderr.decode() and 'Traceback' not in result.get('msg', '')
     return result
-
-
-def tree_hash(path):
-    """sha256 over every path, type, mode, link target and content below ``path`` (links not followed)."""
-    digest = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(path):
-        dirnames.sort()
-        for name in sorted(dirnames + filenames):
-            full = os.path.join(dirpath, name)
-            st = os.lstat(full)
-            digest.update(os.fsencode(os.path.relpath(full, path)) + b'\0%o\0' % st.st_mode)
-            if os.path.islink(full):
-                digest.update(os.fsencode(os.readlink(full)))
-            elif os.path.isfile(full):
-                with open(full, 'rb') as handle:
-                    digest.update(handle.read())
-    return digest.hexdigest()
-
-
-def file_hash(path):
-    with open(path, 'rb') as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
 
 
 def squashfs(tmp_path, name='10-tools.srm', size=4096):

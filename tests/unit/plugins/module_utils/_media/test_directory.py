@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import shutil
+import signal
 from unittest import mock
 
 import pytest
@@ -19,21 +19,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic a
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import describe_os_error
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
-
-
-def tree_hash(path):
-    digest = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(path):
-        dirnames.sort()
-        for name in sorted(dirnames + filenames):
-            full = os.path.join(dirpath, name)
-            digest.update(full.encode() + b'%o' % os.lstat(full).st_mode)
-            if os.path.islink(full):
-                digest.update(os.readlink(full).encode())
-            elif os.path.isfile(full):
-                with open(full, 'rb') as handle:
-                    digest.update(handle.read())
-    return digest.hexdigest()
+from ansible_collections.rescuefleet.media.tests.unit.medium_hashes import tree_hash
 
 
 @pytest.fixture
@@ -92,7 +78,19 @@ def test_a_link_that_stays_inside_is_followed_and_a_link_is_removed_not_its_targ
     assert outside.read_bytes() == b'keep' and not os.path.lexists(str(root / 'real' / 'b.srm'))
 
 
-def test_special_files_are_refused_without_blocking(tmp_path):
+@pytest.fixture
+def deadline():
+    """Fail instead of hanging for ever when an open blocks (a FIFO opened without O_NONBLOCK)."""
+    def expired(_signum, _frame):
+        raise AssertionError('blocked for 20 seconds')
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_special_files_are_refused_without_blocking(tmp_path, deadline):
     medium = DirectoryMedium(str(tmp_path))
     os.mkfifo(str(tmp_path / 'fifo.yaml'))
     for operation in (medium.read_bytes, medium.sha256, medium.read_text):
