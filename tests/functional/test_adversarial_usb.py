@@ -50,8 +50,7 @@ def target(tmp_path):
     """An existing stick image with recognisable content, so any write shows."""
     image = str(tmp_path / 'stick.img')
     with open(image, 'wb') as handle:
-        for _ in range(80):
-            handle.write(b'previous content of the stick\n'.ljust(MB, b'.'))
+        handle.write(b'previous content of the stick\n'.ljust(MB, b'.') * 80)
     return image
 
 

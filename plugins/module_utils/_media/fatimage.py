@@ -162,8 +162,8 @@ class FatImageMedium(Medium):
         for part in rel.split('/') if rel else ():
             problem = fat_name_problem(part)
             if problem:
-                raise MediumError('the name %r on the FAT medium %s %s; nothing was changed' % (part, self.image,
-                                                                                              problem))
+                raise MediumError('the name %r on the FAT medium %s %s; nothing was changed'
+                                  % (part, self.image, problem))
         return rel
 
     def describe(self):
