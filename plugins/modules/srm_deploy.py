@@ -118,6 +118,12 @@ options:
     type: str
 requirements:
   - mtools, sfdisk (util-linux) and blkid on the managed host for O(media.image).
+notes:
+  - On a FAT medium reached through O(media.image), names (modules and O(basedir)) must be printable ASCII without
+    the characters FAT refuses and without a trailing dot or space; on a directory medium a name may have at most
+    238 bytes, so that its temporary name fits the 255-byte limit. Both are checked before anything is written.
+  - On a directory medium, a path that leads outside O(media.path) through a symlink (for example C(sysresccd)
+    pointing elsewhere) is refused; nothing is written, deleted or read there.
 seealso:
   - module: rescuefleet.media.srm_build
 '''
