@@ -12,6 +12,8 @@ for a medium.
 
 from __future__ import annotations
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.plugin_utils._send_missing import SendMissingAction
 
@@ -25,7 +27,12 @@ class ActionModule(SendMissingAction):
         return super().direct(args) or args.get('state', 'present') == 'absent'
 
     def resolve(self, srms, hash_sources):
-        return wanted_modules.resolve(srms, hash_sources=hash_sources, locate=self._locate)
+        try:
+            allow = boolean(self._task.args.get('allow_non_squashfs', False), strict=True)
+        except TypeError as exc:
+            raise wanted_modules.WantedError('allow_non_squashfs must be a boolean') from exc
+        # a file that is not a squashfs is refused here, before anything is sent
+        return wanted_modules.resolve(srms, hash_sources=hash_sources, locate=self._locate, allow_non_squashfs=allow)
 
     def needed(self, plan):
         return {a['name'] for a in plan.get('actions', []) if a['action'] in ('add', 'replace')}

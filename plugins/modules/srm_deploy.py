@@ -92,6 +92,13 @@ options:
       - With O(state=present), remove every other C(*.srm) in O(basedir). Files with other names are never touched.
     type: bool
     default: false
+  allow_non_squashfs:
+    description:
+      - Deploy an O(srms[].src) that is not a squashfs image (it does not start with the squashfs magic C(hsqs)).
+      - By default such a file is refused before anything is transferred or written, since SystemRescue skips a
+        module it cannot mount. Set it only for testing how the boot handles a broken module.
+    type: bool
+    default: false
   remote_src:
     description: O(srms[].src) is a path on the managed host instead of the controller.
     type: bool
@@ -111,6 +118,12 @@ options:
     type: str
 requirements:
   - mtools, sfdisk (util-linux) and blkid on the managed host for O(media.image).
+notes:
+  - On a FAT medium reached through O(media.image), names (modules and O(basedir)) must be printable ASCII without
+    the characters FAT refuses and without a trailing dot or space; on a directory medium a name may have at most
+    238 bytes, so that its temporary name fits the 255-byte limit. Both are checked before anything is written.
+  - On a directory medium, a path that leads outside O(media.path) through a symlink (for example C(sysresccd)
+    pointing elsewhere) is refused; nothing is written, deleted or read there.
 seealso:
   - module: rescuefleet.media.srm_build
 '''
@@ -220,6 +233,7 @@ def main():
             state=dict(type='str', default='present', choices=['present', 'absent']),
             exclusive=dict(type='bool', default=False),
             remote_src=dict(type='bool', default=False),
+            allow_non_squashfs=dict(type='bool', default=False),
             verify=dict(type='str', default='fast', choices=['fast', 'full']),
             label=dict(type='str'),
         ),

@@ -86,6 +86,11 @@ requirements:
     syslinux and its MBR code (syslinux-common on Debian).
 notes:
   - Writing a block device needs root (run the task with become).
+  - The ISO is extracted and checked before the device is touched; an ISO that holds symlinks (FAT cannot store
+    them, and copying one would copy the file it points at on this host), special files, names outside printable
+    ASCII or with characters FAT refuses, names that differ only in case, or more data than the partition holds
+    is refused with a message naming the files, and nothing is written. Check mode does not extract the ISO, so
+    it does not predict these refusals.
   - syslinux is installed from the host's syslinux package; the ISO's other syslinux modules (menus) stay as the ISO
     has them. Use a syslinux of the same major version (6.x) as SystemRescue's.
 seealso:

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 import pacman_repo
-from conftest import run_module
+from functional_support import run_module
 
 pytestmark = pytest.mark.skipif(not pacman_repo.available(),
                                 reason='needs root, pacman, makepkg, repo-add, bsdtar and squashfs-tools')

@@ -37,7 +37,7 @@ def test_sigkill_never_leaves_a_partial_module(tmp_path, fat_tools):
     versions = []
     for tag in (b'A', b'B'):
         path = tmp_path / ('v%s.srm' % tag.decode())
-        path.write_bytes(tag * 1024 + os.urandom(12 * 1024 * 1024))
+        path.write_bytes(b'hsqs' + tag * 1020 + os.urandom(12 * 1024 * 1024))
         versions.append((str(path), hashlib.sha256(path.read_bytes()).hexdigest()))
     known = {sha for _path, sha in versions}
 
@@ -80,7 +80,7 @@ def test_two_deploys_at_once_serialise(tmp_path, fat_tools):
     sources = {}
     for name in ('10-a.srm', '20-b.srm'):
         path = tmp_path / name
-        path.write_bytes(os.urandom(6 * 1024 * 1024))
+        path.write_bytes(b'hsqs' + os.urandom(6 * 1024 * 1024))
         sources[name] = (str(path), hashlib.sha256(path.read_bytes()).hexdigest())
     for _round in range(3):
         procs = []

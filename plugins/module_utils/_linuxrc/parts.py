@@ -29,7 +29,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index impor
 def resolve(items, state):
     """The wanted parts, resolved as srm_deploy resolves its ``srms`` (size, sha256 from a manifest)."""
     try:
-        return wanted_modules.resolve(items, state)
+        # linuxrc loads squashfs parts and unpacks cpio and rpm ones: the content is not checked here
+        return wanted_modules.resolve(items, state, allow_non_squashfs=True)
     except wanted_modules.WantedError as exc:
         raise LinuxrcError(str(exc).replace('srms', 'parts', 1)) from exc
 

@@ -57,6 +57,14 @@ class Medium:
         """``{'kind', 'fstype', 'label', 'size', 'free', ...}``."""
         raise NotImplementedError
 
+    def check_name(self, path):
+        """Refuse (:class:`MediumError`) a path this medium cannot hold, before anything is written.
+
+        Each backend checks its filesystem's real limits, counting the temporary name it writes
+        through; returns the cleaned path. Every writer calls it first.
+        """
+        return clean_path(path)
+
     def list_dir(self, path):
         """``[{'name', 'type': 'file'|'dir', 'size'}]`` of a directory, or ``[]`` when it is missing."""
         raise NotImplementedError

@@ -13,11 +13,18 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
+import stat
 import subprocess
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path
+
+# Linux limits: NAME_MAX bytes per name, PATH_MAX bytes per path.
+NAME_MAX = 255
+PATH_MAX = 4096
+# What _atomic adds around a name for its temporary file: ".NAME.rf-tmp-" plus mkstemp's 8 characters.
+TEMP_EXTRA = len('.') + len(atomic.MARKER) + 8
 
 
 class DirectoryMedium(Medium):
@@ -30,11 +37,47 @@ class DirectoryMedium(Medium):
         if not os.path.isdir(self.root):
             raise MediumError('media path %s is not a directory; give the mount point of the medium or the '
                               'root of the PXE tree' % self.root)
+        # the root itself may be a symlink (/media/stick -> /run/media/...): paths are checked against
+        # where it really is
+        self.real_root = os.path.realpath(self.root)
         self.writable = writable
 
-    def _abs(self, path):
-        path = clean_path(path)
-        return os.path.join(self.root, path) if path else self.root
+    def _abs(self, path, follow_last=True):
+        """The host path of medium path ``path``, refused when it leads outside the medium.
+
+        A symlink anywhere in the path (``sysresccd`` -> ``/etc``) would make a write, rename, delete
+        or read act on another filesystem tree; symlinks that stay inside the medium are followed.
+        The final component is resolved too (reading or hashing through a link must not leak host files),
+        unless ``follow_last`` is false: removing a link removes the link, wherever it points.
+        """
+        rel = clean_path(path)
+        full = os.path.join(self.root, rel) if rel else self.root
+        real = os.path.realpath(full if follow_last or not rel else os.path.dirname(full))
+        if real != self.real_root and not real.startswith(self.real_root.rstrip('/') + '/'):
+            raise MediumError('%s on the medium at %s leads to %s, outside the medium (through a symlink); '
+                              'the collection never writes, deletes or reads outside the medium. Replace the '
+                              'symlink with a directory on the medium (or point media.path at the real tree); '
+                              'nothing was changed' % (rel or '/', self.root, real))
+        return full
+
+    def check_name(self, path):
+        """Refuse a path this filesystem cannot hold, counting the temporary name of an atomic write."""
+        rel = clean_path(path)
+        for part in rel.split('/') if rel else ():
+            size = len(os.fsencode(part))
+            if size > NAME_MAX:
+                raise MediumError('the name %r on the medium is %d bytes long; a file name holds at most %d bytes: '
+                                  'use a shorter name; nothing was changed' % (part, size, NAME_MAX))
+        name = posixpath.basename(rel)
+        if name and len(os.fsencode(name)) + TEMP_EXTRA > NAME_MAX:
+            raise MediumError('the name %r is too long: it is written under the temporary name .%s%sXXXXXXXX, '
+                              'which must fit in %d bytes, so the name may have at most %d bytes; use a shorter '
+                              'name; nothing was changed' % (name, name, atomic.MARKER, NAME_MAX,
+                                                             NAME_MAX - TEMP_EXTRA))
+        if len(os.fsencode(os.path.join(self.root, rel))) + TEMP_EXTRA >= PATH_MAX:
+            raise MediumError('the path %s on the medium is too long (the limit is %d bytes with the temporary '
+                              'name); use a shorter path; nothing was changed' % (rel, PATH_MAX))
+        return rel
 
     def describe(self):
         st = os.statvfs(self.root)
@@ -84,21 +127,58 @@ class DirectoryMedium(Medium):
     def exists(self, path):
         return os.path.lexists(self._abs(path))
 
-    def read_bytes(self, path):
+    def _regular(self, path):
+        """The host path of an existing regular file, ``None`` when missing; never opens a FIFO or device.
+
+        Opening a FIFO blocks until a writer comes, and a device could be anything: refuse both.
+        """
+        full = self._abs(path)
         try:
-            with open(self._abs(path), 'rb') as handle:
-                return handle.read()
+            st = os.stat(full)
         except FileNotFoundError:
             return None
-        except IsADirectoryError:
-            raise MediumError('%s on the medium is a directory, not a file' % path)
+        except NotADirectoryError:
+            return None
+        if stat.S_ISDIR(st.st_mode):
+            raise MediumError('%s on the medium is a directory, not a file; remove or rename it' % path)
+        if not stat.S_ISREG(st.st_mode):
+            raise MediumError('%s on the medium is not a regular file (a FIFO, socket or device); remove it, '
+                              'the collection only reads regular files there' % path)
+        return full
+
+    def read_bytes(self, path):
+        full = self._regular(path)
+        if full is None:
+            return None
+        # O_NONBLOCK: should the file be swapped for a FIFO after the check, open does not wait for a writer
+        fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, 'rb') as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise MediumError('%s on the medium is not a regular file; remove it' % path)
+            return handle.read()
 
     def makedirs(self, path):
-        os.makedirs(self._abs(path), exist_ok=True)
+        full = self._abs(path)
+        self.check_name(path)
+        try:
+            os.makedirs(full, exist_ok=True)
+        except FileExistsError as exc:
+            raise MediumError('cannot create the directory %s on the medium: a file of that name (or of one of '
+                              'its parents) is in the way; remove or rename it' % clean_path(path)) from exc
+        except NotADirectoryError as exc:
+            raise MediumError('cannot create the directory %s on the medium: one of its parents is a file; '
+                              'remove or rename it' % clean_path(path)) from exc
+        self._abs(path)  # a link created meanwhile must not lead out either
 
     def _prepare(self, path):
+        self.check_name(path)
         full = self._abs(path)
-        os.makedirs(os.path.dirname(full), exist_ok=True)
+        parent = posixpath.dirname(clean_path(path))
+        if parent:
+            self.makedirs(parent)
+        if os.path.isdir(full) and not os.path.islink(full):
+            raise MediumError('%s on the medium is a directory, so no file can be written there; remove or '
+                              'rename it' % clean_path(path))
         return full
 
     def write_bytes(self, path, data):
@@ -113,21 +193,28 @@ class DirectoryMedium(Medium):
         return hasher.result()
 
     def sha256(self, path):
-        return sha256_file(self._abs(path))
+        full = self._regular(path)
+        if full is None:
+            raise MediumError('%s does not exist on the medium' % path)
+        return sha256_file(full)
 
     def copy_out(self, path, local_file):
-        try:
-            shutil.copyfile(self._abs(path), local_file)
-        except FileNotFoundError as exc:
-            raise MediumError('%s does not exist on the medium' % path) from exc
+        full = self._regular(path)
+        if full is None:
+            raise MediumError('%s does not exist on the medium' % path)
+        shutil.copyfile(full, local_file)
 
     def leftovers(self, path):
         return [posixpath.join(clean_path(path), entry['name']) for entry in self.list_dir(path)
                 if atomic.is_temp_name(entry['name'])]
 
     def remove(self, path):
-        full = self._abs(path)
-        if os.path.isdir(full) and not os.path.islink(full):
+        full = self._abs(path, follow_last=False)
+        if os.path.islink(full):
+            # a link that stays inside the medium: remove the link, never what it points at
+            os.unlink(full)
+            return
+        if os.path.isdir(full):
             atomic.remove(full)  # only leftovers are directories (srm_build's staging trees)
             return
         try:

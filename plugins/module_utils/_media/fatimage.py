@@ -79,6 +79,33 @@ def parse_minfo(text):
     return {'sector_size': sector, 'cluster_size': sector * per_cluster, 'size': sector * total}
 
 
+# FAT long names: at most 255 UTF-16 units; these characters are never allowed (control characters,
+# DEL and the separators/wildcards of DOS).
+FAT_NAME_MAX = 255
+_FAT_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|]')
+
+
+def fat_name_problem(name):
+    """Why ``name`` cannot be stored on a FAT medium by this collection, or ``None``.
+
+    Only printable ASCII is supported: mtools runs with a C locale (see ``_proc.mtools_env``), where a
+    UTF-8 name is stored byte by byte as garbled characters (``ä`` becomes ``Ã¤``) that SystemRescue,
+    which compares names byte-wise, would still load under the wrong name.
+    """
+    if not name.isascii():
+        return ('holds characters outside ASCII, which this collection does not store on FAT media (the '
+                'name would be stored garbled); use ASCII letters, digits and - _ . only')
+    bad = sorted(set(_FAT_FORBIDDEN.findall(name)))
+    if bad:
+        return 'holds characters FAT cannot store (%s); use letters, digits and - _ . only' % (
+            ' '.join(repr(c) for c in bad))
+    if len(name) > FAT_NAME_MAX:
+        return 'is %d characters long; a FAT name holds at most %d' % (len(name), FAT_NAME_MAX)
+    if name != name.rstrip('. '):
+        return 'ends in a dot or a space, which FAT drops from names; remove them'
+    return None
+
+
 def _case_of(text):
     letters = [c for c in text if c.isalpha()]
     if not letters:
@@ -128,6 +155,15 @@ class FatImageMedium(Medium):
                    hint=MTOOLS_HINT, stdin=stdin, env=self._env, allow_fail=allow_fail, text=False)
 
     # -- Medium interface ----------------------------------------------------------------------
+    def check_name(self, path):
+        rel = clean_path(path)
+        for part in rel.split('/') if rel else ():
+            problem = fat_name_problem(part)
+            if problem:
+                raise MediumError('the name %r on the FAT medium %s %s; nothing was changed'
+                                  % (part, self.image, problem))
+        return rel
+
     def describe(self):
         if self._info is None:
             info = parse_minfo(self._mtools('minfo').stdout.decode('utf-8', 'replace'))
@@ -203,6 +239,7 @@ class FatImageMedium(Medium):
         self._mtools('mcopy', '-n', '-o', self._target(path), local_file)
 
     def makedirs(self, path):
+        self.check_name(path)
         parts = clean_path(path).split('/') if clean_path(path) else []
         for depth in range(1, len(parts) + 1):
             sub = '/'.join(parts[:depth])
@@ -215,7 +252,7 @@ class FatImageMedium(Medium):
 
     def _place(self, path, write_temp):
         """Write through ``write_temp(temp_target)`` then rename over ``path``; verify the name."""
-        path = clean_path(path)
+        path = self.check_name(path)
         parent, name = posixpath.split(path)
         self.makedirs(parent)
         temp = posixpath.join(parent, temp_name(name))
@@ -296,8 +333,15 @@ def image_writable(image):
 
 def open_fat_image(options, writable=True):
     image = options['image']
-    if not os.path.exists(image):
-        raise MediumError('media image %s does not exist; give the path of a disk image file or block device' % image)
+    try:
+        st = os.stat(image)
+    except FileNotFoundError:
+        raise MediumError('media image %s does not exist; give the path of a disk image file or block device'
+                          % image) from None
+    # anything else (a FIFO, a socket, a character device) would block or make no sense to mtools
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISBLK(st.st_mode)):
+        raise MediumError('media image %s is neither a regular file nor a block device; give the path of a disk '
+                          'image file or block device' % image)
     found = locate(image, partition=options.get('partition'), label=options.get('label'))
     medium = FatImageMedium(image, found, writable=writable)
     if writable:

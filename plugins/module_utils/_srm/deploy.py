@@ -127,6 +127,10 @@ class Deploy:
 
     def plan(self, wanted, state='present', exclusive=False):
         """The :class:`Plan` that brings basedir to ``wanted``."""
+        parent, base = posixpath.split(self.basedir)
+        if base and any(e['name'] == base and e['type'] != 'dir' for e in self.medium.list_dir(parent)):
+            raise DeployError('%s on the medium is a file, not a directory, so it cannot hold modules; rename or '
+                              'remove it, or choose another basedir; nothing was changed' % self.basedir)
         current = self.current()
         index = parse_index(self.medium.read_bytes(self.index_path))
         index = {n: e for n, e in index.items() if n in current}
@@ -138,6 +142,8 @@ class Deploy:
                 raise DeployError('%s name %s is listed twice (FAT ignores case, so names that differ only in case '
                                   'are the same file)' % (self.naming.what, name))
             names.add(name)
+            # every name the medium cannot hold is refused here, before the first write of the run
+            self.medium.check_name(self._path(name))
             if state == 'absent':
                 if name in current:
                     actions.append({'action': 'remove', 'name': name, 'size': current[name]})
@@ -245,7 +251,8 @@ class SrmDeploy:
 
     def run(self):
         params = self.params
-        wanted = wanted_modules.resolve(params['srms'], params['state'])
+        wanted = wanted_modules.resolve(params['srms'], params['state'],
+                                        allow_non_squashfs=params.get('allow_non_squashfs', False))
         medium = open_medium(params['media'], writable=True)
         try:
             with medium.locked():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import stat_key
@@ -89,14 +90,31 @@ def ansible_diff(old, new, changes, before_header, after_header, options_changed
     }
 
 
+# The shape of each top-level value; valid JSON of another shape is treated like no manifest at all,
+# so the module is rebuilt (and the manifest rewritten) instead of crashing on it.
+_SHAPE = {'fingerprint': str, 'options': dict, 'output': dict, 'records': dict, 'hash_cache': dict}
+
+
 def load(path):
-    """The stored manifest, or ``None`` when it is missing, unreadable or of another format."""
+    """The stored manifest, or ``None`` when it is missing, unreadable, of another format or shape.
+
+    Never blocks: only a regular file is opened (a FIFO put there would wait for a writer forever).
+    """
     try:
-        with open(path, 'r', encoding='utf-8') as handle:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, 'r', encoding='utf-8') as handle:
             data = json.load(handle)
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get('format') != FORMAT:
+        return None
+    if any(not isinstance(data.get(key), kind) for key, kind in _SHAPE.items()):
+        return None
+    if not all(isinstance(record, dict) for record in data['records'].values()):
+        return None
+    if not all(isinstance(cached, list) and len(cached) == 2 for cached in data['hash_cache'].values()):
         return None
     return data
 

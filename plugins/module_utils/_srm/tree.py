@@ -124,6 +124,15 @@ class TreeBuilder:
             self.origin[p] = who
 
     def _put(self, path, entry, who):
+        try:
+            # a name that is not UTF-8 cannot be reported back through Ansible's JSON results, and
+            # SystemRescue's tools expect UTF-8: refuse it while collecting, before anything is written
+            (path + entry.get('target', '')).encode('utf-8')
+        except UnicodeEncodeError:
+            raise TreeError('%s: the path %s%s is not valid UTF-8; rename it (for example with convmv) or '
+                            'exclude it; nothing was written' % (
+                                who, path.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace'),
+                                ' (a symlink to a non-UTF-8 target)' if entry.get('target') else '')) from None
         if path == '/' and entry['type'] != 'dir':
             raise TreeError('%s would replace the module root with a %s; give dest a file name' % (who, entry['type']))
         self._ensure_parents(path, who)

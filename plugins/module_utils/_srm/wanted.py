@@ -27,20 +27,28 @@ class WantedError(RescueFleetError):
     """An entry of ``srms`` cannot be used; the message names it and says what to give instead."""
 
 
-def resolve(items, state='present', hash_sources=False, locate=None):
+# Every squashfs image starts with this magic (little-endian "hsqs"); SystemRescue loop-mounts each
+# module, and a file that is not a squashfs is skipped at boot with only a console message.
+SQUASHFS_MAGIC = b'hsqs'
+
+
+def resolve(items, state='present', hash_sources=False, locate=None, allow_non_squashfs=False):
     """``[{'name', 'src', 'sha256', 'size'}]`` for the entries of ``srms``, in the order given.
 
     ``hash_sources``: compute every missing sha256 now (the controller, before it decides what to
     send); otherwise a sha256 comes only from an srm_build manifest and the rest is hashed when needed.
     ``locate(src)`` maps a ``src`` to the local file to read (the controller's search path).
+    ``allow_non_squashfs``: accept a ``src`` that is not a squashfs image (to test how a boot handles a
+    broken module); otherwise it is refused here, before anything is sent or written.
     """
     if not isinstance(items, list):
         raise WantedError('srms must be a list of mappings such as {src: /path/10-tools.srm}, not %s'
                           % type(items).__name__)
-    return [_resolve_one(item, number, state, hash_sources, locate) for number, item in enumerate(items)]
+    return [_resolve_one(item, number, state, hash_sources, locate, allow_non_squashfs)
+            for number, item in enumerate(items)]
 
 
-def _resolve_one(item, number, state, hash_sources, locate):
+def _resolve_one(item, number, state, hash_sources, locate, allow_non_squashfs):
     if not isinstance(item, dict):
         raise WantedError('srms[%d] is %r: each entry must be a mapping such as {src: /path/10-tools.srm} '
                           '(or {name: 10-tools.srm} with state: absent)' % (number, item))
@@ -60,8 +68,13 @@ def _resolve_one(item, number, state, hash_sources, locate):
         st = os.stat(local)
         if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block the copy, a directory fail late
             raise WantedError('src %s for %s is not a regular file; give the path of an .srm file' % (local, name))
-        with open(local, 'rb'):
-            pass
+        with open(local, 'rb') as handle:
+            magic = handle.read(len(SQUASHFS_MAGIC))
+        if magic != SQUASHFS_MAGIC and not allow_non_squashfs:
+            raise WantedError('src %s for %s is not a squashfs image (it does not start with the squashfs magic '
+                              '"hsqs"), so SystemRescue would skip it at boot; build it with '
+                              'rescuefleet.media.srm_build, or set allow_non_squashfs: true to deploy a broken '
+                              'module on purpose (to test how the boot handles one)' % (local, name))
         sha = entry['sha256'] or cached_sha256(local)
         if hash_sources and not sha:
             sha = sha256_file(local)

@@ -27,6 +27,7 @@ import subprocess
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import partitions
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import fat_name_problem
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import mtools_env, run
@@ -47,6 +48,9 @@ MBR_CANDIDATES = (
 MIN_FAT32 = 64 * 1024 * 1024  # below this mkfs.vfat cannot make a FAT32 filesystem with 512-byte sectors
 COPY_CHUNK = 4 * 1024 * 1024
 PACKAGES = 'xorriso, mtools, dosfstools, fdisk (sfdisk), syslinux and syslinux-common'
+TOOLS = ('xorriso', 'sfdisk', 'mkfs.vfat', 'mcopy', 'mtype', 'syslinux')
+# How many offending names a message lists before it says "and N more".
+SHOWN = 10
 
 
 class WriterError(RescueFleetError):
@@ -77,11 +81,16 @@ def human(size):
 def iso_volume_id(path):
     """The volume id of an ISO9660 image (``RESCUE1200``), read from its primary volume descriptor."""
     try:
+        st = os.stat(path)
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISBLK(st.st_mode)):  # a FIFO would block the read
+            raise WriterError('the ISO %s is neither a regular file nor a block device; give the path of a '
+                              'SystemRescue ISO file' % path)
         with open(path, 'rb') as handle:
             handle.seek(16 * 2048)
             pvd = handle.read(2048)
     except OSError as exc:
-        raise WriterError('cannot read the ISO %s: %s' % (path, exc.strerror))
+        raise WriterError('cannot read the ISO %s: %s; check the path and its permissions' % (path, exc.strerror)) \
+            from exc
     if len(pvd) < 72 or pvd[0:1] != b'\x01' or pvd[1:6] != b'CD001':
         raise WriterError('%s is not an ISO9660 image (no primary volume descriptor); give a SystemRescue ISO' % path)
     return pvd[40:72].decode('ascii', 'replace').strip()
@@ -305,49 +314,130 @@ def extract_iso(iso, dest):
     _make_writable(dest)
 
 
-def write_medium(device, iso, volume_id, mbr_code, size, block, marker, workdir=None, syslinux_dir=SYSLINUX_DIR):
-    """Partition, format, fill and make bootable; the marker goes last."""
-    tree = tempfile.mkdtemp(prefix='rescuefleet-iso-', dir=workdir)
+def check_tools(which=shutil.which):
+    """Refuse before anything is written when a tool the write needs is missing."""
+    missing = [tool for tool in TOOLS if not which(tool)]
+    if missing:
+        raise WriterError('%s not found on the target; install %s. Nothing was written' % (
+            ', '.join(missing), PACKAGES))
+
+
+def fat_cluster(partition_size):
+    """The largest cluster mkfs.vfat picks for FAT32 of this size (Microsoft's table), to estimate space."""
+    for limit, cluster in ((8 << 30, 4096), (16 << 30, 8192), (32 << 30, 16384)):
+        if partition_size <= limit:
+            return cluster
+    return 32768
+
+
+def _listed(items):
+    shown = ', '.join(items[:SHOWN])
+    return shown + (' and %d more' % (len(items) - SHOWN) if len(items) > SHOWN else '')
+
+
+def check_tree(tree, partition_size, syslinux_dir=SYSLINUX_DIR):
+    """Refuse an extracted ISO tree that FAT cannot hold, before the first destructive write.
+
+    FAT stores no symlinks, and copying one would copy what it points at, possibly a file of this host
+    (an ISO holding ``etc/shadow -> /etc/shadow``): links are refused, never followed. Also refused: other
+    special files, names FAT cannot hold (see ``fat_name_problem``), names that differ only in case
+    (FAT keeps one of them) and a tree larger than the partition.
+    """
+    if not os.path.isdir(os.path.join(tree, syslinux_dir)):
+        raise WriterError('the ISO has no %s directory; is it a SystemRescue ISO? Nothing was written' % syslinux_dir)
+    links, special, bad_names, clashes = [], [], [], []
+    cluster = fat_cluster(partition_size)
+    needed = 0
+    for dirpath, dirnames, filenames in os.walk(tree):
+        rel_dir = os.path.relpath(dirpath, tree)
+        seen = {}
+        for name in sorted(dirnames + filenames):
+            rel = name if rel_dir == '.' else os.path.join(rel_dir, name)
+            shown = rel.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')
+            problem = fat_name_problem(name)
+            if problem:
+                bad_names.append('%s (%s)' % (shown, problem.split(';')[0]))
+            folded = name.lower()
+            if folded in seen:
+                clashes.append('%s and %s' % (seen[folded], shown))
+            seen[folded] = shown
+            st = os.lstat(os.path.join(dirpath, name))
+            if stat.S_ISLNK(st.st_mode):
+                links.append('%s -> %s' % (shown, os.readlink(os.path.join(dirpath, name))))
+            elif stat.S_ISREG(st.st_mode):
+                needed += -(-st.st_size // cluster) * cluster
+            elif stat.S_ISDIR(st.st_mode):
+                needed += cluster
+            else:
+                special.append(shown)
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+    problems = []
+    if links:
+        problems.append('it holds symlinks, which FAT cannot store and which are never followed (they could '
+                        'copy files of this host onto the medium): %s' % _listed(links))
+    if special:
+        problems.append('it holds special files (devices, FIFOs or sockets) that FAT cannot store: %s'
+                        % _listed(special))
+    if bad_names:
+        problems.append('it holds names that this collection does not write to FAT: %s' % _listed(bad_names))
+    if clashes:
+        problems.append('it holds names that differ only in case, which are the same name on FAT: %s'
+                        % _listed(clashes))
+    if problems:
+        raise WriterError('refusing to write this ISO to a FAT medium: %s. Use an unmodified SystemRescue ISO or '
+                          'remaster it without them; nothing was written' % '; '.join(problems))
+    # FAT32 tables and reserved sectors take about 1/128 of the partition with 4 KiB clusters; keep 1 MiB more
+    room = partition_size - partition_size // 128 - 1024 * 1024
+    if needed > room:
+        raise WriterError('the ISO files need about %s on FAT (in %s clusters) but the partition holds only about '
+                          '%s; use a larger medium or image_size; nothing was written'
+                          % (human(needed), human(cluster), human(max(room, 0))))
+
+
+def write_medium(device, tree, volume_id, mbr_code, size, block, marker, syslinux_dir=SYSLINUX_DIR):
+    """Partition, format, fill and make bootable from an extracted, checked tree; the marker goes last."""
     try:
-        extract_iso(iso, tree)
-        if not os.path.isdir(os.path.join(tree, syslinux_dir)):
-            raise WriterError('the ISO has no %s directory; is it a SystemRescue ISO?' % syslinux_dir)
-        # Forget what the medium held: the MBR and everything up to the partition, including the
-        # ISO9660 descriptors of a stick written with dd, which would hide the new FAT filesystem.
-        with open(device, 'r+b') as handle:
-            handle.write(b'\0' * PARTITION_OFFSET)
-            handle.flush()
-            os.fsync(handle.fileno())
-        _run(['sfdisk', '--no-reread', '--no-tell-kernel', '--wipe', 'always', '--label', 'dos', device],
-             'sfdisk', stdin=('label: dos\nunit: sectors\n\nstart=%d, type=c, bootable\n' % PARTITION_START).encode())
-        blocks_kib = (size - PARTITION_OFFSET) // 1024
-        mkfs = ['mkfs.vfat', '-F', '32', '-n', volume_id, '--offset', str(PARTITION_START)]
-        if block:
-            mkfs.append('-I')
-        _run(mkfs + [device, str(blocks_kib)], 'mkfs.vfat')
-        names = sorted(os.listdir(tree))
-        if names:
-            _run(['mcopy', '-s', '-Q', '-i', '%s@@%d' % (device, PARTITION_OFFSET)]
-                 + [os.path.join(tree, n) for n in names] + ['::/'], 'mcopy (copying the ISO files)')
-        _run(['syslinux', '--offset', str(PARTITION_OFFSET), '--directory', '/' + syslinux_dir.strip('/'),
-              '--install', device], 'syslinux')
-        with open(device, 'r+b') as handle:
-            handle.write(mbr_code[:MBR_CODE_SIZE])
-            handle.flush()
-            os.fsync(handle.fileno())
-        marker_file = os.path.join(tree, MARKER)
-        with open(marker_file, 'w') as handle:
-            json.dump(marker, handle, sort_keys=True, indent=1)
-            handle.write('\n')
-        _run(['mcopy', '-o', '-i', '%s@@%d' % (device, PARTITION_OFFSET), marker_file, '::/' + MARKER],
-             'mcopy (writing the marker)')
-        with open(device, 'rb+') as handle:
-            os.fsync(handle.fileno())
-        if block:
-            subprocess.run(['blockdev', '--rereadpt', device], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           check=False)
-    finally:
-        shutil.rmtree(tree, ignore_errors=True)
+        _write_medium(device, tree, volume_id, mbr_code, size, block, marker, syslinux_dir)
+    except WriterError as exc:
+        raise WriterError('%s. The medium %s was partly written and will not boot: fix the cause and run the '
+                          'task again, which rewrites it' % (str(exc).rstrip('.'), device)) from exc
+
+
+def _write_medium(device, tree, volume_id, mbr_code, size, block, marker, syslinux_dir):
+    # Forget what the medium held: the MBR and everything up to the partition, including the
+    # ISO9660 descriptors of a stick written with dd, which would hide the new FAT filesystem.
+    with open(device, 'r+b') as handle:
+        handle.write(b'\0' * PARTITION_OFFSET)
+        handle.flush()
+        os.fsync(handle.fileno())
+    _run(['sfdisk', '--no-reread', '--no-tell-kernel', '--wipe', 'always', '--label', 'dos', device],
+         'sfdisk', stdin=('label: dos\nunit: sectors\n\nstart=%d, type=c, bootable\n' % PARTITION_START).encode())
+    blocks_kib = (size - PARTITION_OFFSET) // 1024
+    mkfs = ['mkfs.vfat', '-F', '32', '-n', volume_id, '--offset', str(PARTITION_START)]
+    if block:
+        mkfs.append('-I')
+    _run(mkfs + [device, str(blocks_kib)], 'mkfs.vfat')
+    names = sorted(os.listdir(tree))
+    if names:
+        _run(['mcopy', '-s', '-Q', '-i', '%s@@%d' % (device, PARTITION_OFFSET)]
+             + [os.path.join(tree, n) for n in names] + ['::/'], 'mcopy (copying the ISO files)')
+    _run(['syslinux', '--offset', str(PARTITION_OFFSET), '--directory', '/' + syslinux_dir.strip('/'),
+          '--install', device], 'syslinux')
+    with open(device, 'r+b') as handle:
+        handle.write(mbr_code[:MBR_CODE_SIZE])
+        handle.flush()
+        os.fsync(handle.fileno())
+    marker_file = os.path.join(tree, MARKER)
+    with open(marker_file, 'w') as handle:
+        json.dump(marker, handle, sort_keys=True, indent=1)
+        handle.write('\n')
+    _run(['mcopy', '-o', '-i', '%s@@%d' % (device, PARTITION_OFFSET), marker_file, '::/' + MARKER],
+         'mcopy (writing the marker)')
+    with open(device, 'rb+') as handle:
+        os.fsync(handle.fileno())
+    if block:
+        subprocess.run(['blockdev', '--rereadpt', device], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=False)
 
 
 class UsbWriter:
@@ -431,12 +521,20 @@ class UsbWriter:
         result.update(changed=True, written=not self.check_mode, reason=why)
         if self.check_mode:
             return result
-        if not exists:
-            with open(self.device, 'xb') as handle:
-                handle.truncate(size)
+        check_tools()
         new_marker = {'format': MARKER_FORMAT, 'iso_name': os.path.basename(self.iso), 'iso_sha256': iso_sha,
                       'iso_size': iso_size, 'volume_id': volume_id, 'mbr': os.path.basename(mbr_path),
                       'writer': 'rescuefleet.media.usb_write_iso'}
-        write_medium(self.device, self.iso, volume_id, mbr_code, size, kind == 'block', new_marker,
-                     workdir=params.get('workdir'))
+        # Everything that can be checked is checked on the extracted tree before the medium is touched
+        # (or the image file created): a refusal leaves it byte-identical.
+        tree = tempfile.mkdtemp(prefix='rescuefleet-iso-', dir=params.get('workdir'))
+        try:
+            extract_iso(self.iso, tree)
+            check_tree(tree, size - PARTITION_OFFSET)
+            if not exists:
+                with open(self.device, 'xb') as handle:
+                    handle.truncate(size)
+            write_medium(self.device, tree, volume_id, mbr_code, size, kind == 'block', new_marker)
+        finally:
+            shutil.rmtree(tree, ignore_errors=True)
         return result

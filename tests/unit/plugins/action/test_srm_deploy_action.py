@@ -29,7 +29,7 @@ make_action = functools.partial(action_for, ActionModule)
 @pytest.fixture
 def srm(tmp_path):
     path = tmp_path / '10-a.srm'
-    path.write_bytes(b'module')
+    path.write_bytes(b'hsqs module')
     return str(path)
 
 

@@ -29,8 +29,8 @@ def make_action(args, answers):
 
 def test_only_modules_the_record_lacks_are_sent(tmp_path):
     loaded, new = tmp_path / '10-a.srm', tmp_path / '20-b.srm'
-    loaded.write_bytes(b'a')
-    new.write_bytes(b'b')
+    loaded.write_bytes(b'hsqs a')
+    new.write_bytes(b'hsqs b')
     srms = [{'src': str(loaded)}, {'src': str(new)}, {'url': 'https://srv/30-c.srm', 'sha256': SHA}]
     action, calls = make_action({'srms': srms}, answers=[
         {'changed': True, 'actions': [{'action': 'load', 'name': '20-b.srm'}, {'action': 'load', 'name': '30-c.srm'}]},
@@ -47,7 +47,7 @@ def test_only_modules_the_record_lacks_are_sent(tmp_path):
 
 def test_nothing_to_load_is_one_round_trip(tmp_path):
     src = tmp_path / '10-a.srm'
-    src.write_bytes(b'a')
+    src.write_bytes(b'hsqs a')
     action, calls = make_action({'srms': [{'src': str(src)}]}, answers=[{'changed': False, 'actions': []}])
     result = action.run(task_vars={})
     assert len(calls) == 1 and result == {'changed': False, 'actions': [], 'transferred': []}

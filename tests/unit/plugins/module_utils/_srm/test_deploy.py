@@ -19,6 +19,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index impor
 
 
 def module(tmp_path, name, data):
+    data = b'hsqs' + data[4:]  # the squashfs magic, which srm_deploy checks; same size
     path = tmp_path / 'src' / name
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(data)

@@ -15,17 +15,17 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted impo
 
 def test_name_size_and_sha256_are_resolved(tmp_path):
     src = tmp_path / '10-tools.srm'
-    src.write_bytes(b'x' * 10)
+    src.write_bytes(b'hsqs' + b'x' * 6)
     lazy, = resolve([{'src': str(src)}])
     assert lazy == {'name': '10-tools.srm', 'src': str(src), 'sha256': None, 'size': 10}
     eager, = resolve([{'src': str(src), 'name': 'renamed.srm'}], hash_sources=True)
-    assert eager['name'] == 'renamed.srm' and eager['sha256'] == hashlib.sha256(b'x' * 10).hexdigest()
+    assert eager['name'] == 'renamed.srm' and eager['sha256'] == hashlib.sha256(b'hsqs' + b'x' * 6).hexdigest()
 
 
 def test_locate_maps_src_on_the_controller(tmp_path):
     src = tmp_path / 'files' / 'a.srm'
     src.parent.mkdir()
-    src.write_bytes(b'a')
+    src.write_bytes(b'hsqs')
     entry, = resolve([{'src': 'a.srm'}], locate=lambda s: str(tmp_path / 'files' / s))
     assert entry['src'] == str(src) and entry['name'] == 'a.srm'
 
@@ -50,9 +50,9 @@ def test_bad_entries_are_named(srms, match):
 
 def test_size_mismatch_and_special_files(tmp_path):
     src = tmp_path / 'a.srm'
-    src.write_bytes(b'abc')
-    with pytest.raises(WantedError, match='has 3 bytes, not the 4 given in size'):
-        resolve([{'src': str(src), 'size': 4}])
+    src.write_bytes(b'hsqs')
+    with pytest.raises(WantedError, match='has 4 bytes, not the 5 given in size'):
+        resolve([{'src': str(src), 'size': 5}])
     fifo = str(tmp_path / 'pipe.srm')
     os.mkfifo(fifo)
     with pytest.raises(WantedError, match='is not a regular file'):  # and it must not block opening it
