@@ -12,6 +12,16 @@ import tempfile
 
 import pytest
 
+try:
+    from hypothesis import settings
+except ImportError:  # pragma: no cover - hypothesis comes with the test requirements
+    settings = None
+else:
+    # Property tests judge results, not speed: hypothesis's per-example deadline measures wall time,
+    # which a loaded 2-core CI machine stretches past 200 ms now and then.
+    settings.register_profile('rescuefleet', deadline=None)
+    settings.load_profile('rescuefleet')
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
