@@ -25,22 +25,20 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._iso import plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, boot_records, listing, read_volume
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.xorriso import implant_md5, write_image
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
 
 
 def _describe(entries):
     return ''.join('%s %s %d\n' % (e['path'], e['sha256'], e['size']) for e in entries)
 
 
-class SysrescueIso:
+class SysrescueIso(Task):
     """One ``sysrescue_iso`` invocation on plain parameters."""
 
     missing_library = MISSING_YAML
 
     def __init__(self, params, check_mode=False, want_diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = want_diff
-        self.warnings = []
+        super().__init__(params, check_mode, want_diff)
         self.src = os.path.abspath(params['src'])
         self.dest = os.path.abspath(params['dest'])
         self.options = {'basedir': params.get('basedir') or 'sysresccd', 'implant_md5': bool(params.get('implant_md5'))}

@@ -24,6 +24,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.options i
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import Deploy
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import parse_index
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
 
 
 def resolve(items, state):
@@ -35,14 +36,11 @@ def resolve(items, state):
         raise LinuxrcError(str(exc).replace('srms', 'parts', 1)) from exc
 
 
-class LinuxrcParts:
+class LinuxrcParts(Task):
     """One ``linuxrc_parts`` run on plain parameters."""
 
     def __init__(self, params, check_mode=False, want_diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = want_diff
-        self.warnings = []
+        super().__init__(params, check_mode, want_diff)
 
     def run(self):
         params = self.params

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
@@ -69,8 +70,18 @@ class Medium:
         """``[{'name', 'type': 'file'|'dir', 'size'}]`` of a directory, or ``[]`` when it is missing."""
         raise NotImplementedError
 
+    def _entry(self, path):
+        """The listing entry of ``path`` (the root is a directory), or ``None``: one listing of its parent."""
+        parent, name = posixpath.split(clean_path(path))
+        if not name:
+            return {'name': '', 'type': 'dir', 'size': 0}
+        for entry in self.list_dir(parent):
+            if entry['name'] == name:
+                return entry
+        return None
+
     def exists(self, path):
-        raise NotImplementedError
+        return self._entry(path) is not None
 
     def read_bytes(self, path):
         """Content of a file, or ``None`` when it does not exist."""

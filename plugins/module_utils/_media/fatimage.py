@@ -203,15 +203,6 @@ class FatImageMedium(Medium):
         """Forget the cached listing of the directory holding ``path``."""
         self._listings.pop(posixpath.dirname(clean_path(path)), None)
 
-    def _entry(self, path):
-        parent, name = posixpath.split(clean_path(path))
-        for entry in self.list_dir(parent):
-            if entry['name'] == name:
-                return entry
-        return None
-
-    def exists(self, path):
-        return self._entry(path) is not None
 
     def read_bytes(self, path):
         entry = self._entry(path)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import posixpath
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
@@ -52,17 +51,6 @@ class IsoImageMedium(Medium):
             self._listings[key] = isoimage.list_dir(self.iso, key)
         return [dict(entry) for entry in self._listings[key]]
 
-    def _entry(self, path):
-        parent, name = posixpath.split(clean_path(path))
-        if not name:
-            return {'name': '', 'type': 'dir', 'size': 0}
-        for entry in self.list_dir(parent):
-            if entry['name'] == name:
-                return entry
-        return None
-
-    def exists(self, path):
-        return self._entry(path) is not None
 
     @contextlib.contextmanager
     def _extracted(self, path):

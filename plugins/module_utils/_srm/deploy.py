@@ -28,6 +28,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.options i
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import (
     SRM_NAMING, parse_index, render_index)
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
 
 # Space kept free for the index and directory entries.
 RESERVE = 64 * 1024
@@ -240,14 +241,11 @@ def describe_actions(actions):
             for a in actions]
 
 
-class SrmDeploy:
+class SrmDeploy(Task):
     """One ``srm_deploy`` run on plain parameters."""
 
     def __init__(self, params, check_mode=False, want_diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = want_diff
-        self.warnings = []
+        super().__init__(params, check_mode, want_diff)
 
     def run(self):
         params = self.params

@@ -35,6 +35,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schem
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import (
     MASK, SECRET_KEYS, cmdline_secrets, find_secrets, mask_secrets, plain_secret_keys)
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
 
 try:
     import yaml
@@ -290,16 +291,13 @@ def _order_hint(owners):
     return ' (files apply in byte order of their names: pick a name that sorts later, e.g. a higher number)'
 
 
-class SysrescueConfig:
+class SysrescueConfig(Task):
     """One ``sysrescue_config`` invocation on plain parameters."""
 
     missing_library = MISSING_YAML
 
     def __init__(self, params, check_mode=False, want_diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = want_diff
-        self.warnings = []
+        super().__init__(params, check_mode, want_diff)
         self.name = params['name']
         self.state = params.get('state') or 'present'
         self.config = params.get('config') or {}
