@@ -136,7 +136,8 @@ class LoadsrmRun:
         if params.get('state', 'present') == 'present':
             for item in plans:
                 for entry in item.entries:
-                    if 'archiso_http_srv=' in entry['after']:
+                    # only where this run adds it: on a stick, the menu's HTTP PXE entries are none of its business
+                    if 'archiso_http_srv=' in entry['after'] and entry['after'] != entry['before']:
                         self.warnings.append(
                             '%s, entry %r boots over HTTP PXE (archiso_http_srv=), where SystemRescue loads no early '
                             'SRMs: loadsrm has no effect there; give global.late_load_srm in a YAML passed with '

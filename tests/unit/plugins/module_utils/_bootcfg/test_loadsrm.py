@@ -164,3 +164,18 @@ def test_read_only_medium_is_refused(tmp_path, monkeypatch, check_mode):
     with pytest.raises(RescueFleetError, match='ISO9660'):
         run({'media': {'path': root}}, check_mode=check_mode)
     assert snapshot(root) == original
+
+
+def test_http_pxe_entry_warns_only_when_loadsrm_is_added(tmp_path):
+    """SystemRescue loads no early SRMs when it boots with archiso_http_srv=: say so when this run adds
+    loadsrm there, and stay quiet on later runs that change nothing (every stock menu has such entries)."""
+    root = str(tmp_path / 'pxe')
+    path = os.path.join(root, 'sysresccd/boot/syslinux/sysresccd_pxe.cfg')
+    os.makedirs(os.path.dirname(path))
+    with open(path, 'wb') as handle:
+        handle.write(b'LABEL http\nLINUX boot/x86_64/vmlinuz\n'
+                     b'APPEND archisobasedir=sysresccd archiso_http_srv=http://10.0.0.1/ ip=dhcp\n')
+    first = run({'media': {'path': root}})
+    assert first['changed'] and any('boots over HTTP PXE' in w for w in first['warnings'])
+    again = run({'media': {'path': root}})
+    assert not again['changed'] and not any('HTTP PXE' in w for w in again['warnings'])
