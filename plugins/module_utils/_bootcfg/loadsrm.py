@@ -24,6 +24,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.base impo
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import SECRET_KEYS, cmdline_secrets
 
 
 def build_changes(state, args):
@@ -76,6 +77,10 @@ class LoadsrmRun:
         self.want_diff = want_diff
         self.grub_check = grub_check if params.get('validate_grub', True) else None
         self.warnings = []
+        # passwords given as kernel arguments (rootpass=, vncpass=, rootcryptpass=): run_task hands them to
+        # Ansible, which masks them in every result, diff and failure
+        self.secrets = [str(v) for k, v in (params.get('args') or {}).items()
+                        if k in SECRET_KEYS and v not in (True, False, None, '')]
 
     def _target(self):
         params = self.params
@@ -128,6 +133,9 @@ class LoadsrmRun:
                         medium.write_bytes(item.path, bootcfg.encode(item.new))
         finally:
             medium.close()
+        for item in plans:  # passwords already on the command lines of the edited entries
+            for entry in item.entries:
+                self.secrets.extend(cmdline_secrets(entry['before']) + cmdline_secrets(entry['after']))
         result = {
             'changed': any(p.changed for p in plans),
             'files': [p.result() for p in plans],

@@ -179,3 +179,18 @@ def test_http_pxe_entry_warns_only_when_loadsrm_is_added(tmp_path):
     assert first['changed'] and any('boots over HTTP PXE' in w for w in first['warnings'])
     again = run({'media': {'path': root}})
     assert not again['changed'] and not any('HTTP PXE' in w for w in again['warnings'])
+
+
+def test_passwords_given_as_kernel_arguments_are_secrets(tmp_path):
+    """rootpass= as an argument, or already on an edited line, goes to Ansible's no_log values, so it is
+    masked in the results and the diff (it used to be printed in both)."""
+    root = make_medium(str(tmp_path / 'm'))
+    full = {'state': 'keep', 'args': {'rootpass': 'hunter2 x', 'vncpass': True}, 'kernel': None, 'titles': [],
+            'backup': False, 'validate_grub': True, 'format': 'auto', 'files': None, 'media': {'path': root},
+            'path': None}
+    job = LoadsrmRun(full, want_diff=True, grub_check=GRUB_CHECK)
+    result = job.run()
+    assert result['changed'] and 'hunter2 x' in job.secrets
+    again = LoadsrmRun(dict(full, args={'loadsrm': True}), grub_check=GRUB_CHECK)
+    again.run()
+    assert 'hunter2 x' in again.secrets  # found on the line it edits, though not given this time
