@@ -378,6 +378,99 @@ def fleet(workdir, repeat):
     return timings
 
 
+def _pxe_inventory(path, count, root, module):
+    """A PXE server on localhost and ``count`` clients, each with a MAC and the one module."""
+    clients = {'c%05d' % i: {'pxe_mac': '52:54:00:%02x:%02x:%02x' % (i >> 16, (i >> 8) & 255, i & 255),
+                             'pxe_modules': ['10-bench.srm']} for i in range(count)}
+    server = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+              'pxe_server_root': os.path.join(root, 'http'), 'pxe_server_tftp_root': os.path.join(root, 'tftp'),
+              'pxe_server_url': 'http://127.0.0.1:8080/', 'pxe_server_config': {'sysconfig': {'timezone': 'UTC'}},
+              'srm_catalog_built': {'10-bench.srm': {'path': module}},
+              # the role's defaults, which the old playbook (not a role) needs spelled out
+              'pxe_server_boot_url': 'http://127.0.0.1:8080/', 'pxe_server_basedir': 'sysresccd',
+              'pxe_server_srm_dir': 'srm', 'pxe_server_hosts_dir': 'hosts', 'pxe_server_grub_dir': 'grub',
+              'pxe_server_kernel_args': 'iomem=relaxed', 'pxe_server_menu_timeout': 10,
+              'pxe_server_initrds': ['boot/intel_ucode.img', 'boot/amd_ucode.img', 'boot/x86_64/sysresccd.img']}
+    inventory = {'all': {'children': {'pxe_servers': {'hosts': {'pxe-bench': server}},
+                                      'pxe_clients': {'hosts': clients}}}}
+    with open(path, 'w') as handle:
+        json.dump(inventory, handle)  # JSON is YAML
+    return path
+
+
+def _playbook_measured(playbook, inventory):
+    """(wall s, CPU s of ansible-playbook and its children) of one run; fails when the run fails."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, '.venv', 'collections'),
+               ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_DEPRECATION_WARNINGS='false', ANSIBLE_FORKS='1')
+    probe = ('import resource, subprocess, sys, time\n'
+             'w = time.perf_counter()\n'
+             'p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)\n'
+             'w = time.perf_counter() - w\n'
+             'r = resource.getrusage(resource.RUSAGE_CHILDREN)\n'
+             'sys.stdout.write("%f %f %d\\n" % (w, r.ru_utime + r.ru_stime, p.returncode))\n'
+             'sys.stdout.write(p.stdout.decode()[-3000:] if p.returncode else "")\n')
+    out = subprocess.run([sys.executable, '-c', probe, os.path.join(ROOT, '.venv', 'bin', 'ansible-playbook'),
+                          '-i', inventory, playbook], stdout=subprocess.PIPE, env=env, check=True).stdout.decode()
+    wall, cpu_s, code = out.split('\n', 1)[0].split()
+    if int(code):
+        raise SystemExit('%s failed:\n%s' % (playbook, out))
+    return float(wall), float(cpu_s)
+
+
+@case
+def pxe(workdir, repeat):
+    """pxe_server with 10, 100, 1,000 clients (one pxe_hosts call) against the old per-client loops."""
+    from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import PxeHosts  # noqa: E402
+    base = os.path.join(workdir, 'pxe')
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(base)
+    module = make_module_file(os.path.join(base, '10-bench.srm'), 1 << 20)
+    sizes = [int(n) for n in os.environ.get('RESCUEFLEET_BENCH_PXE', '10,100,1000').split(',')]
+    old_sizes = [n for n in sizes if n <= 100]
+    print('pxe: pxe_server role (srm_deploy + one pxe_hosts call) vs the old per-client loops (bench/pxe/old.yml),'
+          ' converge on an empty tree and no-op, wall and CPU of ansible-playbook with its children')
+    results = {}
+    for approach, playbook, counts in (('new', 'new.yml', sizes), ('old', 'old.yml', old_sizes)):
+        for count in counts:
+            root = os.path.join(base, '%s-%d' % (approach, count))
+            inventory = _pxe_inventory(os.path.join(base, 'inv-%s-%d.json' % (approach, count)), count, root, module)
+            converge = _playbook_measured(os.path.join(HERE, 'pxe', playbook), inventory)
+            noop = min((_playbook_measured(os.path.join(HERE, 'pxe', playbook), inventory)
+                        for _round in range(max(1, repeat - 1))), key=lambda pair: pair[1])
+            results['%s_%d' % (approach, count)] = {
+                'converge_wall': converge[0], 'converge_cpu': converge[1], 'noop_wall': noop[0], 'noop_cpu': noop[1]}
+    module_noop = {}
+    for count in sizes:
+        params = {'http_root': os.path.join(base, 'new-%d' % count, 'http'),
+                  'tftp_root': os.path.join(base, 'new-%d' % count, 'tftp'), 'url': 'http://127.0.0.1:8080/',
+                  'kernel_args': 'iomem=relaxed', 'default_config': {'sysconfig': {'timezone': 'UTC'}},
+                  'initrds': ['boot/intel_ucode.img', 'boot/amd_ucode.img', 'boot/x86_64/sysresccd.img'],
+                  'clients': [{'name': 'c%05d' % i, 'module': '10-bench.srm',
+                               'mac': '52:54:00:%02x:%02x:%02x' % (i >> 16, (i >> 8) & 255, i & 255)}
+                              for i in range(count)]}
+        best, result = timed(lambda: PxeHosts(params).run(), 3)
+        assert not result['changed'], 'the role and the module logic disagree'
+        module_noop[count] = best
+    print('  %-6s %7s  %18s  %18s' % ('', 'clients', 'converge wall/CPU', 'no-op wall/CPU'))
+    for key, value in results.items():
+        approach, count = key.split('_')
+        print('  %-6s %7s  %7.1f s %7.1f s  %7.1f s %7.1f s' % (
+            approach, count, value['converge_wall'], value['converge_cpu'], value['noop_wall'], value['noop_cpu']))
+    for count in old_sizes:
+        new, old = results['new_%d' % count], results['old_%d' % count]
+        print('  %d clients: old/new no-op CPU %.1fx, converge CPU %.1fx'
+              % (count, old['noop_cpu'] / new['noop_cpu'], old['converge_cpu'] / new['converge_cpu']))
+    if 10 in sizes and 1000 in sizes:
+        print('  no-op CPU 1,000 / 10 clients: %.2f (target <= 3)'
+              % (results['new_1000']['noop_cpu'] / results['new_10']['noop_cpu']))
+        print('  converge wall for 1,000 clients: %.1f s (target < 60)' % results['new_1000']['converge_wall'])
+    for count, best in module_noop.items():
+        print('  pxe_hosts logic, no-op, %5d clients: %.3f s = %.2f ms per client (target < 2)'
+              % (count, best, best * 1000.0 / count))
+    results['module_noop'] = module_noop
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--workdir', default=os.environ.get('RESCUEFLEET_BENCH_DIR', '/var/tmp/rescuefleet-bench'))

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 DEB_PACKAGES=(squashfs-tools mtools dosfstools fdisk grub-common xorriso syslinux syslinux-common
-              syslinux-utils isolinux isomd5sum openssh-server openssh-client rsync shellcheck zstd
+              syslinux-utils isolinux isomd5sum nginx openssh-server openssh-client rsync shellcheck zstd
               pacman-package-manager makepkg libarchive-tools)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do

@@ -180,6 +180,14 @@ medium:
   returned: always
   type: dict
   sample: {kind: fat-image, fstype: vfat, label: RESCUE1200, partition: 1, size: 1073741824, free: 1000000000}
+transferred:
+  description:
+    - Names of the modules the action plugin sent from the controller in this run (only those the medium lacked).
+      Empty with a local connection, in check mode, and when nothing had to change.
+  returned: when O(remote_src=false) and O(state=present)
+  type: list
+  elements: str
+  sample: [10-fleet-tools.srm]
 swept:
   description:
     - Temporary files of interrupted runs that were removed (or would be, in check mode), as paths on the

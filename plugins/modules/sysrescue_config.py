@@ -196,7 +196,7 @@ effective:
       (holes are V(null)) and an empty table is V([]).
     - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are replaced by C(********).
     - When SystemRescue's reader would fail on the medium's files and write no JSON at all (a plain V(~), a
-      boolean mapping key), the task fails and writes nothing: it never leaves a medium in that state.
+      boolean mapping key), the task fails and writes nothing; it never leaves a medium in that state.
   returned: always
   type: raw
   sample: {global: {copytoram: false, loadsrm: true}, sysconfig: {bash_history: {"100": setkmap}}}

@@ -84,7 +84,10 @@ class Fleet:
             make_fat_image(image)
         mounted = os.path.join(hostdir, 'mounted-stick')  # the same job on a mounted filesystem
         os.makedirs(mounted, exist_ok=True)
-        return {'name': name, 'port': port, 'image': image, 'dir': mounted, 'modules': self.modules_of(index)}
+        live_root = os.path.join(hostdir, 'live-root')  # stands in for a booted rescue system's / (srm_load)
+        os.makedirs(live_root, exist_ok=True)
+        return {'name': name, 'port': port, 'image': image, 'dir': mounted, 'root': live_root,
+                'modules': self.modules_of(index)}
 
     @staticmethod
     def modules_of(index):
@@ -112,6 +115,7 @@ class Fleet:
             lines += ['        %s:' % host['name'], '          ansible_port: %d' % host['port'],
                       '          fleet_image: %s' % host['image'],
                       '          fleet_dir: %s' % host['dir'],
+                      '          fleet_root: %s' % host['root'],
                       '          fleet_modules: [%s]' % ', '.join(host['modules']),
                       '          usb_media_device: %s' % host['image'],
                       '          usb_media_srms: [%s]' % ', '.join(m + '.srm' for m in host['modules'])]

@@ -2,12 +2,15 @@
 # Copyright (c) rescuefleet.media contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Ten hosts over real SSH: converge, a second run that changes nothing, then one module changes."""
+"""Ten hosts over real SSH: converge, a second run that changes nothing, then one module changes;
+late loading into running rescue systems, sending only what a host has not loaded."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -60,4 +63,52 @@ def test_site_playbook_on_a_fleet(tmp_path):
                 assert srm_on(host['image'], '30-extra.srm') == hashlib.sha256(
                     (catalog / '30-extra.srm').read_bytes()).hexdigest()
     print('site.yml on a fleet of 10: converge %.1f s, no-op %.1f s, one module changed %.1f s'
+          % (first, second, third))
+
+
+def host_results(output):
+    """``{host: result}`` of the fleet hosts' task results, from ansible-playbook -v output."""
+    found = {}
+    for line in output.splitlines():
+        match = re.match(r'^(?:ok|changed): \[(fleet\d+)\] => (\{.*\})$', line)
+        if match:
+            found[match.group(1)] = json.loads(match.group(2))
+    return found
+
+
+def test_late_load_on_a_fleet(tmp_path):
+    """srm_load over real SSH into per-host roots: a module goes over the wire only to hosts whose
+    record lacks it, and a second run sends nothing and changes nothing."""
+    with Fleet(10, workdir=str(tmp_path)) as fleet:
+        build = tmp_path / 'build'
+        hosts = [h['name'] for h in fleet.hosts]
+        odd = {h['name'] for h in fleet.hosts if '30-extra' in h['modules']}
+
+        def run(*extra):
+            recap, seconds, out = fleet.playbook('late_load.yml', '-v', *extra)
+            return recap, seconds, host_results(out)
+
+        recap, first, loaded = run('-e', 'fleet_late_extra=false')
+        assert sorted(loaded) == hosts
+        assert all(recap[h]['changed'] == 1 and recap[h]['failed'] == 0 for h in hosts), recap
+        assert all(loaded[h]['transferred'] == ['10-tools.srm'] for h in hosts), loaded
+
+        recap, second, loaded = run()
+        assert {h for h in hosts if recap[h]['changed']} == odd, recap
+        assert {h: loaded[h]['transferred'] for h in hosts} == {
+            h: ['30-extra.srm'] if h in odd else [] for h in hosts}
+        assert all([a['action'] for a in loaded[h]['actions']] == ['load'] for h in odd)
+
+        recap, third, loaded = run()
+        assert all(recap[h]['changed'] == 0 for h in hosts), recap
+        assert all(loaded[h]['transferred'] == [] and loaded[h]['actions'] == [] for h in hosts)
+
+        tools = hashlib.sha256((build / '10-tools.srm').read_bytes()).hexdigest()
+        for host in fleet.hosts:
+            root = host['root']
+            assert os.access(os.path.join(root, 'usr/local/bin/fleet-tools'), os.X_OK)
+            assert os.path.exists(os.path.join(root, 'opt/extra/extra.txt')) == (host['name'] in odd)
+            record = json.load(open(os.path.join(root, 'run/rescuefleet/srm_load.json')))
+            assert [(m['name'], m['sha256']) for m in record['modules']][0] == ('10-tools.srm', tools)
+    print('srm_load on a fleet of 10: first %.1f s, one more module on half %.1f s, no-op %.1f s'
           % (first, second, third))

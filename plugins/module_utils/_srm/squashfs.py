@@ -161,3 +161,23 @@ def extract_image(unsquashfs, image, dest_dir):
     kept when running as root.
     """
     _run([unsquashfs, '-no-progress', '-quiet', '-no-xattrs', '-force', '-dest', dest_dir, image], 'unsquashfs')
+
+
+# ``unsquashfs -lln`` lines: mode, uid/gid, size (``major,minor`` for devices), date, time, path[ -> target]
+_LONG_LINE = re.compile(r'^(\S)\S*\s+\S+\s+(\S+)\s+\S+\s+\S+\s(/.*)$')
+
+
+def list_content(unsquashfs, image):
+    """``[(path, kind, size)]`` of every entry in ``image`` (kind ``-`` file, ``d``, ``l``, ...; size in
+    bytes for regular files, else 0). Fails with :class:`SquashfsError` when ``image`` is no squashfs."""
+    out = _run([unsquashfs, '-lln', '-d', '', image], 'unsquashfs')
+    entries = []
+    for line in out.splitlines():
+        match = _LONG_LINE.match(line)
+        if not match:
+            continue  # the root itself (no path) and anything unsquashfs adds around the listing
+        kind, size, path = match.groups()
+        if kind == 'l':
+            path = path.split(' -> ', 1)[0]
+        entries.append((path, kind, int(size) if kind == '-' and size.isdigit() else 0))
+    return entries

@@ -1,4 +1,6 @@
 #!/bin/sh
+# dracut runs hooks with dash or busybox sh, which have local; mkdir -m -p sets the mode of the leaf only, as meant
+# shellcheck disable=SC3043,SC2174
 # loadsrm for dracut live media (rescuefleet.media).
 #
 # With rd.loadsrm on the kernel command line, every *.srm file in the live directory of the

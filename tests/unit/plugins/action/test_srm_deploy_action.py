@@ -6,39 +6,24 @@
 
 from __future__ import annotations
 
+import functools
+
 from unittest import mock
 
 import pytest
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.rescuefleet.media.plugins.action.srm_deploy import ActionModule
-
-
-def make_action(args, transport='ssh', check_mode=False, answers=()):
-    task = mock.MagicMock(args=args, check_mode=check_mode, async_val=0)
-    connection = mock.MagicMock(transport=transport)
-    connection._shell.tmpdir = '/remote/tmp'
-    connection._shell.join_path = lambda *parts: '/'.join(parts)
-    action = ActionModule(task, connection, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock())
-    calls = []
-    answers = list(answers)
-
-    def execute(module_name, module_args, task_vars):
-        calls.append((dict(module_args), action._task.check_mode))
-        return answers.pop(0) if answers else {'changed': False}
-    action._execute_module = execute
-    action._find_needle = lambda kind, src: src
-    action._transfer_file = mock.MagicMock()
-    action._fixup_perms2 = mock.MagicMock()
-    action._make_tmp_path = mock.MagicMock()
-    action._remove_tmp_path = mock.MagicMock()
-    return action, calls
+from ansible_collections.rescuefleet.media.tests.unit.plugins.action.action_harness import action_for
 
 
 @pytest.fixture(autouse=True)
 def no_base_run():
     with mock.patch.object(ActionBase, 'run', return_value={}):
         yield
+
+
+make_action = functools.partial(action_for, ActionModule)
 
 
 @pytest.fixture

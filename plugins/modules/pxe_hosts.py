@@ -1,0 +1,280 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: pxe_hosts
+short_description: Write every PXE client's SystemRescue YAML and boot files in one call
+version_added: 0.1.0
+description:
+  - Owns the per-client files of a SystemRescue HTTP PXE tree and writes all of them in one call, for
+    hundreds or thousands of clients.
+  - For each client, C(<http_root>/<hosts_dir>/<name>.yaml) (written by the same writer as
+    M(rescuefleet.media.sysrescue_config), with C(global.late_load_srm) set to the client's module), and, per
+    loader in O(loaders), pxelinux C(pxelinux.cfg/01-aa-bb-cc-dd-ee-ff), GRUB C(<grub_dir>/grub.cfg-01-aa-bb-cc-dd-ee-ff)
+    and iPXE C(MAC-aabbccddeeff.ipxe), C(MAC-aa-bb-cc-dd-ee-ff.ipxe) and C(HOSTNAME-<name>.ipxe) under O(tftp_root).
+  - Every boot entry gets one kernel command line, C(archisobasedir) C(archiso_http_srv) C(ip) C(sysrescuecfg),
+    then O(kernel_args) and the client's own arguments; GRUB and iPXE add C(BOOTIF), pxelinux C(SYSAPPEND 2).
+  - With O(menus), also the default menus C(pxelinux.cfg/default), C(<grub_dir>/grub.cfg) and C(boot.ipxe), which
+    chains the per-MAC and per-hostname iPXE files.
+  - Content is compared before writing; a file is written only when it differs, under a temporary name renamed
+    into place. Files of clients no longer listed are removed, but only files this module (or the
+    C(rescuefleet.media.pxe_server) role before it) wrote, recognised by their marker comment or YAML header.
+  - Bad input (a MAC address that is not 12 hex digits, a MAC or name given twice, a configuration SystemRescue
+    would not read as meant) fails with one message listing every problem, and nothing is written.
+author:
+  - rescuefleet.media founders (@rescuefleet)
+extends_documentation_fragment:
+  - rescuefleet.media.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Missing directories count as empty, so check mode on a first run reports every file it would write.
+  diff_mode:
+    support: full
+    details:
+      - Up to 20 changed files, each file before and after, secrets of the YAML replaced by C(********). Above
+        that, one line per changed client naming its files.
+  idempotent:
+    support: full
+options:
+  http_root:
+    description: The HTTP document root; the YAML files go to C(<http_root>/<hosts_dir>/).
+    type: path
+    required: true
+  tftp_root:
+    description: Where the boot loader files go. Defaults to O(http_root).
+    type: path
+  url:
+    description: The URL at which O(http_root) is served, ending in C(/).
+    type: str
+    required: true
+  boot_url:
+    description:
+      - Base URL of kernel and initramfs in the boot files. Defaults to O(url).
+      - V("") loads them by TFTP, relative to O(tftp_root), which must then hold the tree.
+    type: str
+  basedir:
+    description: The C(archisobasedir) of the tree.
+    type: str
+    default: sysresccd
+  hosts_dir:
+    description: Directory of O(http_root) for the per-client YAML files. It belongs to the module.
+    type: str
+    default: hosts
+  srm_dir:
+    description: Directory of O(http_root) from which modules named in O(clients[].module) are served.
+    type: str
+    default: srm
+  grub_dir:
+    description: Directory of O(tftp_root) that GRUB reads its configuration from (its C($prefix)).
+    type: str
+    default: grub
+  initrds:
+    description: Initramfs images, relative to O(basedir), in order.
+    type: list
+    elements: str
+    default: [boot/intel_ucode.img, boot/amd_ucode.img, boot/x86_64/sysresccd.img]
+  kernel_args:
+    description: Extra kernel arguments of every boot entry.
+    type: str
+    default: ''
+  menu_timeout:
+    description: Seconds before the menus boot their default entry.
+    type: int
+    default: 10
+  loaders:
+    description: The boot loaders to write files for; marked files of the others are removed.
+    type: list
+    elements: str
+    choices: [pxelinux, grub, ipxe]
+    default: [pxelinux, grub, ipxe]
+  menus:
+    description: Also write the default menus.
+    type: bool
+    default: true
+  default_config:
+    description: SystemRescue configuration every client gets, under its own (merged recursively).
+    type: dict
+    default: {}
+  verify:
+    description:
+      - After writing, ask the server at O(url) (and O(boot_url)) for every file a client's boot requests, with
+        HTTP C(HEAD) requests, and fail naming the ones that do not answer C(200). Not done in check mode.
+    type: bool
+    default: false
+  verify_timeout:
+    description: Seconds to wait for each answer with O(verify).
+    type: int
+    default: 10
+  clients:
+    description: The clients. An empty list removes every client's files.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The client's name (a hostname), used for its YAML file and C(HOSTNAME-<name>.ipxe).
+        type: str
+        required: true
+      mac:
+        description: MAC address, as C(aa:bb:cc:dd:ee:ff), C(AA-BB-CC-DD-EE-FF) or C(aabbccddeeff).
+        type: str
+        required: true
+      module:
+        description:
+          - The module for C(global.late_load_srm), a file name served from O(srm_dir) (a combined module for a
+            client with several) or a full C(http://) or C(https://) URL. Empty for none.
+        type: str
+        default: ''
+      config:
+        description: The client's SystemRescue configuration, merged over O(default_config).
+        type: dict
+        default: {}
+      kernel_args:
+        description: Extra kernel arguments of this client's boot entries.
+        type: str
+        default: ''
+      ip:
+        description:
+          - The value of C(ip=) instead of V(dhcp), for a static address
+            (C(client-ip::gateway:netmask:hostname:device:none)).
+        type: str
+requirements:
+  - PyYAML on the host that runs the module.
+  - requests on the host that runs the module, for O(verify).
+notes:
+  - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are never returned or shown in a diff. They are plain
+    text in the served YAML, readable by anyone who can fetch it; prefer C(rootcryptpass) with a crypt hash.
+seealso:
+  - module: rescuefleet.media.sysrescue_config
+  - name: SystemRescue PXE
+    description: Booting SystemRescue from the network.
+    link: https://www.system-rescue.org/manual/PXE_network_booting/
+'''
+
+EXAMPLES = r'''
+- name: Every client's YAML and boot files
+  rescuefleet.media.pxe_hosts:
+    http_root: /srv/http/rescue
+    tftp_root: /srv/tftp
+    url: http://pxe.example.com/rescue/
+    kernel_args: iomem=relaxed
+    default_config:
+      sysconfig:
+        timezone: UTC
+    clients:
+      - name: web01
+        mac: "52:54:00:12:34:01"
+        module: 10-fleet-tools+20-fleet-config.srm
+      - name: db01
+        mac: 52-54-00-12-34-02
+        module: https://srm.example.com/db-tools.srm
+        config:
+          global:
+            setkmap: de-latin1
+        ip: 10.0.0.12::10.0.0.1:255.255.255.0:db01:eth0:none
+  register: pxe
+
+- name: Show which clients changed
+  ansible.builtin.debug:
+    var: pxe.changed_clients
+'''
+
+RETURN = r'''
+clients:
+  description: The number of clients.
+  returned: success
+  type: int
+  sample: 1000
+files:
+  description: The number of files the tree holds for the clients and the default menus.
+  returned: success
+  type: int
+  sample: 6003
+created:
+  description: Files written that did not exist (would be, in check mode).
+  returned: success
+  type: int
+  sample: 6
+updated:
+  description: Files rewritten because their content differed.
+  returned: success
+  type: int
+  sample: 0
+unchanged:
+  description: Files left as they were.
+  returned: success
+  type: int
+  sample: 5997
+removed:
+  description: Files of clients no longer listed, removed (would be, in check mode).
+  returned: success
+  type: list
+  elements: str
+  sample: [/srv/tftp/pxelinux.cfg/01-52-54-00-12-34-09]
+changed_clients:
+  description: Names of the clients with a file written.
+  returned: success
+  type: list
+  elements: str
+  sample: [web01]
+boot_urls:
+  description:
+    - Every URL the clients' boots request over HTTP, once each; kernel, initramfs images and root filesystem first,
+      then each client's YAML and module.
+  returned: success
+  type: list
+  elements: str
+  sample: [http://pxe.example.com/rescue/sysresccd/boot/x86_64/vmlinuz, http://pxe.example.com/rescue/hosts/web01.yaml]
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import PxeHosts
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            http_root=dict(type='path', required=True),
+            tftp_root=dict(type='path'),
+            url=dict(type='str', required=True),
+            boot_url=dict(type='str'),
+            basedir=dict(type='str', default='sysresccd'),
+            hosts_dir=dict(type='str', default='hosts'),
+            srm_dir=dict(type='str', default='srm'),
+            grub_dir=dict(type='str', default='grub'),
+            initrds=dict(type='list', elements='str',
+                         default=['boot/intel_ucode.img', 'boot/amd_ucode.img', 'boot/x86_64/sysresccd.img']),
+            kernel_args=dict(type='str', default=''),
+            menu_timeout=dict(type='int', default=10),
+            loaders=dict(type='list', elements='str', choices=['pxelinux', 'grub', 'ipxe'],
+                         default=['pxelinux', 'grub', 'ipxe']),
+            menus=dict(type='bool', default=True),
+            default_config=dict(type='dict', default={}),
+            verify=dict(type='bool', default=False),
+            verify_timeout=dict(type='int', default=10),
+            clients=dict(type='list', elements='dict', default=[], options=dict(
+                name=dict(type='str', required=True),
+                mac=dict(type='str', required=True),
+                module=dict(type='str', default=''),
+                config=dict(type='dict', default={}),
+                kernel_args=dict(type='str', default=''),
+                ip=dict(type='str'),
+            )),
+        ),
+        supports_check_mode=True,
+    )
+    # Passwords sit inside the configurations: run_task masks them wherever Ansible prints arguments or results.
+    run_task(module, PxeHosts(module.params, check_mode=module.check_mode, want_diff=module._diff))
+
+
+if __name__ == '__main__':
+    main()

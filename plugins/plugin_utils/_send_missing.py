@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Controller side shared by srm_deploy and srm_load: hash modules here, send only what the host lacks.
+
+1. Resolve the module list (option ``srms``) on the controller with the module's own resolver
+   (hashing each ``src``, or reusing an srm_build manifest when it is current).
+2. Ask the module, in check mode and without any file, which modules the host lacks.
+3. Transfer just those to the managed host's temporary directory (streamed by the connection).
+4. Run the module for real with the transferred paths and ``remote_src: true``.
+
+With a local connection nothing is transferred: the module reads the files where they are. The
+result says which modules went over the wire (``transferred``), so a fleet can count them.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted import WantedError
+
+
+def without_src(srms):
+    return [{k: v for k, v in item.items() if k != 'src'} for item in srms]
+
+
+class SendMissingAction(ActionBase):
+    """Base of an action plugin whose module takes ``srms`` and ``remote_src``.
+
+    A subclass sets ``MODULE`` (the module's FQCN) and implements :meth:`resolve` and :meth:`needed`;
+    :meth:`direct` says when the arguments go to the module unchanged.
+    """
+
+    TRANSFERS_FILES = True
+    MODULE = None
+
+    def resolve(self, srms, hash_sources):
+        """The entries of ``srms`` with ``name``, ``sha256``, ``size`` and ``src`` (a controller path, or
+        ``None`` for an entry that is not sent, such as a URL the host fetches)."""
+        raise NotImplementedError
+
+    def needed(self, plan):
+        """The names the planning run (check mode, no files) says the host lacks."""
+        raise NotImplementedError
+
+    def direct(self, args):
+        """Whether the module gets ``args`` as they are (nothing on the controller to send)."""
+        try:
+            return boolean(args.get('remote_src', False), strict=True)
+        except TypeError:
+            return False  # not a boolean: the module's argument check reports it
+
+    def _locate(self, src):
+        try:
+            return self._find_needle('files', src)
+        except AnsibleError as exc:
+            raise WantedError('cannot find src %s on the controller: %s' % (src, to_text(exc))) from exc
+
+    def _run_module(self, args, task_vars, check_mode=None):
+        saved = self._task.check_mode
+        if check_mode is not None:
+            self._task.check_mode = check_mode
+        try:
+            return self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
+        finally:
+            self._task.check_mode = saved
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = dict(self._task.args)
+        if self.direct(args):
+            result.update(self._run_module(args, task_vars))
+            return result
+        local = self._connection.transport == 'local'
+        try:
+            # a local run hashes while it copies; a remote one needs every sha256 to ask what is missing
+            srms = self.resolve(args.get('srms'), hash_sources=not local)
+        except RescueFleetError as exc:
+            result.update(failed=True, msg='%s: %s' % (self.MODULE.rsplit('.', 1)[-1], exc))
+            return result
+        if local:
+            result.update(self._run_module(dict(args, srms=srms, remote_src=True), task_vars), transferred=[])
+            return result
+
+        plan = self._run_module(dict(args, srms=without_src(srms)), task_vars, check_mode=True)
+        if plan.get('failed') or self._task.check_mode or not plan.get('changed'):
+            # nothing to change, or only a prediction wanted: the planning run's answer is the answer
+            # (one round trip on a no-op)
+            result.update(plan, transferred=[])
+            return result
+        needed = self.needed(plan)
+        final = without_src(srms)
+        sent = []
+        try:
+            if any(source.get('src') and entry['name'] in needed for entry, source in zip(final, srms)):
+                self._make_tmp_path()
+            for entry, source in zip(final, srms):
+                if source.get('src') and entry['name'] in needed:
+                    remote = self._connection._shell.join_path(self._connection._shell.tmpdir, entry['name'])
+                    self._transfer_file(source['src'], remote)
+                    self._fixup_perms2((self._connection._shell.tmpdir, remote))
+                    entry['src'] = remote
+                    sent.append(entry['name'])
+            result.update(self._run_module(dict(args, srms=final, remote_src=True), task_vars), transferred=sent)
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result

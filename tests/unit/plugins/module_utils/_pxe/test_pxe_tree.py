@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Whole pxe_hosts runs on a directory tree: plan, no-op, stale removal, check mode, diff, secrets."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.clients import PxeError
+from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import DIFF_FILES, PxeHosts
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
+
+
+def params(root, count, **extra):
+    out = {'http_root': str(root / 'http'), 'tftp_root': str(root / 'tftp'), 'url': 'http://pxe.example.com/',
+           'kernel_args': 'iomem=relaxed', 'initrds': ['boot/x86_64/sysresccd.img'],
+           'default_config': {'sysconfig': {'timezone': 'UTC'}},
+           'clients': [{'name': 'c%03d' % i, 'mac': '52:54:00:00:00:%02x' % i, 'module': '10-a.srm'}
+                       for i in range(count)]}
+    out.update(extra)
+    return out
+
+
+def snapshot(root):
+    out = {}
+    for dirpath, _dirs, files in os.walk(str(root)):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            out[path] = (os.stat(path).st_mtime_ns, open(path, 'rb').read())
+    return out
+
+
+def test_converge_then_noop(tmp_path):
+    first = PxeHosts(params(tmp_path, 3)).run()
+    assert first['changed'] and first['created'] == 3 * 6 + 3
+    yaml_path = tmp_path / 'http' / 'hosts' / 'c000.yaml'
+    expected = render({'global': {'late_load_srm': 'http://pxe.example.com/srm/10-a.srm'},
+                       'sysconfig': {'timezone': 'UTC'}})
+    assert yaml_path.read_bytes() == expected  # the same writer as sysrescue_config
+    before = snapshot(tmp_path)
+    again = PxeHosts(params(tmp_path, 3)).run()
+    assert not again['changed'] and again['unchanged'] == 21 and again['changed_clients'] == []
+    assert snapshot(tmp_path) == before  # no rewrite, no mtime change
+
+
+def test_check_mode_on_an_empty_tree_predicts_and_writes_nothing(tmp_path):
+    result = PxeHosts(params(tmp_path, 2), check_mode=True).run()
+    assert result['changed'] and result['created'] == 15
+    assert not (tmp_path / 'http').exists()
+
+
+def test_stale_files_only_ours(tmp_path):
+    PxeHosts(params(tmp_path, 3)).run()
+    foreign = tmp_path / 'tftp' / 'pxelinux.cfg' / '01-00-11-22-33-44-55'
+    foreign.write_text('DEFAULT local\n')
+    old_role = tmp_path / 'tftp' / 'MAC-001122334466.ipxe'
+    old_role.write_text('#!ipxe\n# Managed by rescuefleet.media.pxe_server; local changes are overwritten.\n')
+    leftover = tmp_path / 'http' / 'hosts' / '.c000.yaml.rf-tmp-abc'
+    leftover.write_text('half')
+    checked = PxeHosts(params(tmp_path, 2), check_mode=True).run()
+    assert len(checked['removed']) == 7 and leftover.exists()
+    result = PxeHosts(params(tmp_path, 2)).run()
+    assert sorted(os.path.basename(p) for p in result['removed']) == sorted([
+        'c002.yaml', '01-52-54-00-00-00-02', 'grub.cfg-01-52-54-00-00-00-02', 'MAC-525400000002.ipxe',
+        'MAC-52-54-00-00-00-02.ipxe', 'HOSTNAME-c002.ipxe', 'MAC-001122334466.ipxe'])
+    assert foreign.exists() and not old_role.exists() and not leftover.exists()
+
+
+def test_changed_client_only(tmp_path):
+    PxeHosts(params(tmp_path, 3)).run()
+    changed = params(tmp_path, 3)
+    changed['clients'][1]['kernel_args'] = 'nomodeset'
+    result = PxeHosts(changed, want_diff=True).run()
+    assert result['changed_clients'] == ['c001']
+    assert result['updated'] == 5 and len(result['diff']) == 5
+
+
+def test_many_changes_give_a_summary_diff(tmp_path):
+    result = PxeHosts(params(tmp_path, 10), want_diff=True).run()
+    assert result['created'] > DIFF_FILES
+    assert result['diff']['after'].startswith('(default menus): ')
+    assert 'c009: + c009.yaml, + 01-52-54-00-00-00-09' in result['diff']['after']
+
+
+def test_secrets_are_collected_and_masked(tmp_path):
+    args = params(tmp_path, 1)
+    args['clients'][0]['config'] = {'global': {'rootpass': 'hunter2'}}
+    task = PxeHosts(args, want_diff=True)
+    result = task.run()
+    assert 'hunter2' in task.secrets
+    assert 'hunter2' not in repr(result['diff'])
+    assert b'hunter2' in (tmp_path / 'http' / 'hosts' / 'c000.yaml').read_bytes()
+
+
+def test_bad_configuration_fails_before_writing(tmp_path):
+    args = params(tmp_path, 2)
+    args['clients'][1].update(module='', config={'global': {'late_load_srm': ['a.srm', 'b.srm']}})
+    with pytest.raises(PxeError, match='c001: .*late_load_srm'):
+        PxeHosts(args).run()
+    assert not (tmp_path / 'http').exists()
+
+
+def test_directory_in_the_way(tmp_path):
+    (tmp_path / 'http' / 'hosts' / 'c000.yaml').mkdir(parents=True)
+    with pytest.raises(PxeError, match='is a directory'):
+        PxeHosts(params(tmp_path, 1)).run()
+
+
+def test_loaders_switched_off_lose_their_marked_menus(tmp_path):
+    PxeHosts(params(tmp_path, 1)).run()
+    own = tmp_path / 'tftp' / 'boot.ipxe'
+    result = PxeHosts(params(tmp_path, 1, loaders=['pxelinux'])).run()
+    assert str(tmp_path / 'tftp' / 'grub' / 'grub.cfg') in result['removed'] and not own.exists()
+    own.write_text('#!ipxe\nexit\n')  # somebody else's: kept
+    assert not PxeHosts(params(tmp_path, 1, loaders=['pxelinux'])).run()['changed']
