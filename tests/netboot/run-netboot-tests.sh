@@ -29,37 +29,13 @@ PACKAGES=(dracut-core dracut-live dracut-network isc-dhcp-client curl linux-imag
 [ -d "$ROOT/.venv/collections" ] && export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1
 
+STAGE="netboot tests"
+# shellcheck source=tests/boot/qemu-lib.sh
+. "$ROOT/tests/boot/qemu-lib.sh"
+
 # Lines of a serial log that mean the boot will not reach its end marker.
 FAILURE='Kernel panic|Boot has failed|System halted|emergency mode|dracut: FATAL|No more network devices'
 FAILURE+='|Could not boot|No bootable device|Boot Failed'
-
-skip() {
-    echo "netboot tests SKIPPED: $*"
-    exit 0
-}
-
-fail() {
-    echo "netboot tests FAILED: $*" >&2
-    exit 1
-}
-
-install_packages() {
-    local missing=() pkg sudo=()
-    command -v dpkg-query > /dev/null || skip "not a Debian system (no dpkg-query); install the equivalent of: ${PACKAGES[*]}"
-    for pkg in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2> /dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-    done
-    ((${#missing[@]})) || return 0
-    if [ "$(id -u)" != 0 ]; then
-        sudo -n true 2> /dev/null || skip "packages missing (${missing[*]}) and neither root nor password-less sudo"
-        sudo=(sudo -n)
-    fi
-    echo "installing ${missing[*]}"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q > "$WORK/apt.log" 2>&1 \
-        || skip "apt-get update failed (see $WORK/apt.log)"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
-        >> "$WORK/apt.log" 2>&1 || skip "apt-get install ${missing[*]} failed (see $WORK/apt.log)"
-}
 
 check_tools() {
     local tool
@@ -116,40 +92,6 @@ boot() {
     date +%s > "$WORK/$name.start"
 }
 
-# wait_boot NAME: until the end marker, a failure or the timeout; stops QEMU. Prints the outcome.
-wait_boot() {
-    local name=$1
-    local log=$WORK/$name.log pid start outcome=timeout
-    pid=$(cat "$WORK/$name.pid")
-    start=$(cat "$WORK/$name.start")
-    while :; do
-        if grep -qa '^RFTEST: end' "$log"; then outcome=end; break; fi
-        if grep -qaE "$FAILURE" "$log"; then outcome=failure; break; fi
-        if ! kill -0 "$pid" 2> /dev/null; then outcome=exited; break; fi
-        (($(date +%s) - start < TIMEOUT)) || break
-        sleep 1
-    done
-    # The test root powers off after its end marker; give it a moment, then stop QEMU in any case.
-    for _ in 1 2 3 4 5; do kill -0 "$pid" 2> /dev/null || break; sleep 1; done
-    kill "$pid" 2> /dev/null || true
-    wait "$pid" 2> /dev/null || true
-    rm -f "$WORK/$name.pid"
-    tr -d '\r' < "$log" > "$log.txt"
-    echo "$outcome $(($(date +%s) - start))"
-}
-
-failures=0
-check() {  # check NAME DESCRIPTION grep-args...
-    local name=$1 what=$2
-    shift 2
-    if grep -qa "$@" "$WORK/$name.log.txt"; then echo "  ok   $name: $what"; else echo "  FAIL $name: $what"; failures=$((failures + 1)); fi
-}
-check_not() {
-    local name=$1 what=$2
-    shift 2
-    if grep -qa "$@" "$WORK/$name.log.txt"; then echo "  FAIL $name: $what"; failures=$((failures + 1)); else echo "  ok   $name: $what"; fi
-}
-
 check_common() {  # every boot: its own script, the live root over HTTP, a writable root
     local name=$1 client=$2
     check "$name" "end marker" -x 'RFTEST: end'
@@ -179,14 +121,10 @@ check_client_a() {
 main() {
     local started outcome name
     started=$(date +%s)
-    mkdir -p "$WORK"
-    install_packages
-    check_tools
+    prepare
 
     echo "== making the network boot tree (tests/netboot/netboot-tree.yml)"
-    ansible-playbook -i localhost, tests/netboot/netboot-tree.yml -e "netboot_workdir=$WORK" > "$WORK/playbook.log" 2>&1 \
-        || { tail -40 "$WORK/playbook.log"; fail "the playbook that makes the tree failed (see $WORK/playbook.log)"; }
-    grep -A1 '^PLAY RECAP' "$WORK/playbook.log" | tail -1
+    run_playbook playbook.log tests/netboot/netboot-tree.yml netboot_workdir "the tree"
     echo "   tree made in $(($(date +%s) - started)) s"
 
     start_http
