@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# All the tests, in order of speed: unit, sanity, lint, integration, molecule.
+# All the tests, in order of speed: unit, sanity, lint, integration, molecule, boot, netboot.
 # `scripts/test.sh units lint` runs only the stages named. Run scripts/bootstrap.sh first
 # (make test does both).
 set -euo pipefail
@@ -9,7 +9,7 @@ export PATH="$ROOT/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 stages=("$@")
-((${#stages[@]})) || stages=(units sanity lint galaxy newcomer integration fleet molecule boot)
+((${#stages[@]})) || stages=(units sanity lint galaxy newcomer integration fleet molecule boot netboot)
 
 # ansible-test wants the collection at .../ansible_collections/rescuefleet/media: a copy of
 # the files git would commit, so that tool output never lands in the work tree.
@@ -162,6 +162,11 @@ run_molecule() {
 run_boot() {
     echo "== boot tests (QEMU)"
     bash tests/boot/run-boot-tests.sh
+}
+
+run_netboot() {
+    echo "== network boot tests (QEMU PXE through iPXE, HTTP on loopback)"
+    bash tests/netboot/run-netboot-tests.sh
 }
 
 for stage in "${stages[@]}"; do

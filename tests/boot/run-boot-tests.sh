@@ -24,37 +24,13 @@ PACKAGES+=(pacman-package-manager makepkg libarchive-tools)  # 20-beta.srm is bu
 [ -d "$ROOT/.venv/collections" ] && export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1 MTOOLS_SKIP_CHECK=1
 
+STAGE="boot tests"
+# shellcheck source=tests/boot/qemu-lib.sh
+. "$ROOT/tests/boot/qemu-lib.sh"
+
 # Lines of a serial log that mean the boot will not reach its end marker.
 FAILURE='Kernel panic|Boot has failed|System halted|emergency mode|dracut: FATAL|Failed to start.*Switch Root'
 FAILURE+='|grub> |error: maximum recursion|No bootable device|Boot Failed'
-
-skip() {
-    echo "boot tests SKIPPED: $*"
-    exit 0
-}
-
-fail() {
-    echo "boot tests FAILED: $*" >&2
-    exit 1
-}
-
-install_packages() {
-    local missing=() pkg sudo=()
-    command -v dpkg-query > /dev/null || skip "not a Debian system (no dpkg-query); install the equivalent of: ${PACKAGES[*]}"
-    for pkg in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2> /dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-    done
-    ((${#missing[@]})) || return 0
-    if [ "$(id -u)" != 0 ]; then
-        sudo -n true 2> /dev/null || skip "packages missing (${missing[*]}) and neither root nor password-less sudo"
-        sudo=(sudo -n)
-    fi
-    echo "installing ${missing[*]}"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q > "$WORK/apt.log" 2>&1 \
-        || skip "apt-get update failed (see $WORK/apt.log)"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
-        >> "$WORK/apt.log" 2>&1 || skip "apt-get install ${missing[*]} failed (see $WORK/apt.log)"
-}
 
 check_tools() {
     local tool
@@ -90,60 +66,6 @@ boot() {
     date +%s > "$WORK/$name.start"
 }
 
-# wait_boot NAME: until the end marker, a failure or the timeout; stops QEMU. Prints the outcome.
-wait_boot() {
-    # Two locals: in one, $name in log= would still be the caller's variable.
-    local name=$1
-    local log=$WORK/$name.log pid start now outcome=timeout
-    pid=$(cat "$WORK/$name.pid")
-    start=$(cat "$WORK/$name.start")
-    while :; do
-        now=$(date +%s)
-        if grep -qa '^RFTEST: end' "$log"; then
-            outcome=end
-            break
-        fi
-        if grep -qaE "$FAILURE" "$log"; then
-            outcome=failure
-            break
-        fi
-        if ! kill -0 "$pid" 2> /dev/null; then
-            outcome=exited
-            break
-        fi
-        ((now - start < TIMEOUT)) || break
-        sleep 1
-    done
-    # The test root powers off after its end marker; give it a moment, then stop QEMU in any case.
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2> /dev/null || break; sleep 1; done
-    kill "$pid" 2> /dev/null || true
-    wait "$pid" 2> /dev/null || true
-    tr -d '\r' < "$log" > "$log.txt"
-    echo "$outcome $(($(date +%s) - start))"
-}
-
-failures=0
-check() {  # check NAME DESCRIPTION grep-args...
-    local name=$1 what=$2
-    shift 2
-    if grep -qa "$@" "$WORK/$name.log.txt"; then
-        echo "  ok   $name: $what"
-    else
-        echo "  FAIL $name: $what"
-        failures=$((failures + 1))
-    fi
-}
-check_not() {
-    local name=$1 what=$2
-    shift 2
-    if grep -qa "$@" "$WORK/$name.log.txt"; then
-        echo "  FAIL $name: $what"
-        failures=$((failures + 1))
-    else
-        echo "  ok   $name: $what"
-    fi
-}
-
 check_loaded() {  # the checks common to the boots with rd.loadsrm
     local name=$1
     check "$name" "rd.loadsrm on the kernel command line" -E '^\[ *[0-9.]+\] Command line: .* rd\.loadsrm( |$)'
@@ -164,9 +86,7 @@ check_loaded() {  # the checks common to the boots with rd.loadsrm
 # 10-alpha.srm and 20-beta.srm in sysresccd/. BIOS as a CD, UEFI as a CD, BIOS as a disk written with dd.
 boot_iso_medium() {
     echo "== making the ISO (tests/boot/boot-iso.yml)"
-    ansible-playbook -i localhost, tests/boot/boot-iso.yml -e "boot_workdir=$WORK" > "$WORK/playbook-iso.log" 2>&1 \
-        || { tail -40 "$WORK/playbook-iso.log"; fail "the playbook that makes the ISO failed (see $WORK/playbook-iso.log)"; }
-    grep -A1 '^PLAY RECAP' "$WORK/playbook-iso.log" | tail -1
+    run_playbook playbook-iso.log tests/boot/boot-iso.yml boot_workdir "the ISO"
 }
 
 check_iso_boot() {
@@ -184,14 +104,10 @@ check_iso_boot() {
 main() {
     local started outcome name
     started=$(date +%s)
-    mkdir -p "$WORK"
-    install_packages
-    check_tools
+    prepare
 
     echo "== making the medium (tests/boot/boot-medium.yml)"
-    ansible-playbook -i localhost, tests/boot/boot-medium.yml -e "boot_workdir=$WORK" > "$WORK/playbook.log" 2>&1 \
-        || { tail -40 "$WORK/playbook.log"; fail "the playbook that makes the medium failed (see $WORK/playbook.log)"; }
-    grep -A1 '^PLAY RECAP' "$WORK/playbook.log" | tail -1
+    run_playbook playbook.log tests/boot/boot-medium.yml boot_workdir "the medium"
     echo "   medium made in $(($(date +%s) - started)) s"
 
     boot_iso_medium

@@ -1,0 +1,104 @@
+# Shared by tests/boot/run-boot-tests.sh and tests/netboot/run-netboot-tests.sh (sourced): skipping
+# and failing a stage, installing its Debian packages, waiting for a QEMU boot to end and checking
+# its serial log. The caller sets STAGE (its name in messages), WORK, TIMEOUT, PACKAGES and FAILURE
+# (an extended regular expression of serial log lines that mean the boot will not reach its end).
+# shellcheck shell=bash
+
+skip() {
+    echo "$STAGE SKIPPED: $*"
+    exit 0
+}
+
+fail() {
+    echo "$STAGE FAILED: $*" >&2
+    exit 1
+}
+
+install_packages() {
+    local missing=() pkg sudo=()
+    command -v dpkg-query > /dev/null || skip "not a Debian system (no dpkg-query); install the equivalent of: ${PACKAGES[*]}"
+    for pkg in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2> /dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    ((${#missing[@]})) || return 0
+    if [ "$(id -u)" != 0 ]; then
+        sudo -n true 2> /dev/null || skip "packages missing (${missing[*]}) and neither root nor password-less sudo"
+        sudo=(sudo -n)
+    fi
+    echo "installing ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q > "$WORK/apt.log" 2>&1 \
+        || skip "apt-get update failed (see $WORK/apt.log)"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
+        >> "$WORK/apt.log" 2>&1 || skip "apt-get install ${missing[*]} failed (see $WORK/apt.log)"
+}
+
+# wait_boot NAME: until the end marker, a failure or the timeout; stops QEMU. Prints the outcome.
+wait_boot() {
+    # Two locals: in one, $name in log= would still be the caller's variable.
+    local name=$1
+    local log=$WORK/$name.log pid start now outcome=timeout
+    pid=$(cat "$WORK/$name.pid")
+    start=$(cat "$WORK/$name.start")
+    while :; do
+        now=$(date +%s)
+        if grep -qa '^RFTEST: end' "$log"; then
+            outcome=end
+            break
+        fi
+        if grep -qaE "$FAILURE" "$log"; then
+            outcome=failure
+            break
+        fi
+        if ! kill -0 "$pid" 2> /dev/null; then
+            outcome=exited
+            break
+        fi
+        ((now - start < TIMEOUT)) || break
+        sleep 1
+    done
+    # The test root powers off after its end marker; give it a moment, then stop QEMU in any case.
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2> /dev/null || break; sleep 1; done
+    kill "$pid" 2> /dev/null || true
+    wait "$pid" 2> /dev/null || true
+    rm -f "$WORK/$name.pid"
+    tr -d '\r' < "$log" > "$log.txt"
+    echo "$outcome $(($(date +%s) - start))"
+}
+
+# prepare: the work directory, the packages, then the caller's check_tools (which skips the stage).
+prepare() {
+    mkdir -p "$WORK"
+    install_packages
+    check_tools
+}
+
+# run_playbook LOG PLAYBOOK VAR WHAT: run the playbook that makes what the stage boots, with VAR=$WORK;
+# on failure show the end of its log and fail the stage.
+run_playbook() {
+    local log=$WORK/$1 playbook=$2 var=$3 what=$4
+    ansible-playbook -i localhost, "$playbook" -e "$var=$WORK" > "$log" 2>&1 \
+        || { tail -40 "$log"; fail "the playbook that makes $what failed (see $log)"; }
+    grep -A1 '^PLAY RECAP' "$log" | tail -1
+}
+
+failures=0
+check() {  # check NAME DESCRIPTION grep-args...
+    local name=$1 what=$2
+    shift 2
+    if grep -qa "$@" "$WORK/$name.log.txt"; then
+        echo "  ok   $name: $what"
+    else
+        echo "  FAIL $name: $what"
+        failures=$((failures + 1))
+    fi
+}
+check_not() {
+    local name=$1 what=$2
+    shift 2
+    if grep -qa "$@" "$WORK/$name.log.txt"; then
+        echo "  FAIL $name: $what"
+        failures=$((failures + 1))
+    else
+        echo "  ok   $name: $what"
+    fi
+}
