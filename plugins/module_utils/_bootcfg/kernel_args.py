@@ -122,6 +122,21 @@ def _decode(chars, dialect):
 
 def tokenize(text, dialect='kernel'):
     """The tokens of ``text``; whitespace inside quotes does not split a token."""
+    return _scan(text, dialect)[0]
+
+
+def check_balanced(text, dialect='kernel'):
+    """Refuse a command line that ends inside a quote: an edit would land inside the quoted text, so
+    the argument would never be found again (and a run would add it anew every time)."""
+    open_quote = _scan(text, dialect)[1]
+    if open_quote:
+        raise KernelArgsError('the command line %r has a %s quote that is never closed; fix the line (close or '
+                              'remove the quote) so that its arguments can be edited safely; nothing was changed'
+                              % (text.strip(), 'double' if open_quote == '"' else 'single'))
+
+
+def _scan(text, dialect):
+    """``(tokens, quote left open at the end or None)``."""
     units = _units(text, dialect)
     tokens = []
     current = None  # index into units where the token started
@@ -155,7 +170,7 @@ def tokenize(text, dialect='kernel'):
             current = None
     if current is not None:
         tokens.append(_make_token(text, units[current:], dialect))
-    return tokens
+    return tokens, quote
 
 
 def _make_token(text, units, dialect):
@@ -241,6 +256,8 @@ def edit_segments(segments, changes, present=None):
     present = present or {}
     if not segments:
         raise KernelArgsError('nothing to edit')
+    for segment in segments:
+        check_balanced(segment.text, segment.dialect)
     # per segment: {token index: replacement text or None (drop)}; appended texts at the end
     replace = [dict() for dummy in segments]
     appended = []

@@ -95,7 +95,11 @@ class LoadsrmRun:
         else:
             medium = open_medium(params['media'], writable=writable)
             files = None
-            if params.get('files'):
+            if params.get('files') is not None:
+                if not params['files']:
+                    raise BootCfgError('files is an empty list, which would mean "no file" here, not "every '
+                                       'file": leave files out to edit every boot config found on the medium, or '
+                                       'name the ones to edit')
                 files = [(clean_path(f), True) for f in params['files']]
         if self.check_mode:
             medium.check_writable()  # a real run would refuse it: so does check mode

@@ -194,3 +194,32 @@ def test_passwords_given_as_kernel_arguments_are_secrets(tmp_path):
     again = LoadsrmRun(dict(full, args={'loadsrm': True}), grub_check=GRUB_CHECK)
     again.run()
     assert 'hunter2 x' in again.secrets  # found on the line it edits, though not given this time
+
+
+@pytest.mark.parametrize('name, data', [
+    ('sysresccd/boot/syslinux/sysresccd_sys.cfg',
+     b'LABEL r\nLINUX boot/x86_64/vmlinuz\nAPPEND archisobasedir=sysresccd rootpass="oops\n'),
+    ('boot.ipxe', b'#!ipxe\nkernel http://10.0.0.1/sysresccd/boot/x86_64/vmlinuz archisobasedir=sysresccd "oops\n'
+                  b'initrd http://10.0.0.1/sysresccd/boot/x86_64/sysresccd.img\nboot\n'),
+])
+def test_a_stray_quote_is_refused_and_the_file_kept(tmp_path, name, data):
+    """An edit after an unclosed quote lands inside the quoted text: loadsrm was added again on every
+    run, and on iPXE the new argument went onto a line of its own after boot."""
+    root = str(tmp_path / 'm')
+    full = os.path.join(root, name)
+    os.makedirs(os.path.dirname(full))
+    with open(full, 'wb') as handle:
+        handle.write(data)
+    for check_mode in (True, False):
+        with pytest.raises(RescueFleetError, match='never closed'):
+            run({'media': {'path': root}}, check_mode=check_mode)
+    assert snapshot(root) == {name: data}
+
+
+def test_an_empty_files_list_is_refused(tmp_path):
+    """files: [] used to edit every discovered menu."""
+    root = make_medium(str(tmp_path / 'm'))
+    before = snapshot(root)
+    with pytest.raises(RescueFleetError, match='files is an empty list'):
+        run({'media': {'path': root}, 'files': []})
+    assert snapshot(root) == before
