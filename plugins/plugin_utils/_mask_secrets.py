@@ -58,7 +58,6 @@ def secrets_in(args):
 class SecretMaskingAction(ActionBase):
     """Runs the module of the task and masks the passwords of its arguments in the result."""
 
-
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp

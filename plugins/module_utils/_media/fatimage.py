@@ -203,7 +203,6 @@ class FatImageMedium(Medium):
         """Forget the cached listing of the directory holding ``path``."""
         self._listings.pop(posixpath.dirname(clean_path(path)), None)
 
-
     def read_bytes(self, path):
         entry = self._entry(path)
         if entry is None:

@@ -51,7 +51,6 @@ class IsoImageMedium(Medium):
             self._listings[key] = isoimage.list_dir(self.iso, key)
         return [dict(entry) for entry in self._listings[key]]
 
-
     @contextlib.contextmanager
     def _extracted(self, path):
         entry = self._entry(path)
