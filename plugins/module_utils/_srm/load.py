@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import fcntl
 import json
 import os
 import posixpath
@@ -38,6 +37,8 @@ from ansible.module_utils.urls import open_url
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import flocked
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import round_up
@@ -237,26 +238,12 @@ def plan(wanted, record):
 
 # -- one run ----------------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def locked(path):
-    """An advisory lock on the root directory itself (nothing is created), so two runs take turns."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-class SrmLoad:
+class SrmLoad(Task):
     """One ``srm_load`` run on plain parameters."""
 
     def __init__(self, params, check_mode=False, want_diff=False, host='/'):
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = want_diff
+        super().__init__(params, check_mode, want_diff)
         self.host = host  # where live-system markers are looked for (a test double in unit tests)
-        self.warnings = []
         self.unsquashfs = shutil.which('unsquashfs') or 'unsquashfs'
 
     def run(self):
@@ -267,7 +254,7 @@ class SrmLoad:
                             'tree to test with' % root)
         self._check_live(root)
         wanted = resolve(params['srms'])
-        with locked(root):
+        with flocked(root):  # on the root directory itself: nothing is created, two runs take turns
             record_path = os.path.join(root, RECORD)
             the_plan = plan(wanted, read_record(record_path))
             result = {'changed': bool(the_plan.actions), 'actions': the_plan.public_actions(), 'root': root,
