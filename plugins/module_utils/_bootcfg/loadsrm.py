@@ -25,6 +25,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import SECRET_KEYS, cmdline_secrets
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
 
 
 def build_changes(state, args):
@@ -68,15 +69,12 @@ def backup_name(path, exists, now=None):
     return candidate
 
 
-class LoadsrmRun:
+class LoadsrmRun(Task):
     """``params`` are the module options; ``grub_check`` is the path of grub-script-check or None."""
 
     def __init__(self, params, check_mode=False, want_diff=False, grub_check=None):
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = want_diff
+        super().__init__(params, check_mode, want_diff)
         self.grub_check = grub_check if params.get('validate_grub', True) else None
-        self.warnings = []
         # passwords given as kernel arguments (rootpass=, vncpass=, rootcryptpass=): run_task hands them to
         # Ansible, which masks them in every result, diff and failure
         self.secrets = [str(v) for k, v in (params.get('args') or {}).items()

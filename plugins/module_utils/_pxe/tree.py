@@ -25,6 +25,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue impor
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML, compute_effective, load
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import validate
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import find_secrets
+from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
 
 # Up to this many changed files the diff shows each file; above it, one line per client.
 DIFF_FILES = 20
@@ -33,17 +34,14 @@ WARN_CLIENTS = 5
 FILE_MODE = 0o644
 
 
-class PxeHosts:
+class PxeHosts(Task):
     """One ``pxe_hosts`` invocation on plain parameters."""
 
     def __init__(self, params, check_mode=False, want_diff=False):
-        self.params = params
+        super().__init__(params, check_mode, want_diff)
         self.missing_library = MISSING_YAML
         if params.get('verify') and reach.requests is None:
             self.missing_library = ('requests', reach.REQUESTS_IMPORT_ERROR)
-        self.check_mode = check_mode
-        self.want_diff = want_diff
-        self.warnings = []
         self.secrets = []
         self.http_root = params['http_root']
         self.tftp_root = params.get('tftp_root') or self.http_root
