@@ -1,35 +1,23 @@
 # Shared by tests/boot/run-boot-tests.sh and tests/netboot/run-netboot-tests.sh (sourced): skipping
-# and failing a stage, installing its Debian packages, waiting for a QEMU boot to end and checking
-# its serial log. The caller sets STAGE (its name in messages), WORK, TIMEOUT, PACKAGES and FAILURE
+# and failing a stage, waiting for a QEMU boot to end and checking
+# its serial log. The packages come from `scripts/bootstrap.sh test` (bindep.txt, profile test), which
+# `make test` runs before the first stage; a stage never installs anything itself.
+# The caller sets STAGE (its name in messages), WORK, TIMEOUT and FAILURE
 # (an extended regular expression of serial log lines that mean the boot will not reach its end).
 # shellcheck shell=bash
 
+# skip REASON: the stage cannot run here. Exit status 77 (automake's "skipped"), which scripts/test.sh
+# reports as SKIPPED with the reason (from $RESCUEFLEET_SKIP_FILE) and, under CI=true, as a failure.
+# Never exit 0: a stage that proved nothing must not read as passed.
 skip() {
     echo "$STAGE SKIPPED: $*"
-    exit 0
+    [ -z "${RESCUEFLEET_SKIP_FILE:-}" ] || printf '%s\n' "$*" > "$RESCUEFLEET_SKIP_FILE"
+    exit 77
 }
 
 fail() {
     echo "$STAGE FAILED: $*" >&2
     exit 1
-}
-
-install_packages() {
-    local missing=() pkg sudo=()
-    command -v dpkg-query > /dev/null || skip "not a Debian system (no dpkg-query); install the equivalent of: ${PACKAGES[*]}"
-    for pkg in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2> /dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-    done
-    ((${#missing[@]})) || return 0
-    if [ "$(id -u)" != 0 ]; then
-        sudo -n true 2> /dev/null || skip "packages missing (${missing[*]}) and neither root nor password-less sudo"
-        sudo=(sudo -n)
-    fi
-    echo "installing ${missing[*]}"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q > "$WORK/apt.log" 2>&1 \
-        || skip "apt-get update failed (see $WORK/apt.log)"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
-        >> "$WORK/apt.log" 2>&1 || skip "apt-get install ${missing[*]} failed (see $WORK/apt.log)"
 }
 
 # wait_boot NAME: until the end marker, a failure or the timeout; stops QEMU. Prints the outcome.
@@ -65,10 +53,9 @@ wait_boot() {
     echo "$outcome $(($(date +%s) - start))"
 }
 
-# prepare: the work directory, the packages, then the caller's check_tools (which skips the stage).
+# prepare: the work directory, then the caller's check_tools (which skips the stage when a tool is missing).
 prepare() {
     mkdir -p "$WORK"
-    install_packages
     check_tools
 }
 

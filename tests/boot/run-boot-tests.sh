@@ -9,17 +9,14 @@
 # QEMU's exit status is never used. Each boot is bounded by BOOT_TIMEOUT seconds and ends as soon
 # as its log shows the end marker or a failure (panic, failed boot, halt).
 #
-# Installs what it needs on Debian (apt-get, when missing). When that is impossible it prints
-# "boot tests SKIPPED: <reason>" and exits 0.
+# Its packages come from `scripts/bootstrap.sh test` (bindep.txt). When a tool is missing it prints
+# "boot tests SKIPPED: <reason>" and exits 77, which scripts/test.sh reports as SKIPPED.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 WORK=${BOOT_WORKDIR:-$ROOT/build/boot}
 TIMEOUT=${BOOT_TIMEOUT:-180}
 OVMF=${BOOT_OVMF:-/usr/share/ovmf/OVMF.fd}
-PACKAGES=(dracut-core dracut-live linux-image-amd64 qemu-system-x86 ovmf grub-efi-amd64-bin grub-pc-bin
-          syslinux syslinux-common isolinux mtools dosfstools fdisk squashfs-tools rsync xorriso isomd5sum)
-PACKAGES+=(pacman-package-manager makepkg libarchive-tools)  # 20-beta.srm is built from a pacman package
 [ -d "$ROOT/.venv/bin" ] && export PATH="$ROOT/.venv/bin:$PATH"
 [ -d "$ROOT/.venv/collections" ] && export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1 MTOOLS_SKIP_CHECK=1
@@ -36,7 +33,7 @@ check_tools() {
     local tool
     for tool in qemu-system-x86_64 dracut mksquashfs mkfs.vfat mcopy sfdisk syslinux grub-mkstandalone \
                 xorriso implantisomd5 rsync ansible-playbook; do
-        command -v "$tool" > /dev/null || skip "$tool is not installed"
+        command -v "$tool" > /dev/null || skip "$tool is not installed (make setup-test installs it)"
     done
     [ -r "$OVMF" ] || skip "no OVMF firmware at $OVMF"
     [ -r /usr/lib/syslinux/mbr/mbr.bin ] || skip "no /usr/lib/syslinux/mbr/mbr.bin"

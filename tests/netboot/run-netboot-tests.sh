@@ -15,16 +15,14 @@
 # each boot is bounded by NETBOOT_TIMEOUT seconds and ends as soon as its log shows the end
 # marker or a failure.
 #
-# Installs what it needs on Debian (apt-get, when missing). When that is impossible it prints
-# "netboot tests SKIPPED: <reason>" and exits 0.
+# Its packages come from `scripts/bootstrap.sh test` (bindep.txt). When a tool is missing it prints
+# "netboot tests SKIPPED: <reason>" and exits 77, which scripts/test.sh reports as SKIPPED.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 WORK=${NETBOOT_WORKDIR:-$ROOT/build/netboot}
 TIMEOUT=${NETBOOT_TIMEOUT:-180}
 OVMF=${NETBOOT_OVMF:-/usr/share/ovmf/OVMF.fd}
-PACKAGES=(dracut-core dracut-live dracut-network isc-dhcp-client curl linux-image-amd64 qemu-system-x86
-          ipxe-qemu ovmf squashfs-tools rsync)
 [ -d "$ROOT/.venv/bin" ] && export PATH="$ROOT/.venv/bin:$PATH"
 [ -d "$ROOT/.venv/collections" ] && export ANSIBLE_COLLECTIONS_PATH="$ROOT/.venv/collections"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1
@@ -40,7 +38,7 @@ FAILURE+='|Could not boot|No bootable device|Boot Failed'
 check_tools() {
     local tool
     for tool in qemu-system-x86_64 dracut mksquashfs rsync python3 ansible-playbook; do
-        command -v "$tool" > /dev/null || skip "$tool is not installed"
+        command -v "$tool" > /dev/null || skip "$tool is not installed (make setup-test installs it)"
     done
     [ -r "$OVMF" ] || skip "no OVMF firmware at $OVMF"
     [ -r /usr/lib/ipxe/qemu/efi-virtio.rom ] || skip "no iPXE ROM for virtio-net (ipxe-qemu)"
