@@ -40,6 +40,18 @@ root=$run/root
 mkdir -p "$root"
 tar -C "$root" -xf "$pristine"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# What every machine of this workplace is given before any project runs: its network's trust (a CA
+# that HTTPS traffic is re-signed with, under /usr/local/share/ca-certificates) and the variables
+# that point pip, requests and curl at the system's CA bundle. Nothing of the project's.
+if compgen -G '/usr/local/share/ca-certificates/*.crt' > /dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+    chroot "$root" update-ca-certificates > /dev/null 2>&1
+fi
+machine_env=()
+for var in SSL_CERT_FILE SSL_CERT_DIR PIP_CERT REQUESTS_CA_BUNDLE CURL_CA_BUNDLE GIT_SSL_CAINFO PIP_DEFAULT_TIMEOUT \
+           http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+    [ -z "${!var:-}" ] || machine_env+=("$var=${!var}")
+done
 mounts=()
 cleanup() {
     local m i
@@ -70,7 +82,7 @@ timed() {
     start=$(date +%s)
     set +e
     chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        /bin/bash -c "cd /root/rescuefleet-media && $*" > "$run/$label.log" 2>&1
+        "${machine_env[@]}" /bin/bash -c "cd /root/rescuefleet-media && $*" > "$run/$label.log" 2>&1
     rc=$?
     set -e
     printf '%-16s exit %3d  %5d s   %s\n' "$label" "$rc" "$(($(date +%s) - start))" "$*" | tee -a "$run/timings"
