@@ -90,13 +90,13 @@ timed() {
 }
 
 echo "fresh-machine: running in $root (logs in $run)"
-dpkg_before=$(chroot "$root" dpkg-query -W -f='${Package}\n' | wc -l)
+dpkg_before=$(chroot "$root" dpkg-query -W -f="\${Package}\n" | wc -l)
 timed demo make demo || { tail -30 "$run/demo.log"; exit 1; }
 timed demo-again make demo || { tail -30 "$run/demo-again.log"; exit 1; }
 grep -E 'changed=0 +unreachable=0 +failed=0' "$run/demo-again.log" > /dev/null \
     || { echo "fresh-machine: the second make demo changed something"; grep -A3 'PLAY RECAP' "$run/demo-again.log"; exit 1; }
 timed test env CI=true make test || { tail -40 "$run/test.log"; exit 1; }
-dpkg_after=$(chroot "$root" dpkg-query -W -f='${Package}\n' | wc -l)
+dpkg_after=$(chroot "$root" dpkg-query -W -f="\${Package}\n" | wc -l)
 echo "fresh-machine: Debian packages in the root: $dpkg_before before, $dpkg_after after"
 grep -A14 '^== summary' "$run/test.log"
 echo "fresh-machine: make demo and CI=true make test passed on a new Debian 12 root"

@@ -38,7 +38,7 @@ def path_without_qemu(tmp_path_factory):
 def run_stage(path, ci):
     env = dict(os.environ, PATH=path, CI='true' if ci else '')
     return subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'test.sh'), 'boot'], cwd=ROOT, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
 
 
 def summary_line(output, stage):
@@ -66,22 +66,24 @@ def test_under_ci_a_skipped_stage_fails_the_run(path_without_qemu):
 
 def test_an_unknown_stage_is_refused():
     proc = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'test.sh'), 'no-such-stage'], cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     assert proc.returncode == 2
     assert 'unknown stage: no-such-stage' in proc.stdout
 
 
 JUNIT = '''<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="3" skipped="%d">
 <testcase classname="tests.unit.test_a" name="test_ran" time="0.1"/>
-<testcase classname="tests.unit.test_b" name="test_tool" time="0"><skipped type="pytest.skip" message="mksquashfs (squashfs-tools) is not installed">x</skipped></testcase>
-<testcase classname="tests.unit.test_c" name="test_as_root" time="0"><skipped type="pytest.skip" message="root reads everything">x</skipped></testcase>
+<testcase classname="tests.unit.test_b" name="test_tool" time="0">
+<skipped type="pytest.skip" message="mksquashfs (squashfs-tools) is not installed">x</skipped></testcase>
+<testcase classname="tests.unit.test_c" name="test_as_root" time="0">
+<skipped type="pytest.skip" message="root reads everything">x</skipped></testcase>
 </testsuite></testsuites>'''
 
 
 def skips(tmp_path, xml):
     (tmp_path / 'result.xml').write_text(xml)
     return subprocess.run([sys.executable, os.path.join(ROOT, 'scripts', 'pytest_skips.py'), str(tmp_path / 'result.xml'),
-                           str(tmp_path / 'skip')], stdout=subprocess.PIPE, universal_newlines=True)
+                           str(tmp_path / 'skip')], stdout=subprocess.PIPE, universal_newlines=True, check=False)
 
 
 def test_skipped_tests_are_named_and_a_missing_tool_is_told_apart(tmp_path):
