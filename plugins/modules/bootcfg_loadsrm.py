@@ -253,7 +253,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.options i
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import find_bin
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import DEFAULT_KERNELS, FORMATS
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.loadsrm import LoadsrmRun
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.bootcfg_loadsrm import LoadsrmRun
 
 
 def main():

@@ -237,7 +237,7 @@ boot_urls:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import PxeHosts
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.pxe_hosts import PxeHosts
 
 
 def main():

@@ -27,7 +27,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import ipxe
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import syslinux
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import (
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import (
     KernelArgsError, Segment, edit_segments,
 )
 

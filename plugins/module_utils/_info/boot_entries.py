@@ -24,7 +24,7 @@ import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import KernelArgsError, tokenize
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, tokenize
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
     CMDLINE_SOURCE, compute_effective, early_load, hook_loadsrm)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import MASK, SECRET_KEYS

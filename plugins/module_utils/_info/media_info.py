@@ -23,7 +23,7 @@ import posixpath
 from ansible_collections.rescuefleet.media.plugins.module_utils._info import boot_entries as boot
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import info as linuxrc_info
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import inventory as srm_inventory
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label, expected_labels
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.labels import check_label, expected_labels
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import IsoMediumError

@@ -20,7 +20,7 @@ import io
 import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.loadsrm import LoadsrmRun
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.bootcfg_loadsrm import LoadsrmRun
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_stream
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import checksums as sums
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import entry_edit, parse_item

@@ -22,7 +22,7 @@ import re
 from ansible_collections.rescuefleet.media.plugins.module_utils._atomic import is_temp_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import KernelArgsError, tokenize
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, tokenize
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import checksums as sums
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import KEY, effective
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import (

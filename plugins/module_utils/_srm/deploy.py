@@ -23,7 +23,7 @@ import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.labels import check_label
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import (

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import WHITESPACE, tokenize
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import WHITESPACE, tokenize
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import (
     HTTP_PXE_ARG, SYSRESCUECFG_ARG, TRUE_WORDS)

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.clients import PxeError
-from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import DIFF_FILES, PxeHosts
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.pxe_hosts import DIFF_FILES, PxeHosts
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
 
 

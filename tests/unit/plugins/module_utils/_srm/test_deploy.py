@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label, labels_in
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.labels import check_label, labels_in
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import (

@@ -21,7 +21,7 @@ import os
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._iso import plan as isoplan
+from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import plan as isoplan
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, boot_records, listing, read_volume
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.xorriso import implant_md5, write_image
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML

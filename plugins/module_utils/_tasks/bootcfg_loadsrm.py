@@ -19,7 +19,7 @@ import time
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import KernelArgsError, check_key
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, check_key
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium

@@ -14,8 +14,8 @@ import pytest
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso import image as isoimage
-from ansible_collections.rescuefleet.media.plugins.module_utils._iso import plan as isoplan
-from ansible_collections.rescuefleet.media.plugins.module_utils._iso.remaster import SysrescueIso
+from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import plan as isoplan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.sysrescue_iso import SysrescueIso
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 
 ISOLINUX = '/usr/lib/ISOLINUX/isolinux.bin'
