@@ -23,19 +23,6 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError, describe_os_error
 
 
-class Task:
-    """What every task object starts with: the module's parameters, its modes, and warnings to hand on."""
-
-    def __init__(self, params, check_mode=False, want_diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = want_diff
-        self.warnings = []
-
-    def run(self):
-        raise NotImplementedError
-
-
 def run_task(module, task):
     missing = getattr(task, 'missing_library', None)
     if missing:

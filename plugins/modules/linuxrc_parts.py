@@ -151,7 +151,7 @@ swept:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.parts import LinuxrcParts
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.linuxrc_parts import LinuxrcParts
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
 
 

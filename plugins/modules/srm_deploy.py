@@ -216,7 +216,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import SrmDeploy
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_deploy import SrmDeploy
 
 
 def main():

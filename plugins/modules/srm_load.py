@@ -218,7 +218,7 @@ transferred:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.load import SrmLoad
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_load import SrmLoad
 
 
 def main():

@@ -25,7 +25,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import SECRET_KEYS, cmdline_secrets
-from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 
 def build_changes(state, args):

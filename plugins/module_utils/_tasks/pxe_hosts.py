@@ -25,7 +25,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue impor
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML, compute_effective, load
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import validate
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import find_secrets
-from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 # Up to this many changed files the diff shows each file; above it, one line per client.
 DIFF_FILES = 20

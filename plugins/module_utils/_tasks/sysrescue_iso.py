@@ -25,7 +25,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, boot_records, listing, read_volume
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.xorriso import implant_md5, write_image
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML
-from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 
 def _describe(entries):

@@ -14,8 +14,9 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.label
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import (
-    Deploy, DeployError, SrmDeploy, check_name, round_up)
+    Deploy, DeployError, check_name, round_up)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import INDEX_NAME, parse_index, render_index
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_deploy import SrmDeploy
 
 
 def module(tmp_path, name, data):

@@ -15,9 +15,10 @@ import yaml
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
-    SysrescueConfig, check_name, mask_text, render, render_text)
+    check_name, mask_text, render, render_text)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import same_value
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import load, table_of
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.sysrescue_config import SysrescueConfig
 
 HOSTILE = [
     'line one\nline two',
@@ -406,7 +407,7 @@ class FakeImageMedium:
 
 
 def test_image_medium_through_the_interface(monkeypatch):
-    from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue import config as module_utils
+    from ansible_collections.rescuefleet.media.plugins.module_utils._tasks import sysrescue_config as module_utils
     fake = FakeImageMedium({'sysrescue.d/100-defaults.yaml': b'global: {loadsrm: false}\n',
                             'sysrescue.d/500-FLEET.YAML': b'global: {dovnc: true}\n',
                             'sysresccd/10-tools.srm': b'hsqs'})

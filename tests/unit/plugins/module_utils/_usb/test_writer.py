@@ -14,6 +14,7 @@ import types
 
 import pytest
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.usb_write_iso import UsbWriter
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb import writer
 
 TOOLS = ('xorriso', 'sfdisk', 'mkfs.vfat', 'mcopy', 'mtype', 'syslinux', 'blkid')
@@ -145,9 +146,9 @@ def test_a_partition_is_refused(tmp_path):
 def test_write_skip_and_rewrite(tmp_path):
     iso = make_iso(tmp_path)
     image = str(tmp_path / 'stick.img')
-    check = writer.UsbWriter(params(image, iso, image_size='80M'), check_mode=True).run()
+    check = UsbWriter(params(image, iso, image_size='80M'), check_mode=True).run()
     assert check['changed'] and not check['written'] and not os.path.exists(image)
-    first = writer.UsbWriter(params(image, iso, image_size='80M')).run()
+    first = UsbWriter(params(image, iso, image_size='80M')).run()
     assert first['changed'] and first['written'] and first['volume_id'] == 'RESCUE1200'
     assert os.path.getsize(image) == 80 * MB
     table = json.loads(subprocess.run(['sfdisk', '-J', image], stdout=subprocess.PIPE, check=True).stdout)
@@ -167,19 +168,19 @@ def test_write_skip_and_rewrite(tmp_path):
     assert marker['iso_sha256'] == first['iso_sha256'] and marker['volume_id'] == 'RESCUE1200'
 
     before = open(image, 'rb').read()
-    second = writer.UsbWriter(params(image, iso, image_size='80M')).run()
+    second = UsbWriter(params(image, iso, image_size='80M')).run()
     assert not second['changed'] and 'already on the medium' in second['reason']
     assert open(image, 'rb').read() == before
-    assert not writer.UsbWriter(params(image, iso), check_mode=True).run()['changed']
+    assert not UsbWriter(params(image, iso), check_mode=True).run()['changed']
 
     other = make_iso(tmp_path, volid='RESCUE1301', marker='two', name='other.iso')
-    third = writer.UsbWriter(params(image, other)).run()
+    third = UsbWriter(params(image, other)).run()
     assert third['changed'] and 'another ISO' in third['reason']
     assert mtype(image, 'sysresccd/x86_64/airootfs.sfs') == b'two' * 1000
     assert 'LABEL=RESCUE1301' in subprocess.run(
         ['blkid', '-p', '-o', 'export', '-O', str(writer.PARTITION_OFFSET), image], stdout=subprocess.PIPE,
         check=True).stdout.decode()
-    forced = writer.UsbWriter(params(image, other, force=True)).run()
+    forced = UsbWriter(params(image, other, force=True)).run()
     assert forced['changed'] and forced['reason'] == 'force is set'
 
 
@@ -191,12 +192,12 @@ def test_a_stick_written_with_dd_is_rewritten(tmp_path):
         handle.truncate(80 * MB)
     with open(iso, 'rb') as src, open(image, 'r+b') as dst:
         dst.write(src.read())
-    result = writer.UsbWriter(params(image, iso)).run()
+    result = UsbWriter(params(image, iso)).run()
     assert result['changed'] and 'ISO9660' in result['reason']
     with open(image, 'rb') as handle:
         handle.seek(16 * 2048 + 1)
         assert handle.read(5) != b'CD001'  # the old ISO9660 descriptors are gone
-    assert not writer.UsbWriter(params(image, iso)).run()['changed']
+    assert not UsbWriter(params(image, iso)).run()['changed']
 
 
 @needs_tools
@@ -206,21 +207,21 @@ def test_too_small_missing_and_bad_inputs_write_nothing(tmp_path):
     with open(small, 'wb') as handle:
         handle.truncate(66 * MB)
     with pytest.raises(writer.WriterError, match='too small'):
-        writer.UsbWriter(params(small, iso, min_free='64M')).run()
+        UsbWriter(params(small, iso, min_free='64M')).run()
     assert open(small, 'rb').read(1 * MB) == b'\0' * MB
     with pytest.raises(writer.WriterError, match='does not exist'):
-        writer.UsbWriter(params(str(tmp_path / 'missing.img'), iso)).run()
+        UsbWriter(params(str(tmp_path / 'missing.img'), iso)).run()
     with pytest.raises(writer.WriterError, match='less than image_size'):
-        writer.UsbWriter(params(small, iso, image_size='1G')).run()
+        UsbWriter(params(small, iso, image_size='1G')).run()
     with pytest.raises(writer.WriterError, match='not an ISO9660 image'):
-        writer.UsbWriter(params(small, small)).run()
+        UsbWriter(params(small, small)).run()
     not_sysrescue = str(tmp_path / 'plain.iso')
     (tmp_path / 'plain').mkdir()
     (tmp_path / 'plain' / 'README').write_text('hello\n')
     subprocess.run(['xorriso', '-as', 'mkisofs', '-quiet', '-o', not_sysrescue, '-V', 'PLAIN', str(tmp_path / 'plain')],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with pytest.raises(writer.WriterError, match='is it a SystemRescue ISO'):
-        writer.UsbWriter(params(small, not_sysrescue, min_free='1M')).run()
+        UsbWriter(params(small, not_sysrescue, min_free='1M')).run()
 
 
 @needs_tools
@@ -237,7 +238,7 @@ def test_an_image_attached_to_a_loop_device_is_refused(tmp_path):
     loop = proc.stdout.decode().strip()
     try:
         with pytest.raises(writer.WriterError, match='attached to %s' % loop):
-            writer.UsbWriter(params(image, iso)).run()
+            UsbWriter(params(image, iso)).run()
     finally:
         subprocess.run(['losetup', '-d', loop], check=False)
 
