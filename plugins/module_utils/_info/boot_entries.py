@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import posixpath
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import MAX_CONFIG_SIZE, discover
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import decode
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import read_entries, select
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
 from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, tokenize
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
@@ -70,7 +72,7 @@ def boot_mode(tokens):
 
 def is_sysrescue(entry):
     """Does the entry boot a Linux kernel that looks like SystemRescue's (``vmlinuz``)?"""
-    return bool(bootcfg.select([entry]))
+    return bool(select([entry]))
 
 
 def read_configs(medium):
@@ -78,17 +80,17 @@ def read_configs(medium):
     medium, and ``[{'file', 'reason'}]`` of those that cannot be read."""
     configs = []
     problems = []
-    for path, fmt in bootcfg.discover(medium):
+    for path, fmt in discover(medium):
         data = medium.read_bytes(path)
         if data is None:
             continue
-        if len(data) > bootcfg.MAX_CONFIG_SIZE:
+        if len(data) > MAX_CONFIG_SIZE:
             problems.append({'file': path, 'reason': 'larger than %d bytes, not read as a boot config'
-                                                     % bootcfg.MAX_CONFIG_SIZE})
+                                                     % MAX_CONFIG_SIZE})
             continue
-        text = bootcfg.decode(data)
+        text = decode(data)
         try:
-            entries = bootcfg.read_entries(fmt, text)
+            entries = read_entries(fmt, text)
         except (BootCfgError, KernelArgsError) as exc:
             problems.append({'file': path, 'reason': str(exc)})
             continue

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import posixpath
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import discover
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import parse_item
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import (
     LinuxrcError, part_name_problem, parts_dir)
@@ -29,7 +29,7 @@ LINUXRC_KERNELS = ('linux', '*/loader/linux')
 
 def linuxrc_configs(medium, arch):
     """``[(path, format)]``: the configs bootcfg discovery finds, plus the isolinux menu of ``boot/<arch>/loader/``."""
-    found = list(bootcfg.discover(medium))
+    found = list(discover(medium))
     loader = posixpath.join(parts_dir(arch), 'loader')
     for entry in medium.list_dir(loader):
         if entry['type'] == 'file' and entry['name'].lower() == 'isolinux.cfg':

@@ -106,7 +106,7 @@ def segment_values(segments):
 
 
 def entry_edit(wanted, state='present'):
-    """A per-entry edit for ``_bootcfg.discovery.plan``: the merged list as one ``extend=`` option
+    """A per-entry edit for ``_bootcfg.edit.plan_config``: the merged list as one ``extend=`` option
     (``None`` removes every ``extend=`` when nothing is left)."""
     def changes(segments):
         return {KEY: render(merge(effective(segment_values(segments)), wanted, state))}

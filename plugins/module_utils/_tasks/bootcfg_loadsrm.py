@@ -17,7 +17,11 @@ from __future__ import annotations
 import os
 import time
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import MAX_CONFIG_SIZE, detect_format, discover
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.edit import plan_config
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import decode, encode
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.grub_check import grub_script_check
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import DEFAULT_KERNELS
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
 from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, check_key
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path
@@ -106,7 +110,7 @@ class LoadsrmRun(Task):
     def run(self):
         params = self.params
         changes, present = build_changes(params.get('state', 'present'), params.get('args'))
-        kernels = params.get('kernel') or list(bootcfg.DEFAULT_KERNELS)
+        kernels = params.get('kernel') or list(DEFAULT_KERNELS)
         titles = params.get('titles') or None
         forced = params.get('format') or 'auto'
         medium, files = self._target()
@@ -114,7 +118,7 @@ class LoadsrmRun(Task):
             with medium.locked():
                 found = {}
                 if files is None:
-                    discovered = bootcfg.discover(medium)
+                    discovered = discover(medium)
                     files = [(path, False) for path, _fmt in discovered]
                     found = dict(discovered)
                 plans = []
@@ -130,9 +134,9 @@ class LoadsrmRun(Task):
                             continue
                         if params.get('backup'):
                             name = backup_name(item.path, medium.exists)
-                            medium.write_bytes(name, bootcfg.encode(item.old))
+                            medium.write_bytes(name, encode(item.old))
                             backups.append(name)
-                        medium.write_bytes(item.path, bootcfg.encode(item.new))
+                        medium.write_bytes(item.path, encode(item.new))
         finally:
             medium.close()
         for item in plans:  # passwords already on the command lines of the edited entries
@@ -175,15 +179,15 @@ class LoadsrmRun(Task):
                 raise BootCfgError('%s does not exist on the medium; check files (paths are relative to the root of '
                                    'the medium)' % path)
             return None
-        if len(data) > bootcfg.MAX_CONFIG_SIZE:
-            message = '%s is larger than %d bytes and is not a boot config' % (path, bootcfg.MAX_CONFIG_SIZE)
+        if len(data) > MAX_CONFIG_SIZE:
+            message = '%s is larger than %d bytes and is not a boot config' % (path, MAX_CONFIG_SIZE)
             if explicit:
                 raise BootCfgError(message)
             self.warnings.append(message + '; skipped')
             return None
-        text = bootcfg.decode(data)
-        fmt = forced if forced != 'auto' else (discovered_format or bootcfg.detect_format(path, text))
-        return bootcfg.plan(text, fmt, changes, present, kernels, titles, path)
+        text = decode(data)
+        fmt = forced if forced != 'auto' else (discovered_format or detect_format(path, text))
+        return plan_config(text, fmt, changes, present, kernels, titles, path)
 
     def _validate(self, plans):
         if not self.params.get('validate_grub', True):
@@ -194,10 +198,10 @@ class LoadsrmRun(Task):
                                  'grub-common (Debian/Ubuntu) or grub2-tools (Fedora) to check it')
             return
         for item in changed:
-            complaint = bootcfg.grub_script_check(self.grub_check, bootcfg.encode(item.new))
+            complaint = grub_script_check(self.grub_check, encode(item.new))
             if complaint is None:
                 continue
-            before = bootcfg.grub_script_check(self.grub_check, bootcfg.encode(item.old))
+            before = grub_script_check(self.grub_check, encode(item.old))
             hint = ' (the file already fails the check before the edit)' if before else ''
             raise BootCfgError('the edited %s fails grub-script-check, so nothing was written%s: %s. Check the values '
                                'in args, or set validate_grub to false if the check is wrong'

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import encode
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_stream
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import checksums as sums
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.enable import LINUXRC_KERNELS, linuxrc_configs, wanted_items
@@ -47,11 +47,11 @@ class LinuxrcExtend(LoadsrmRun):
                 self._validate(plans)
                 changed = [p for p in plans if p.changed]
                 original = sums.Checksums.read(medium)
-                after = {p.path: sha256_stream(io.BytesIO(bootcfg.encode(p.new))) for p in changed}
+                after = {p.path: sha256_stream(io.BytesIO(encode(p.new))) for p in changed}
                 interim = original.update(medium, dict.fromkeys(after), write=not self.check_mode)
                 if not self.check_mode:
                     for item in changed:
-                        medium.write_bytes(item.path, bootcfg.encode(item.new))
+                        medium.write_bytes(item.path, encode(item.new))
                 # a boot config the medium did not list stays unlisted (linuxrc does not read it); one it
                 # listed gets its entry back with the new digest
                 listed = original.digests()
