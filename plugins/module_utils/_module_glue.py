@@ -3,13 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The last lines of every module: run the task object, hand its warnings and secrets to Ansible.
+"""The last lines of every module: run the task, hand its result, warnings and secrets to Ansible.
 
-A task object has ``run()`` (returns the result dict), and optionally ``warnings`` (messages for
-``module.warn``), ``secrets`` (values Ansible must never print) and ``missing_library`` (``(name,
-import error)`` of a Python library it needs and cannot import). Every error the collection
-raises derives from :class:`RescueFleetError`; an ``OSError`` that escapes (ENOSPC, EACCES, EIO
-during a write) becomes a message with advice too, so no traceback ever reaches a user.
+The task is a :class:`~._tasks.base.Task`; its ``run()`` drives open, plan and apply (lock, sweep,
+check mode, diff). Here: a Python library the task needs and cannot import is reported first; every
+error the collection raises derives from :class:`RescueFleetError`, and an ``OSError`` that escapes
+(ENOSPC, EACCES, EIO during a write) becomes a message with advice too, so no traceback ever reaches a
+user; the task's secrets are masked and its warnings shown, also when it fails.
 
 Private to this collection: the interface may change without notice.
 """
@@ -35,14 +35,16 @@ def run_task(module, task):
         _fail(module, task, str(exc))
     except OSError as exc:
         _fail(module, task, describe_os_error(exc))
-    module.no_log_values.update(getattr(task, 'secrets', ()))
-    for warning in getattr(task, 'warnings', ()):
-        module.warn(warning)
+    _hand_over(module, task)
     module.exit_json(**result)
 
 
-def _fail(module, task, msg):
+def _hand_over(module, task):
     module.no_log_values.update(getattr(task, 'secrets', ()))
     for warning in getattr(task, 'warnings', ()):
         module.warn(warning)
+
+
+def _fail(module, task, msg):
+    _hand_over(module, task)
     module.fail_json(msg=msg)

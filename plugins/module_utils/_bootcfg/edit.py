@@ -35,6 +35,15 @@ class FilePlan:
     def result(self):
         return {'path': self.path, 'format': self.format, 'changed': self.changed, 'entries': self.entries}
 
+    def diff(self):
+        """Ansible's before/after of the file (bytes that are not UTF-8 shown as replacement characters)."""
+        return {'before_header': self.path, 'after_header': self.path, 'before': _shown(self.old),
+                'after': _shown(self.new)}
+
+
+def _shown(text):
+    return text.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')
+
 
 def plan_config(text, fmt, changes, present=None, kernels=DEFAULT_KERNELS, titles=None, path='config'):
     """Plan the edit of one config; returns a :class:`FilePlan`. Raises :class:`BootCfgError` when a

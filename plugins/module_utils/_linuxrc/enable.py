@@ -3,13 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The work of the ``linuxrc_extend`` module: parts on or off in the ``extend=`` list of linuxrc boot entries.
+"""What the ``linuxrc_extend`` module edits: the linuxrc boot configs of a medium and the parts they name.
 
-The boot configs are found, read, edited and checked by bootcfg_loadsrm's machinery
-(:class:`~.._bootcfg.loadsrm.LoadsrmRun`, ``_bootcfg.discovery``); the edit of each entry is the
-list merge of :mod:`.extend`, so an existing ``extend=a`` becomes ``extend=a,b`` instead of gaining a
-second ``extend=``. Besides the usual places, ``boot/<arch>/loader/isolinux.cfg`` of a SUSE medium is
-edited. ``CHECKSUMS`` entries of the edited files are kept correct in two steps (:mod:`.checksums`).
+The boot configs are found, read, edited and checked by ``_bootcfg`` (:mod:`.._bootcfg.configs`); the
+edit of each entry is the list merge of :mod:`.extend`, so an existing ``extend=a`` becomes
+``extend=a,b`` instead of gaining a second ``extend=``. Besides the usual places,
+``boot/<arch>/loader/isolinux.cfg`` of a SUSE medium is edited. The run object is
+``_tasks/linuxrc_extend.py``; it keeps the ``CHECKSUMS`` entries of the edited files correct in two
+steps (:mod:`.checksums`).
 
 Private to this collection: the interface may change without notice.
 """
@@ -48,3 +49,14 @@ def wanted_items(parts):
     if not items:
         raise LinuxrcError('parts is empty; name the parts to turn on or off, such as [fleet-tools, ?extras]')
     return items
+
+
+def check_parts_present(medium, basedir, items):
+    """A part that is not optional must be on the medium: linuxrc stops with an error when it is missing."""
+    present = {e['name'] for e in medium.list_dir(basedir) if e['type'] == 'file'}
+    missing = [item.name for item in items if not item.optional and item.name not in present]
+    if missing:
+        raise LinuxrcError('%s not on the medium in %s/; deploy %s first (rescuefleet.media.linuxrc_parts) or mark '
+                           '%s optional with a leading ? (such as ?%s); nothing was changed'
+                           % (', '.join(missing), basedir, 'them' if len(missing) > 1 else 'it',
+                              'them' if len(missing) > 1 else 'it', missing[0]))

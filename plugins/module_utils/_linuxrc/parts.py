@@ -15,8 +15,11 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import LinuxrcError
+import posixpath
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import LinuxrcError, part_naming
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import parse_index
 
 
 def resolve(items, state):
@@ -26,3 +29,22 @@ def resolve(items, state):
         return wanted_modules.resolve(items, state, allow_non_squashfs=True)
     except wanted_modules.WantedError as exc:
         raise LinuxrcError(str(exc).replace('srms', 'parts', 1)) from exc
+
+
+def managed_parts(medium, basedir, wanted, state):
+    """The names of the parts this collection manages in ``basedir``, after refusing to touch the medium's own."""
+    if not any(e['type'] == 'dir' for e in medium.list_dir('boot') if e['name'] == posixpath.basename(basedir)):
+        raise LinuxrcError('%s/ does not exist on the medium, so it is not a SUSE installation medium for this '
+                           'architecture; check media and arch (linuxrc loads parts from boot/<arch>/)' % basedir)
+    index = parse_index(medium.read_bytes(posixpath.join(basedir, part_naming(()).index_name)))
+    existing = {e['name'].lower(): e for e in medium.list_dir(basedir)}
+    for item in wanted:
+        entry = existing.get(item['name'].lower())
+        if entry is None or entry['name'] in index:
+            continue
+        raise LinuxrcError('%s/%s is already on the medium and was not put there by this collection (one of '
+                           'the medium\'s own parts, or another file), so it is neither replaced nor removed; '
+                           'choose another name for the part, nothing was changed' % (basedir, entry['name']))
+    if state == 'absent':
+        return set(index)
+    return set(index) | {item['name'] for item in wanted}

@@ -3,33 +3,28 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The work of the ``bootcfg_loadsrm`` module, testable without Ansible running.
+"""The run object of the bootcfg_loadsrm module: kernel arguments on or off in the boot configs of a medium.
 
-Every file is read and planned first, GRUB results are checked, and only when all of that
-succeeded are files written (each one atomically, after its backup). A failure therefore leaves
-the medium byte-identical.
+The options become one edit (:func:`build_changes`); :class:`~.._bootcfg.configs.ConfigsEdit` plans it
+for every config and checks the GRUB results; only then are files written (each one atomically, after
+its backup). A failure therefore leaves the medium byte-identical.
 
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
-import os
 import time
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import MAX_CONFIG_SIZE, detect_format, discover
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.edit import plan_config
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import decode, encode
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.grub_check import grub_script_check
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.configs import ConfigsEdit, open_configs
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import discover
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError, encode
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import DEFAULT_KERNELS
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
 from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, check_key
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import HTTP_PXE_ARG
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import SECRET_KEYS, cmdline_secrets
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
 
 
 def build_changes(state, args):
@@ -73,6 +68,33 @@ def backup_name(path, exists, now=None):
     return candidate
 
 
+class LoadsrmPlan(Plan):
+    """The planned edit of each boot config (:class:`~.._bootcfg.edit.FilePlan`)."""
+
+    def __init__(self, files):
+        super().__init__([p for p in files if p.changed])
+        self.files = files
+
+    def public(self):
+        return {'files': [p.result() for p in self.files], 'backups': []}
+
+    def diff(self):
+        return [p.diff() for p in self.actions]
+
+
+def http_pxe_warnings(files):
+    """Entries that boot over HTTP PXE, where loadsrm does nothing, among those this run adds it to."""
+    warnings = []
+    for item in files:
+        for entry in item.entries:
+            # only where this run adds it: on a stick, the menu's HTTP PXE entries are none of its business
+            if '%s=' % HTTP_PXE_ARG in entry['after'] and entry['after'] != entry['before']:
+                warnings.append('%s, entry %r boots over HTTP PXE (%s=), where SystemRescue loads no early SRMs: '
+                                'loadsrm has no effect there; give global.late_load_srm in a YAML passed with '
+                                'sysrescuecfg=' % (item.path, entry['title'] or entry['label'], HTTP_PXE_ARG))
+    return warnings
+
+
 class LoadsrmRun(Task):
     """``params`` are the module options; ``grub_check`` is the path of grub-script-check or None."""
 
@@ -84,125 +106,38 @@ class LoadsrmRun(Task):
         self.secrets = [str(v) for k, v in (params.get('args') or {}).items()
                         if k in SECRET_KEYS and v not in (True, False, None, '')]
 
-    def _target(self):
+    def open(self):
         params = self.params
-        writable = not self.check_mode
-        if params.get('path'):
-            full = os.path.abspath(params['path'])
-            if not os.path.isfile(full):
-                raise BootCfgError('path %s is not a file; give the boot config to edit, or use media for a whole '
-                                   'medium' % full)
-            medium = DirectoryMedium(os.path.dirname(full), writable=writable)
-            files = [(os.path.basename(full), True)]
-        else:
-            medium = open_medium(params['media'], writable=writable)
-            files = None
-            if params.get('files') is not None:
-                if not params['files']:
-                    raise BootCfgError('files is an empty list, which would mean "no file" here, not "every '
-                                       'file": leave files out to edit every boot config found on the medium, or '
-                                       'name the ones to edit')
-                files = [(clean_path(f), True) for f in params['files']]
-        if self.check_mode:
-            medium.check_writable()  # a real run would refuse it: so does check mode
-        return medium, files
+        self.changes, self.present = build_changes(params.get('state', 'present'), params.get('args'))
+        medium, self.named = open_configs(params.get('media'), params.get('path'), params.get('files'),
+                                          self.check_mode)
+        return medium
 
-    def run(self):
+    def plan(self, medium):
         params = self.params
-        changes, present = build_changes(params.get('state', 'present'), params.get('args'))
-        kernels = params.get('kernel') or list(DEFAULT_KERNELS)
-        titles = params.get('titles') or None
-        forced = params.get('format') or 'auto'
-        medium, files = self._target()
-        try:
-            with medium.locked():
-                found = {}
-                if files is None:
-                    discovered = discover(medium)
-                    files = [(path, False) for path, _fmt in discovered]
-                    found = dict(discovered)
-                plans = []
-                for path, explicit in files:
-                    plans.append(self._plan(medium, path, explicit, found.get(path), forced, changes, present,
-                                            kernels, titles))
-                plans = [p for p in plans if p is not None]
-                self._validate(plans)
-                backups = []
-                if not self.check_mode:
-                    for item in plans:
-                        if not item.changed:
-                            continue
-                        if params.get('backup'):
-                            name = backup_name(item.path, medium.exists)
-                            medium.write_bytes(name, encode(item.old))
-                            backups.append(name)
-                        medium.write_bytes(item.path, encode(item.new))
-        finally:
-            medium.close()
+        edit = ConfigsEdit(medium, self.changes, self.present, params.get('kernel') or list(DEFAULT_KERNELS),
+                           params.get('titles') or None, params.get('format') or 'auto', self.grub_check,
+                           params.get('validate_grub', True))
+        if self.named is None:
+            files = [(path, False, fmt) for path, fmt in discover(medium)]
+        else:
+            files = [(path, True, None) for path, _explicit in self.named]
+        plans = edit.plan(files)
+        self.warnings.extend(edit.warnings)
         for item in plans:  # passwords already on the command lines of the edited entries
             for entry in item.entries:
                 self.secrets.extend(cmdline_secrets(entry['before']) + cmdline_secrets(entry['after']))
-        result = {
-            'changed': any(p.changed for p in plans),
-            'files': [p.result() for p in plans],
-            'backups': backups,
-        }
         if params.get('state', 'present') == 'present':
-            for item in plans:
-                for entry in item.entries:
-                    # only where this run adds it: on a stick, the menu's HTTP PXE entries are none of its business
-                    if 'archiso_http_srv=' in entry['after'] and entry['after'] != entry['before']:
-                        self.warnings.append(
-                            '%s, entry %r boots over HTTP PXE (archiso_http_srv=), where SystemRescue loads no early '
-                            'SRMs: loadsrm has no effect there; give global.late_load_srm in a YAML passed with '
-                            'sysrescuecfg=' % (item.path, entry['title'] or entry['label']))
-        self._warn_unmatched(plans, kernels, titles)
-        if self.want_diff:
-            result['diff'] = [{
-                'before_header': p.path, 'after_header': p.path,
-                'before': p.old.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace'),
-                'after': p.new.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace'),
-            } for p in plans if p.changed]
-        return result
+            self.warnings.extend(http_pxe_warnings(plans))
+        self.warnings.extend(edit.unmatched_warnings(plans))
+        return LoadsrmPlan(plans)
 
-    def _warn_unmatched(self, plans, kernels, titles):
-        if not plans:
-            self.warnings.append('no boot config was found on the medium; give files to name them')
-        elif not any(p.entries for p in plans):
-            self.warnings.append('no boot entry matched kernel %s%s; nothing was edited'
-                                 % (kernels, ' and titles %s' % titles if titles else ''))
-
-    def _plan(self, medium, path, explicit, discovered_format, forced, changes, present, kernels, titles):
-        data = medium.read_bytes(path)
-        if data is None:
-            if explicit:
-                raise BootCfgError('%s does not exist on the medium; check files (paths are relative to the root of '
-                                   'the medium)' % path)
-            return None
-        if len(data) > MAX_CONFIG_SIZE:
-            message = '%s is larger than %d bytes and is not a boot config' % (path, MAX_CONFIG_SIZE)
-            if explicit:
-                raise BootCfgError(message)
-            self.warnings.append(message + '; skipped')
-            return None
-        text = decode(data)
-        fmt = forced if forced != 'auto' else (discovered_format or detect_format(path, text))
-        return plan_config(text, fmt, changes, present, kernels, titles, path)
-
-    def _validate(self, plans):
-        if not self.params.get('validate_grub', True):
-            return
-        changed = [p for p in plans if p.changed and p.format == 'grub']
-        if changed and not self.grub_check:
-            self.warnings.append('grub-script-check is not installed, so the GRUB result was not checked; install '
-                                 'grub-common (Debian/Ubuntu) or grub2-tools (Fedora) to check it')
-            return
-        for item in changed:
-            complaint = grub_script_check(self.grub_check, encode(item.new))
-            if complaint is None:
-                continue
-            before = grub_script_check(self.grub_check, encode(item.old))
-            hint = ' (the file already fails the check before the edit)' if before else ''
-            raise BootCfgError('the edited %s fails grub-script-check, so nothing was written%s: %s. Check the values '
-                               'in args, or set validate_grub to false if the check is wrong'
-                               % (item.path, hint, complaint))
+    def apply(self, medium, plan):
+        backups = []
+        for item in plan.actions:
+            if self.params.get('backup'):
+                name = backup_name(item.path, medium.exists)
+                medium.write_bytes(name, encode(item.old))
+                backups.append(name)
+            medium.write_bytes(item.path, encode(item.new))
+        return {'backups': backups}

@@ -3,7 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The run object of the linuxrc_parts module.
+"""The run object of the linuxrc_parts module: parts in ``boot/<arch>/`` of a SUSE medium.
+
+srm_deploy's planner (:class:`~.._srm.deploy.Deploy`) with the naming policy of linuxrc parts
+(:mod:`.._linuxrc.names`), and ``CHECKSUMS`` kept correct in two steps (:mod:`.._linuxrc.checksums`):
+the plan predicts the final ``CHECKSUMS`` text, the apply writes it.
 
 Private to this collection: the interface may change without notice.
 """
@@ -13,86 +17,102 @@ from __future__ import annotations
 import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import checksums as sums
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import LinuxrcError, part_naming, parts_dir
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.parts import resolve
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import part_naming, parts_dir
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.parts import managed_parts, resolve
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import Deploy
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import parse_index
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task, closing_on_error
+
+
+class PartsPlan(Plan):
+    """The deploy plan of the parts, and what ``CHECKSUMS`` becomes."""
+
+    def __init__(self, deploy, planned, swept, original, changing, final):
+        super().__init__(planned.actions)
+        self.deploy = deploy
+        self.planned = planned
+        self.swept = swept
+        self.original = original
+        self.changing = changing
+        self.final = final
+
+    @property
+    def checksums_changed(self):
+        return self.original.present and self.final != self.original.text
+
+    @property
+    def changed(self):
+        return bool(self.actions or self.swept or self.checksums_changed)
+
+    def public(self):
+        return {
+            'actions': self.planned.public_actions(),
+            'parts': with_paths(self.deploy.basedir, self.planned.predicted_inventory()),
+            'basedir': self.deploy.basedir,
+            'checksums': {'present': self.original.present, 'signed': self.original.signed,
+                          'changed': self.checksums_changed},
+            'medium': self.deploy.medium.describe(),
+            'swept': self.swept,
+        }
+
+    def diff(self):
+        diffs = [self.planned.diff(self.deploy.basedir, self.swept)]
+        if self.checksums_changed:
+            diffs.append({'before_header': sums.NAME, 'after_header': sums.NAME,
+                          'before': self.original.text, 'after': self.final})
+        return diffs
+
+
+def with_paths(basedir, parts):
+    for part in parts:
+        part['path'] = posixpath.join(basedir, part['name'])
+    return parts
+
+
+def checksum_entries(basedir, actions, parts):
+    """``CHECKSUMS`` entries after the run: removed parts dropped, every part with its sha256."""
+    after = {posixpath.join(basedir, a['name']): None for a in actions if a['action'] == 'remove'}
+    after.update({posixpath.join(basedir, p['name']): p['sha256'] for p in parts})
+    return after
 
 
 class LinuxrcParts(Task):
     """One ``linuxrc_parts`` run on plain parameters."""
 
-    def __init__(self, params, check_mode=False, want_diff=False):
-        super().__init__(params, check_mode, want_diff)
-
-    def run(self):
+    def open(self):
         params = self.params
         basedir = parts_dir(params['arch'])
         wanted = resolve(params['parts'], params['state'])
         medium = open_medium(params['media'], writable=True)
-        try:
-            with medium.locked():
-                return self._run(medium, basedir, wanted)
-        finally:
-            medium.close()
+        with closing_on_error(medium):
+            managed = managed_parts(medium, basedir, wanted, params['state'])
+        self.wanted = wanted
+        self.deploy = Deploy(medium, basedir, params['verify'], part_naming(managed))
+        return medium
 
-    def _managed(self, medium, basedir, wanted):
-        """The names of the parts this collection manages, after refusing to touch the medium's own."""
-        if not any(e['type'] == 'dir' for e in medium.list_dir('boot') if e['name'] == posixpath.basename(basedir)):
-            raise LinuxrcError('%s/ does not exist on the medium, so it is not a SUSE installation medium for this '
-                               'architecture; check media and arch (linuxrc loads parts from boot/<arch>/)' % basedir)
-        index = parse_index(medium.read_bytes(posixpath.join(basedir, part_naming(()).index_name)))
-        existing = {e['name'].lower(): e for e in medium.list_dir(basedir)}
-        for item in wanted:
-            entry = existing.get(item['name'].lower())
-            if entry is None or entry['name'] in index:
-                continue
-            raise LinuxrcError('%s/%s is already on the medium and was not put there by this collection (one of '
-                               'the medium\'s own parts, or another file), so it is neither replaced nor removed; '
-                               'choose another name for the part, nothing was changed' % (basedir, entry['name']))
-        if self.params['state'] == 'absent':
-            return set(index)
-        return set(index) | {item['name'] for item in wanted}
+    def leftover_places(self, medium):
+        return [self.deploy.basedir]
 
-    def _run(self, medium, basedir, wanted):
+    def plan(self, medium):
         params = self.params
-        deploy = Deploy(medium, basedir, params['verify'], part_naming(self._managed(medium, basedir, wanted)))
-        swept = medium.leftovers(basedir) if self.check_mode else medium.sweep(basedir)
-        plan = deploy.plan(wanted, params['state'], params['exclusive'])
-        deploy.check_space(plan)
+        basedir = self.deploy.basedir
+        planned = self.deploy.plan(self.wanted, params['state'], params['exclusive'])
+        self.deploy.check_space(planned)
         original = sums.Checksums.read(medium)
         if self.check_mode or original.present:
-            deploy.fill_source_hashes(plan)  # CHECKSUMS needs the digests of what is written
+            self.deploy.fill_source_hashes(planned)  # CHECKSUMS needs the digests of what is written
         changing = {posixpath.join(basedir, a['name']): (a.get('sha256') if a['action'] != 'remove' else None)
-                    for a in plan.actions}
-        interim = original.update(medium, changing, write=not self.check_mode)
-        if self.check_mode:
-            parts = plan.predicted_inventory()
-        else:
-            parts = deploy.apply(plan)
-        after = {posixpath.join(basedir, a['name']): None for a in plan.actions if a['action'] == 'remove'}
-        after.update({posixpath.join(basedir, p['name']): p['sha256'] for p in parts})
-        final = interim.finish(medium, after, add=True, write=not self.check_mode)
-        checksums_changed = original.present and final != original.text
-        if checksums_changed and original.signed:
+                    for a in planned.actions}
+        interim = original.update(medium, changing, write=False)
+        after = checksum_entries(basedir, planned.actions, planned.predicted_inventory())
+        plan = PartsPlan(self.deploy, planned, self.swept, original, changing,
+                         interim.finish(medium, after, add=True, write=False))
+        if plan.checksums_changed and original.signed:
             self.warnings.append(sums.SIGNED_WARNING % ', '.join(sorted(changing) or sorted(after)))
-        for part in parts:
-            part['path'] = posixpath.join(basedir, part['name'])
-        result = {
-            'changed': bool(plan.actions or swept or checksums_changed),
-            'actions': plan.public_actions(),
-            'parts': parts,
-            'basedir': basedir,
-            'checksums': {'present': original.present, 'signed': original.signed, 'changed': checksums_changed},
-            'medium': medium.describe(),
-            'swept': swept,
-        }
-        if self.want_diff:
-            diff = plan.diff(basedir, swept)
-            result['diff'] = [diff]
-            if checksums_changed:
-                result['diff'].append({'before_header': sums.NAME, 'after_header': sums.NAME,
-                                       'before': original.text, 'after': final})
-        return result
+        return plan
+
+    def apply(self, medium, plan):
+        interim = plan.original.update(medium, plan.changing, write=True)
+        parts = self.deploy.apply(plan.planned)
+        interim.finish(medium, checksum_entries(self.deploy.basedir, plan.actions, parts), add=True, write=True)
+        return {'parts': with_paths(self.deploy.basedir, parts)}

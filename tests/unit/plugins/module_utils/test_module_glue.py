@@ -13,6 +13,8 @@ import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks import base
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Target
 
 
 class Exit(Exception):
@@ -37,17 +39,36 @@ class FakeModule:
         raise Exit()
 
 
-class Task:
-    warnings = ['careful']
-    secrets = ['hunter2']
-
+class Outcome(Plan):
     def __init__(self, outcome):
+        super().__init__()
         self.outcome = outcome
 
-    def run(self):
+    def public(self):
+        return {k: v for k, v in self.outcome.items() if k != 'changed'}
+
+    @property
+    def changed(self):
+        return self.outcome['changed']
+
+
+class Task(base.Task):
+    def __init__(self, outcome):
+        super().__init__({})
+        self.outcome = outcome
+        self.warnings = ['careful']
+        self.secrets = ['hunter2']
+
+    def open(self):
+        return Target()
+
+    def plan(self, target):
         if isinstance(self.outcome, BaseException):
             raise self.outcome
-        return self.outcome
+        return Outcome(self.outcome)
+
+    def apply(self, target, plan):
+        return None
 
 
 @pytest.mark.parametrize('outcome, message', [
