@@ -3,11 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Write one SystemRescue YAML file onto a medium or into a directory, and report the effective result.
+"""The collection's one writer of SystemRescue YAML files, and what it tells about them.
 
-``render(config)`` gives the stable bytes of a file; ``SysrescueConfig(params).run()`` is one
-invocation of the ``sysrescue_config`` module on plain parameters. Validation and merging live in
-:mod:`.schema`; what SystemRescue reads back in :mod:`.reader`.
+``render(config)`` gives the stable bytes of a file (``render_reading`` with their reading);
+``override_warnings`` says which values of a file a later source overrides; ``mask_text`` hides
+passwords in a diff. sysrescue_config and pxe_hosts write through it. Validation and merging live
+in :mod:`.schema`; what SystemRescue reads back in :mod:`.reader`.
 
 Every string is written quoted (single quotes, double quotes when needed, or a literal block), so
 that SystemRescue's reader, which turns a plain ``10.0.0.5`` into ``10.0`` and ``123secret`` into
@@ -24,7 +25,7 @@ import math
 import re
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
-    CMDLINE_SOURCE, ReaderFailure, key_text, load, resolve_plain, table_of, yaml_name_skip_reason)
+    CMDLINE_SOURCE, Reading, ReaderFailure, key_text, load, resolve_plain, table_of, yaml_name_skip_reason)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import key_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import (
     MASK, SECRET_KEYS, find_secrets)
@@ -174,17 +175,21 @@ def render_text(config):
     return HEADER + body
 
 
-def render(config):
-    """The bytes of the YAML file for ``config``, checked by reading them back as SystemRescue does."""
-    data = render_text(config).encode('utf-8')
-    try:
-        table, reason = load(data)
-    except ReaderFailure as exc:  # pragma: no cover - _prepare refuses what could cause it
-        raise ConfigError('internal error: the written file %s' % exc) from exc
-    if reason is None and not same_value(table, table_of(_prepare(config))):
+def render_reading(config):
+    """The YAML file for ``config`` as a :class:`~.reader.Reading`: its bytes, checked by reading them back
+    as SystemRescue does, and that reading (so nobody reads them again)."""
+    read = Reading(render_text(config).encode('utf-8'))
+    if read.failure is not None:  # pragma: no cover - _prepare refuses what could cause it
+        raise ConfigError('internal error: the written file %s' % read.failure) from read.failure
+    if read.reason is None and not same_value(read.table, table_of(_prepare(config))):
         raise ConfigError('internal error: SystemRescue would read the written file differently from the '
                           'configuration given; nothing was written')  # pragma: no cover
-    return data
+    return read
+
+
+def render(config):
+    """The bytes of the YAML file for ``config``, checked by reading them back as SystemRescue does."""
+    return render_reading(config).data
 
 
 _SECRET_LINE = re.compile(r'^(\s*(?:-\s+)?)(["\']?)(%s)\2(\s*:)([ \t]+)(\S.*)$' % '|'.join(SECRET_KEYS))
@@ -240,14 +245,6 @@ def _lookup(table, path):
             return False, None
         node = node[keys[-1]]
     return True, node
-
-
-def _read_table(data):
-    """The table SystemRescue's reader makes of ``data``, or ``None``."""
-    try:
-        return load(data)[0]
-    except ReaderFailure:
-        return None
 
 
 def override_warnings(table, label, effective):

@@ -3,7 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The run object of the sysrescue_config module.
+"""The run object of the sysrescue_config module: one SystemRescue YAML file on a medium or in a directory.
+
+The file is rendered and checked (:mod:`.._sysrescue.config`) before the medium is opened; the plan reads
+the other YAML files SystemRescue would merge with it and computes the effective configuration as its
+reader does (:mod:`.._sysrescue.reader`), each file read once.
 
 Private to this collection: the interface may change without notice.
 """
@@ -14,15 +18,48 @@ import os
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
-    ConfigError, _read_table, check_name, mask_text, override_warnings, render, render_text)
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import CONFIG_DIR
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML, compute_effective, reads_name
+    ConfigError, check_name, mask_text, override_warnings, render_reading, render_text)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import CONFIG_DIR, HTTP_PXE_ARG
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
+    MISSING_YAML, Reading, compute_effective, reads_name)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import check_effective, validate
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import cmdline_secrets, find_secrets, mask_secrets, plain_secret_keys
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
-
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import (
+    cmdline_secrets, find_secrets, mask_secrets, plain_secret_keys)
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
 
 _FAT_TYPES = ('vfat', 'msdos', 'fat', 'fat12', 'fat16', 'fat32', 'exfat')
+
+
+class ConfigPlan(Plan):
+    """The file's old and new bytes (``None``: absent) and the effective configuration with it."""
+
+    def __init__(self, path, rel, old, new, effective, config):
+        super().__init__()
+        self.path = path          # as shown: the host path on a directory medium, else the medium path
+        self.rel = rel
+        self.old = old
+        self.new = new
+        self.effective = effective
+        self.config = config
+
+    @property
+    def changed(self):
+        return (self.old != self.new) if self.new is not None else self.old is not None
+
+    def public(self):
+        return {'path': self.path, 'effective': mask_secrets(self.effective.config),
+                'files': self.effective.order, 'not_applied': self.effective.skipped}
+
+    def diff(self):
+        before = '' if self.old is None else mask_text(self.old.decode('utf-8', 'replace'))
+        after = '' if self.new is None else render_text(mask_secrets(self.config))
+        return {'before': before, 'after': after,
+                'before_header': '%s (before)' % self.path, 'after_header': '%s (after)' % self.path}
+
+
+def secrets_of(read):
+    """The passwords in a YAML text's reading (none when the reader fails on it)."""
+    return find_secrets(read.table)
 
 
 class SysrescueConfig(Task):
@@ -69,29 +106,24 @@ class SysrescueConfig(Task):
                 label = item.get('name') or item['src']
             else:
                 raise ConfigError('sysrescuecfg[%d] needs content or src' % index)
-            self.secrets.extend(find_secrets(_read_table(text)))
-            sources.append((label, text))
+            read = Reading(text)
+            self.secrets.extend(secrets_of(read))
+            sources.append((label, read))
         return sources
 
     # -- the run --------------------------------------------------------------------------
-    def _open(self):
-        if self.on_medium:
-            return open_medium(self.params['media'], writable=True), CONFIG_DIR
-        return open_medium({'path': self.params['path']}, writable=True), ''
-
-    def run(self):
+    def open(self):
         self._check()
-        new = render(self.config) if self.state == 'present' else None
-        extra = self._sysrescuecfg()
-        medium, directory = self._open()
-        try:
-            with medium.locked():
-                return self._run(medium, directory, new, extra)
-        finally:
-            medium.close()
+        self.new = render_reading(self.config) if self.state == 'present' else None
+        self.extra = self._sysrescuecfg()
+        if self.on_medium:
+            self.directory = CONFIG_DIR
+            return open_medium(self.params['media'], writable=True)
+        self.directory = ''
+        return open_medium({'path': self.params['path']}, writable=True)
 
     def _siblings(self, medium, directory):
-        """``[(name, bytes)]`` of the other YAML files SystemRescue would look at beside ours."""
+        """``[(name, reading)]`` of the other YAML files SystemRescue would look at beside ours."""
         try:
             info = medium.describe()
         except Exception:  # pylint: disable=broad-except
@@ -106,54 +138,41 @@ class SysrescueConfig(Task):
                 continue
             if not (reads_name(entry_name) or entry_name.lower().endswith('.yml')):
                 continue
-            files.append((entry_name, medium.read_bytes(_join(directory, entry_name))))
+            files.append((entry_name, Reading(medium.read_bytes(_join(directory, entry_name)))))
         return files
 
-    def _run(self, medium, directory, new, extra):
-        rel = _join(directory, self.name)
+    def plan(self, medium):
+        rel = _join(self.directory, self.name)
         old = medium.read_bytes(rel)
         if old is not None:
-            self.secrets.extend(find_secrets(_read_table(old)))
+            self.secrets.extend(secrets_of(Reading(old)))
         reads_directory = self.on_medium or self.purpose == 'medium'
-        siblings = self._siblings(medium, directory) if reads_directory else []
-        mine = [(self.name, new)] if new is not None else []
+        siblings = self._siblings(medium, self.directory) if reads_directory else []
+        mine = [(self.name, self.new)] if self.new is not None else []
         if reads_directory:
-            effective = compute_effective(siblings + mine, extra, self.cmdline)
+            effective = compute_effective(siblings + mine, self.extra, self.cmdline)
         else:
-            effective = compute_effective([], extra + mine, self.cmdline)
-        for other in siblings:
-            self.secrets.extend(find_secrets(_read_table(other[1])))
+            effective = compute_effective([], self.extra + mine, self.cmdline)
+        for _name, other in siblings:
+            self.secrets.extend(secrets_of(other))
         if effective.error:
             raise ConfigError('SystemRescue\'s reader would fail on the configuration of this medium, so it would boot '
                               'with no configuration at all: %s. Fix or remove that file (nothing was written)'
                               % effective.error)
+        self._warn_context(effective)
+        if self.new is not None:
+            self.warnings.extend(override_warnings(self.new.table, self.name, effective))
+        return ConfigPlan(medium.local_path(rel) or rel, rel, old, self.new and self.new.data, effective, self.config)
 
-        self._warn_context(medium, effective)
-        if new is not None:
-            self.warnings.extend(override_warnings(_read_table(new), self.name, effective))
+    def apply(self, medium, plan):
+        if not plan.changed:
+            return
+        if plan.new is not None:
+            medium.write_bytes(plan.rel, plan.new)
+        else:
+            medium.remove(plan.rel)
 
-        changed = (old != new) if new is not None else old is not None
-        if changed and not self.check_mode:
-            if new is not None:
-                medium.write_bytes(rel, new)
-            else:
-                medium.remove(rel)
-        result = {
-            'changed': changed,
-            'path': _display_path(medium, rel),
-            'effective': mask_secrets(effective.config),
-            'files': effective.order,
-            'not_applied': effective.skipped,
-        }
-        if self.want_diff:
-            header = result['path']
-            before = '' if old is None else mask_text(old.decode('utf-8', 'replace'))
-            after = '' if new is None else render_text(mask_secrets(self.config))
-            result['diff'] = {'before': before, 'after': after,
-                              'before_header': '%s (before)' % header, 'after_header': '%s (after)' % header}
-        return result
-
-    def _warn_context(self, medium, effective):
+    def _warn_context(self, effective):
         self.warnings.extend(effective.warnings)
         self.warnings.extend(check_effective(effective.config))
         for item in effective.skipped:
@@ -162,9 +181,9 @@ class SysrescueConfig(Task):
             return
         if self.on_medium and self.purpose == 'http_pxe':
             self.warnings.append(
-                'purpose is http_pxe but the file is written onto a medium: a PXE boot over HTTP (archiso_http_srv=) '
-                'reads no sysrescue.d. Put the file in the HTTP tree with path and pass sysrescuecfg=http://server/%s '
-                'on the kernel command line' % self.name)
+                'purpose is http_pxe but the file is written onto a medium: a PXE boot over HTTP (%s=) reads no '
+                'sysrescue.d. Put the file in the HTTP tree with path and pass sysrescuecfg=http://server/%s on the '
+                'kernel command line' % (HTTP_PXE_ARG, self.name))
         if not self.on_medium and self.purpose == 'medium' and \
                 os.path.basename(os.path.normpath(self.params['path'])) != CONFIG_DIR:
             self.warnings.append(
@@ -185,10 +204,3 @@ class SysrescueConfig(Task):
 
 def _join(directory, name):
     return '%s/%s' % (directory, name) if directory else name
-
-
-def _display_path(medium, rel):
-    root = getattr(medium, 'root', None)
-    if root:
-        return os.path.join(root, rel)
-    return rel

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
     check_name, mask_text, render, render_text)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import same_value
@@ -351,8 +352,8 @@ def test_stock_medium(sysrescue_media, tmp_path):
     assert not any('overridden' in w for w in task.warnings)
 
 
-class FakeImageMedium:
-    """An in-memory medium like a FAT partition of a disk image: no ``root``, names fold case."""
+class FakeImageMedium(Medium):
+    """An in-memory medium like a FAT partition of a disk image: no local path, names fold case."""
 
     kind = 'fat-image'
 
