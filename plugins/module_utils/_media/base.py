@@ -87,8 +87,11 @@ class Medium:
         """Content of a file, or ``None`` when it does not exist."""
         raise NotImplementedError
 
-    def write_bytes(self, path, data):
-        """Atomically create or replace a file with ``data``; parent directories are created."""
+    def write_bytes(self, path, data, mode=None):
+        """Atomically create or replace a file with ``data``; parent directories are created.
+
+        ``mode`` is the file's mode where the medium stores modes (a directory tree; ``None`` keeps the
+        mode of the file it replaces, 0644 for a new one); FAT stores none and ignores it."""
         raise NotImplementedError
 
     def put_file(self, path, local_file, sha256=None):

@@ -181,8 +181,8 @@ class DirectoryMedium(Medium):
                               'rename it' % clean_path(path))
         return full
 
-    def write_bytes(self, path, data):
-        atomic.write_bytes(self._prepare(path), data)
+    def write_bytes(self, path, data, mode=None):
+        atomic.write_bytes(self._prepare(path), data, mode)
 
     def put_file(self, path, local_file, sha256=None):
         hasher = background_sha256(local_file, sha256)

@@ -259,7 +259,9 @@ class FatImageMedium(Medium):
             raise MediumError('after renaming, %s shows up as %s on the FAT medium; mtools changed the case of '
                               'the name' % (name, [n for n in names if n.lower() == name.lower()]))
 
-    def write_bytes(self, path, data):
+    def write_bytes(self, path, data, mode=None):
+        del mode  # FAT stores no file modes
+
         def write(temp):
             self._mtools('mcopy', '-o', '-', temp, stdin=_pipe_bytes(data))
         self._place(path, write)

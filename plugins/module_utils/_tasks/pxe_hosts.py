@@ -3,13 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Every client's files of a PXE tree in one pass: plan, compare, write, remove the stale ones.
+"""The run object of the pxe_hosts module: every client's files of a PXE tree in one pass.
 
-``PxeHosts(params).run()`` is one invocation of the ``pxe_hosts`` module. The plan is built from
-what is on disk (a missing directory counts as empty, so check mode on a first run predicts the
-real run), then only differing files are written, each under a temporary name renamed into place.
-Stale files are removed only when they are ours: boot files carrying :data:`bootfiles.MARKERS`,
-YAML files starting with the header of the collection's YAML writer.
+The clients are checked all at once (:mod:`.._pxe.clients`), their files rendered and compared with
+the tree (:mod:`.._pxe.tree`), then only the differing files are written and our stale ones removed,
+through the tree's directory media (lock, link guard, temporary name renamed into place).
 
 Private to this collection: the interface may change without notice.
 """
@@ -18,20 +16,73 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic
-from ansible_collections.rescuefleet.media.plugins.module_utils._pxe import bootfiles, reach
+from ansible_collections.rescuefleet.media.plugins.module_utils._pxe import reach
 from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.clients import PxeError, Site, parse_clients
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue import config as yaml_writer
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML, compute_effective, load
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import validate
+from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import PxeTree, compare, scanned_dirs, wanted_files
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import mask_text, override_warnings
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML, compute_effective
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import find_secrets
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
 
 # Up to this many changed files the diff shows each file; above it, one line per client.
 DIFF_FILES = 20
 # The same warning for more clients than this is reported once, with a count.
 WARN_CLIENTS = 5
-FILE_MODE = 0o644
+
+
+class TreePlan(Plan):
+    """The files to write (``changes``) and to remove (``stale``), as :func:`.._pxe.tree.compare` gives them."""
+
+    def __init__(self, tree, clients, files, changes, unchanged, stale, boot_urls):
+        super().__init__(changes + stale)
+        self.tree = tree
+        self.clients = clients
+        self.files = files
+        self.changes = changes
+        self.unchanged = unchanged
+        self.stale = stale
+        self.boot_urls = boot_urls
+
+    def public(self):
+        created = sum(1 for change in self.changes if change[2] is None)
+        return {
+            'clients': len(self.clients),
+            'files': len(self.files),
+            'created': created,
+            'updated': len(self.changes) - created,
+            'unchanged': self.unchanged,
+            'removed': [self.tree.host_path(*where) for where, _data in self.stale],
+            'changed_clients': sorted(set(change[1] for change in self.changes if change[1] is not None)),
+            'boot_urls': self.boot_urls,
+        }
+
+    def _text(self, path, data):
+        if data is None:
+            return ''
+        text = data.decode('utf-8', 'replace')
+        return mask_text(text) if path.endswith('.yaml') else text
+
+    def diff(self):
+        if len(self.changes) + len(self.stale) <= DIFF_FILES:
+            diffs = []
+            for where, _client, old, new in self.changes:
+                path = self.tree.host_path(*where)
+                diffs.append({'before': self._text(path, old), 'after': self._text(path, new),
+                              'before_header': path, 'after_header': path})
+            for where, data in self.stale:
+                path = self.tree.host_path(*where)
+                diffs.append({'before': self._text(path, data), 'after': '', 'before_header': path,
+                              'after_header': '%s (removed)' % path})
+            return diffs
+        per_client = {}
+        for where, client, old, _new in self.changes:
+            per_client.setdefault(client or '(default menus)', []).append(
+                ('+ ' if old is None else '~ ') + os.path.basename(where[1]))
+        lines = ['%s: %s\n' % (client, ', '.join(files)) for client, files in sorted(per_client.items())]
+        lines.extend('- %s\n' % self.tree.host_path(*where) for where, _data in self.stale)
+        return {'before': '', 'after': ''.join(lines),
+                'before_header': 'PXE tree', 'after_header': 'PXE tree: %d files written (+ new, ~ changed), %d removed'
+                % (len(self.changes), len(self.stale))}
 
 
 class PxeHosts(Task):
@@ -42,146 +93,40 @@ class PxeHosts(Task):
         self.missing_library = MISSING_YAML
         if params.get('verify') and reach.requests is None:
             self.missing_library = ('requests', reach.REQUESTS_IMPORT_ERROR)
-        self.secrets = []
-        self.http_root = params['http_root']
-        self.tftp_root = params.get('tftp_root') or self.http_root
         self.site = Site(params)
 
-    # -- what the tree should hold ----------------------------------------------------------
-    def _root(self, kind):
-        return self.tftp_root if kind == 'tftp' else self.http_root
-
-    def _desired(self, clients):
-        """``{path: (client name or None, bytes)}`` and the clients' YAML problems."""
-        desired = {}
-        problems = []
-        warned = {}
-        for client in clients:
+    def open(self):
+        self.clients = parse_clients(self.site, self.params.get('clients'), self.params.get('default_config') or {})
+        for client in self.clients:
             self.secrets.extend(find_secrets(client.config))
-            errors, warnings = validate(client.config)
-            problems.extend('%s: %s' % (client.name, error) for error in errors)
-            for warning in warnings:
-                warned.setdefault(warning, []).append(client.name)
-            yaml_path = os.path.join(self.http_root, self.site.hosts_dir, client.name + '.yaml')
-            desired[yaml_path] = (client.name, yaml_writer.render(client.config))
-            for kind, rel, text in bootfiles.host_files(self.site, client):
-                desired[os.path.join(self._root(kind), rel)] = (client.name, text.encode('utf-8'))
-        if self.params.get('menus', True):
-            for kind, rel, text in bootfiles.default_files(self.site):
-                desired[os.path.join(self._root(kind), rel)] = (None, text.encode('utf-8'))
+        self.files, problems, warned = wanted_files(self.site, self.clients, self.params.get('menus', True))
         self._group_warnings(warned)
-        return desired, problems
+        if problems:
+            raise PxeError('the configuration of these clients would not work as meant: %s. Nothing was written'
+                           % '; '.join(problems))
+        return PxeTree(self.params['http_root'], self.params.get('tftp_root'))
+
+    def leftover_places(self, tree):
+        return [place for place, _kind in scanned_dirs(self.site)]
+
+    def plan(self, tree):
+        changes, unchanged, stale = compare(tree, self.site, self.files)
+        self._effective_warnings(changes)
+        return TreePlan(tree, self.clients, self.files, changes, unchanged, stale, self._boot_urls())
+
+    def apply(self, tree, plan):
+        for (kind, rel), _client, _old, new in plan.changes:
+            tree.write_bytes(kind, rel, new)
+        for (kind, rel), _data in plan.stale:
+            tree.remove(kind, rel)
+        if self.params.get('verify'):
+            self._verify(plan.boot_urls)
 
     def _group_warnings(self, warned):
         for warning, names in sorted(warned.items()):
             shown = ', '.join(names[:WARN_CLIENTS])
             more = ' and %d more' % (len(names) - WARN_CLIENTS) if len(names) > WARN_CLIENTS else ''
             self.warnings.append('client %s%s: %s' % (shown, more, warning))
-
-    def _scanned_dirs(self):
-        """``[(directory, kind)]`` where per-client files live; kind tells the file names apart."""
-        return [
-            (os.path.join(self.http_root, self.site.hosts_dir), 'yaml'),
-            (os.path.join(self.tftp_root, 'pxelinux.cfg'), 'pxelinux'),
-            (os.path.join(self.tftp_root, self.site.grub_dir), 'grub'),
-            (self.tftp_root, 'ipxe'),
-        ]
-
-    @staticmethod
-    def _list(directory):
-        try:
-            return set(os.listdir(directory))
-        except FileNotFoundError:
-            return set()
-
-    @staticmethod
-    def _read(path):
-        try:
-            with open(path, 'rb') as handle:
-                return handle.read()
-        except FileNotFoundError:
-            return None
-        except IsADirectoryError:
-            raise PxeError('%s is a directory where pxe_hosts writes a file: move it away' % path)
-
-    @staticmethod
-    def _ours(kind, data):
-        head = data[:512]
-        if kind == 'yaml':
-            return head.startswith(yaml_writer.HEADER.encode('utf-8'))
-        return any(marker.encode('utf-8') in head for marker in bootfiles.MARKERS)
-
-    def _plan(self, desired):
-        listings = {}
-        changes = []      # (path, client, old bytes or None, new bytes)
-        unchanged = 0
-        for path, (client, new) in desired.items():
-            directory, name = os.path.split(path)
-            if directory not in listings:
-                listings[directory] = self._list(directory)
-            old = self._read(path) if name in listings[directory] else None
-            if old == new:
-                unchanged += 1
-            else:
-                changes.append((path, client, old, new))
-        stale = []
-        leftovers = []
-        for directory, kind in self._scanned_dirs():
-            names = listings[directory] if directory in listings else self._list(directory)
-            for name in sorted(names):
-                path = os.path.join(directory, name)
-                if _atomic.is_temp_name(name):
-                    leftovers.append(path)
-                    continue
-                if path in desired:
-                    continue
-                if kind == 'yaml':
-                    if not name.endswith('.yaml'):
-                        continue
-                elif not bootfiles.is_host_file_name(kind, name):
-                    continue
-                if not os.path.isfile(path) or os.path.islink(path):
-                    continue
-                data = self._read(path)
-                if data is not None and self._ours(kind, data):
-                    stale.append((path, data))
-        return changes, unchanged, stale, leftovers
-
-    # -- the run ----------------------------------------------------------------------------
-    def run(self):
-        clients = parse_clients(self.site, self.params.get('clients'), self.params.get('default_config') or {})
-        desired, problems = self._desired(clients)
-        if problems:
-            raise PxeError('the configuration of these clients would not work as meant: %s. Nothing was written'
-                           % '; '.join(problems))
-        by_name = dict((client.name, client) for client in clients)
-        changes, unchanged, stale, leftovers = self._plan(desired)
-        self._effective_warnings(changes, by_name)
-        if not self.check_mode:
-            for path in leftovers:
-                _atomic.remove(path)
-            for path, _client, _old, new in changes:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                _atomic.write_bytes(path, new, mode=FILE_MODE)
-            for path, _data in stale:
-                os.unlink(path)
-        created = sum(1 for change in changes if change[2] is None)
-        result = {
-            'changed': bool(changes or stale),
-            'clients': len(clients),
-            'files': len(desired),
-            'created': created,
-            'updated': len(changes) - created,
-            'unchanged': unchanged,
-            'removed': [path for path, _data in stale],
-            'changed_clients': sorted(set(change[1] for change in changes if change[1] is not None)),
-            'boot_urls': self._boot_urls(clients),
-        }
-        if self.want_diff:
-            result['diff'] = self._diff(changes, stale)
-        if self.params.get('verify') and not self.check_mode:
-            self._verify(result['boot_urls'])
-        return result
 
     def _verify(self, urls):
         missing = reach.unreachable(urls, timeout=self.params.get('verify_timeout') or 10)
@@ -192,48 +137,26 @@ class PxeHosts(Task):
                            'written; check that url points at http_root (and that the ISO tree and the modules are '
                            'in place), then run again' % (len(missing), len(urls), shown, more))
 
-    def _boot_urls(self, clients):
+    def _boot_urls(self):
         urls = self.site.boot_urls()
         seen = set(urls)
-        for client in clients:
+        for client in self.clients:
             for url in self.site.boot_urls(client):
                 if url not in seen:
                     seen.add(url)
                     urls.append(url)
         return urls
 
-    def _effective_warnings(self, changes, by_name):
+    def _effective_warnings(self, changes):
         """What SystemRescue's reader makes of each changed client's YAML with its own command line."""
+        by_name = dict((client.name, client) for client in self.clients)
         warned = {}
-        for path, name, _old, new in changes:
-            if name is None or not path.endswith('.yaml'):
+        for where, name, _old, _new in changes:
+            read = self.files[where][2]
+            if name is None or read is None:
                 continue
-            client = by_name[name]
-            effective = compute_effective([], [('the client YAML', new)], self.site.cmdline(client))
-            as_read = load(new)[0]  # the writer refuses anything the reader would fail on
-            for warning in effective.warnings + yaml_writer.override_warnings(as_read, 'the client YAML', effective):
+            effective = compute_effective([], [('the client YAML', read)], self.site.cmdline(by_name[name]))
+            # the writer refuses anything the reader would fail on
+            for warning in effective.warnings + override_warnings(read.table, 'the client YAML', effective):
                 warned.setdefault(warning, []).append(name)
         self._group_warnings(warned)
-
-    def _text(self, path, data):
-        if data is None:
-            return ''
-        text = data.decode('utf-8', 'replace')
-        return yaml_writer.mask_text(text) if path.endswith('.yaml') else text
-
-    def _diff(self, changes, stale):
-        if len(changes) + len(stale) <= DIFF_FILES:
-            diffs = [{'before': self._text(path, old), 'after': self._text(path, new),
-                      'before_header': path, 'after_header': path} for path, _client, old, new in changes]
-            diffs.extend({'before': self._text(path, data), 'after': '', 'before_header': path,
-                          'after_header': '%s (removed)' % path} for path, data in stale)
-            return diffs
-        per_client = {}
-        for path, client, old, _new in changes:
-            per_client.setdefault(client or '(default menus)', []).append(
-                ('+ ' if old is None else '~ ') + os.path.basename(path))
-        lines = ['%s: %s\n' % (client, ', '.join(files)) for client, files in sorted(per_client.items())]
-        lines.extend('- %s\n' % path for path, _data in stale)
-        return {'before': '', 'after': ''.join(lines),
-                'before_header': 'PXE tree', 'after_header': 'PXE tree: %d files written (+ new, ~ changed), %d removed'
-                % (len(changes), len(stale))}
