@@ -3,15 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The work of the ``media_info`` module: read-only facts about a medium or PXE tree.
+"""The pieces of the ``media_info`` facts: the medium opened read-only, its label, its YAML files.
 
-The medium is opened with ``writable=False``: nothing is written, no temporary file is swept, no
-index is refreshed, in check mode or not. The runs of other modules on the same medium are waited
-for through the medium's lock (an advisory ``flock``, which leaves nothing behind), so the facts
-are never taken half-way through a write.
-
-An ISO9660 image is not read through mtools: mount it read-only and give ``media.path``; a
-mounted ISO is reported like any directory, with ``fstype`` ``iso9660``.
+An ISO image file (or a stick written with ``dd`` from one) opens as an ISO medium read with xorriso;
+an ISO9660 filesystem inside a partition is refused with advice (mount it read-only and give
+``media.path``: a mounted ISO is reported like any directory, with ``fstype`` ``iso9660``). The run
+object, which composes these with the SRM inventory, the boot entries and the linuxrc facts, is
+``_tasks/media_info.py``.
 
 Private to this collection: the interface may change without notice.
 """
@@ -28,9 +26,9 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layou
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 YAML_LIKE = ('.yaml', '.yml')
-ISO_HINT = ('media_info reads FAT images through mtools, and %s is an ISO9660 image. Mount it read-only '
-            '(mount -o loop,ro IMAGE /mnt) and give media.path instead; a mounted ISO is reported like any '
-            'directory')
+ISO_HINT = ('media_info reads FAT images through mtools and ISO image files through xorriso, and %s holds an '
+            'ISO9660 filesystem in a partition. Mount it read-only (mount -o loop,ro IMAGE /mnt) and give media.path '
+            'instead; a mounted ISO is reported like any directory')
 
 
 class MediaInfoError(RescueFleetError):

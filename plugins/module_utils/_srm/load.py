@@ -3,11 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Late-load SRMs into a running rescue system, verified and idempotent (the srm_load module).
+"""Late-load SRMs into a running rescue system, verified and idempotent (for the srm_load module).
 
 SystemRescue's ``load-srm`` mounts a module read-only and ``rsync -a --checksum``es its content over
 ``/`` (into the copy-on-write layer), then the boot script runs ``systemctl daemon-reload`` and
-queues ``multi-user.target``. :class:`SrmLoad` does the same steps itself, with what ``load-srm``
+queues ``multi-user.target``. srm_load (``_tasks/srm_load.py``) does the same steps itself, with what ``load-srm``
 lacks: each module is checked against its sha256, listed as a squashfs and its new content compared
 with the free space of the filesystem holding the root, all before anything is copied; a record
 (``<root>/run/rescuefleet/srm_load.json``, so it goes away with the boot, as the loaded files do)
@@ -26,10 +26,13 @@ import json
 import os
 import posixpath
 import re
+import shutil
+import tempfile
 from urllib.parse import urlsplit
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import flocked
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import round_up
 
@@ -98,6 +101,31 @@ def _resolve_url(item, number):
 
 
 # -- the host ---------------------------------------------------------------------------------------
+
+class HostRoot:
+    """The root modules are loaded into (``/``, or a directory tree in tests): what a run works on.
+
+    ``locked()`` is an flock on the root directory itself (nothing is created, two runs take turns);
+    ``scratch()`` a private directory for the modules a run downloads, removed by ``close()``.
+    """
+
+    def __init__(self, root):
+        self.root = root
+        self._scratch = None
+
+    def locked(self):
+        return flocked(self.root)
+
+    def scratch(self):
+        if self._scratch is None:
+            self._scratch = tempfile.mkdtemp(prefix='rescuefleet-srm-load-')
+        return self._scratch
+
+    def close(self):
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
 
 def live_system_reason(host='/'):
     """Why ``host`` (``/`` or a test double of it) is a SystemRescue/archiso live system, or ``None``.

@@ -3,7 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The run object of the media_info module.
+"""The run object of the media_info module: read-only facts about a medium, an ISO image or a PXE tree.
+
+The medium is opened with ``writable=False``: nothing is written, no temporary file is swept, no index is
+refreshed, in check mode or not. The task driver takes the medium's lock, so the facts are never taken
+half-way through another module's write. The plan holds the facts; there is nothing to apply.
 
 Private to this collection: the interface may change without notice.
 """
@@ -17,12 +21,25 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import inventory as srm_inventory
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, CONFIG_DIR
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML, cmdline_tokens, compute_effective
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
+    MISSING_YAML, cmdline_tokens, compute_effective)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import check_effective
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import cmdline_secrets, mask_secrets
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
 
 
-class MediaInfo:
+class Facts(Plan):
+    """The facts gathered; a read-only run changes nothing."""
+
+    def __init__(self, facts):
+        super().__init__()
+        self.facts = facts
+
+    def public(self):
+        return self.facts
+
+
+class MediaInfo(Task):
     """One ``media_info`` run on plain parameters. ``unsquashfs``: path of the binary, or ``None``.
 
     ``secrets`` holds the password values of the ``cmdline`` option, which Ansible would otherwise
@@ -32,20 +49,19 @@ class MediaInfo:
     missing_library = MISSING_YAML
 
     def __init__(self, params, unsquashfs=None, tmpdir=None):
-        self.params = params
+        super().__init__(params)
         self.basedir = params.get('basedir') or BASEDIR
         self.verify = params.get('verify') or 'fast'
         self.cmdline = params.get('cmdline') or ''
         self.unsquashfs = unsquashfs
         self.tmpdir = tmpdir
-        self.warnings = []
         self.secrets = cmdline_secrets(self.cmdline)
 
     def _warn(self, message):
         if message not in self.warnings:
             self.warnings.append(message)
 
-    def run(self):
+    def open(self):
         try:
             self.basedir = clean_path(self.basedir)
         except MediumError as exc:
@@ -53,12 +69,13 @@ class MediaInfo:
                                  '%s' % (exc, BASEDIR))
         if self.verify not in ('fast', 'full'):
             raise MediaInfoError('verify must be fast or full, not %r' % (self.verify,))
-        medium = open_read_only(self.params.get('media'))
-        try:
-            with medium.locked():
-                return self._gather(medium)
-        finally:
-            medium.close()
+        return open_read_only(self.params.get('media'))
+
+    def plan(self, medium):
+        return Facts(self._gather(medium))
+
+    def apply(self, medium, plan):
+        return None
 
     def _gather(self, medium):
         facts = medium_facts(medium)
@@ -103,7 +120,6 @@ class MediaInfo:
             self._warn(note)
 
         result = {
-            'changed': False,
             'medium': facts,
             'label': label,
             'srms': [{k: v for k, v in s.items() if k != 'path'} for s in srms],

@@ -3,7 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The run object of the srm_load module.
+"""The run object of the srm_load module: SRMs late-loaded into a running rescue system.
+
+The target is the host root (:class:`~.._srm.load.HostRoot`: its lock and a scratch directory for
+fetched modules). The plan compares the wanted modules with the record under ``/run`` and, before
+anything is copied, fetches, verifies, lists and space-checks every module to load; the apply copies
+them over the root in order, records each and starts what they enable.
 
 Private to this collection: the interface may change without notice.
 """
@@ -20,14 +25,33 @@ from ansible.module_utils.urls import open_url
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import flocked
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import round_up
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import load
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.load import (
-    BLOCK, LOW_FREE_SHARE, RECORD, LoadError, live_system_reason, new_bytes, plan, read_record, render_record, resolve)
+    BLOCK, LOW_FREE_SHARE, RECORD, HostRoot, LoadError, live_system_reason, new_bytes, read_record, render_record,
+    resolve)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import SquashfsError, extract_image, list_content
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
+
+
+class LoadPlan(Plan):
+    """The modules to load (:class:`~.._srm.load.Plan`), each fetched and checked (``ready``)."""
+
+    def __init__(self, planned, ready, root, record_path, systemd):
+        super().__init__(planned.actions)
+        self.planned = planned
+        self.ready = ready
+        self.root = root
+        self.record_path = record_path
+        self.systemd = systemd
+
+    def public(self):
+        return {'actions': self.planned.public_actions(), 'root': self.root, 'record': self.record_path,
+                'loaded': self.planned.predicted(), 'systemd': self.systemd}
+
+    def diff(self):
+        return self.planned.diff(self.record_path)
 
 
 class SrmLoad(Task):
@@ -38,32 +62,29 @@ class SrmLoad(Task):
         self.host = host  # where live-system markers are looked for (a test double in unit tests)
         self.unsquashfs = shutil.which('unsquashfs') or 'unsquashfs'
 
-    def run(self):
-        params = self.params
-        root = os.path.abspath(params['root'])
+    def open(self):
+        root = os.path.abspath(self.params['root'])
         if not os.path.isdir(root):
             raise LoadError('root %s is not a directory: give the root of the running system (/) or a directory '
                             'tree to test with' % root)
         self._check_live(root)
-        wanted = resolve(params['srms'])
-        with flocked(root):  # on the root directory itself: nothing is created, two runs take turns
-            record_path = os.path.join(root, RECORD)
-            the_plan = plan(wanted, read_record(record_path))
-            result = {'changed': bool(the_plan.actions), 'actions': the_plan.public_actions(), 'root': root,
-                      'record': record_path, 'loaded': the_plan.predicted()}
-            if self.want_diff:
-                result['diff'] = the_plan.diff(record_path)
-            if not the_plan.actions:
-                result['systemd'] = 'nothing loaded'
-                return result
-            with tempfile.TemporaryDirectory(prefix='rescuefleet-srm-load-') as work:
-                ready = self._prepare(root, the_plan, work)
-                if self.check_mode:
-                    result['systemd'] = self._systemd_plan(root)
-                    return result
-                result['loaded'] = self._apply(root, record_path, the_plan, ready)
-            result['systemd'] = self._systemd(root)
-        return result
+        self.wanted = resolve(self.params['srms'])
+        return HostRoot(root)
+
+    def plan(self, host_root):
+        root = host_root.root
+        record_path = os.path.join(root, RECORD)
+        planned = load.plan(self.wanted, read_record(record_path))
+        if not planned.actions:
+            return LoadPlan(planned, [], root, record_path, 'nothing loaded')
+        ready = self._prepare(root, planned, host_root.scratch())
+        return LoadPlan(planned, ready, root, record_path, self._systemd_plan(root))
+
+    def apply(self, host_root, plan):
+        if not plan.actions:
+            return None
+        loaded = self._apply(host_root.root, plan.record_path, plan.planned, plan.ready)
+        return {'loaded': loaded, 'systemd': self._systemd(host_root.root)}
 
     def _check_live(self, root):
         if root != '/' or self.params.get('allow_installed_system'):
