@@ -98,17 +98,34 @@ def iso_path(path):
     return '/' + path.strip('/')
 
 
-def listing(path, directories=(), paths=()):
-    """One xorriso run: every entry directly in each of ``directories`` and each of ``paths`` itself,
-    as ``{'/abs/path': {'type', 'size'}}``. Missing ones are absent from the result."""
-    cmd = _xorriso_base() + ['-indev', path]
+def _find_commands(directories=(), paths=()):
+    cmd = []
     for directory in directories:
         cmd += ['-find', iso_path(directory), '-maxdepth', '1', '-exec', 'lsdl', '--']
     if paths:
         cmd += ['-lsdl'] + [iso_path(p) for p in paths] + ['--']
-    proc = run(cmd, IsoError, what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    return cmd
+
+
+BOOT_REPORT = ['-report_el_torito', 'plain', '-report_system_area', 'plain']
+
+
+def listing(path, directories=(), paths=()):
+    """One xorriso run: every entry directly in each of ``directories`` and each of ``paths`` itself,
+    as ``{'/abs/path': {'type', 'size'}}``. Missing ones are absent from the result."""
+    proc = run(_xorriso_base() + ['-indev', path] + _find_commands(directories, paths), IsoError,
+               what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
     check_loaded(path, proc.stderr)
     return parse_lsdl(proc.stdout)
+
+
+def listing_and_boot_records(path, directories=(), paths=()):
+    """``(listing, boot records)`` from one load of the image: :func:`listing` and :func:`boot_records`
+    in the same xorriso run."""
+    proc = run(_xorriso_base() + ['-indev', path] + BOOT_REPORT + _find_commands(directories, paths), IsoError,
+               what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
+    return parse_lsdl(proc.stdout), parse_boot_records(proc.stdout)
 
 
 def check_loaded(path, stderr):
@@ -149,14 +166,19 @@ def extract(path, member, local_file):
 
 
 def boot_records(path):
-    """What boots the image: ``{'el_torito': [platform, ...], 'mbr': str|None, 'gpt': bool}``."""
-    proc = run(_xorriso_base() + ['-indev', path, '-report_el_torito', 'plain', '-report_system_area', 'plain'],
+    """What boots the image: ``{'el_torito': [platform, ...], 'system_area': str|None, 'gpt': bool}``."""
+    proc = run(_xorriso_base() + ['-indev', path] + BOOT_REPORT,
                IsoError, what='xorriso reading the boot records of %s' % path, hint=XORRISO_HINT, allow_fail=True)
     check_loaded(path, proc.stderr)
+    return parse_boot_records(proc.stdout)
+
+
+def parse_boot_records(text):
+    """The boot records of xorriso's ``-report_el_torito plain -report_system_area plain`` lines."""
     platforms = []
     summary = None
     gpt = False
-    for line in proc.stdout.splitlines():
+    for line in text.splitlines():
         match = re.match(r'^El Torito boot img :\s+\d+\s+(\S+)', line)
         if match:
             platforms.append(match.group(1))

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import contextlib
 
+from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+
 
 class Plan:
     """What a run changes, worked out before anything is written.
@@ -72,6 +74,19 @@ class Target:
 
     def close(self):
         pass
+
+
+class OutputFiles(Target):
+    """Files on this host that a task replaces atomically (an SRM and its manifest, an ISO and its record).
+
+    A place is one of the files; its leftovers are the temporary names :mod:`.._atomic` writes it under.
+    """
+
+    def leftovers(self, place):
+        return atomic.leftovers(place)
+
+    def sweep(self, place):
+        return atomic.sweep(place)
 
 
 @contextlib.contextmanager

@@ -3,14 +3,17 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""One ``sysrescue_iso`` run: check, compare with the record, and write ``dest`` only when an input
-changed, under a temporary name beside it that is renamed into place.
+"""The run object of the sysrescue_iso module: check, compare with the record, and write ``dest`` only
+when an input changed, under a temporary name beside it that is renamed into place.
 
-Order of a writing run: every input is checked and the free space of dest's filesystem is compared
-with the size the image can reach before anything is written; the source is hashed in a thread while
-xorriso reads it (from the page cache, on the other core); the MD5 is implanted into the temporary
-file; the temporary file is hashed, renamed over dest, and only then the record is written. A run
-interrupted anywhere leaves dest as it was (and at worst a temporary file that the next run removes).
+The plan reads the source once with xorriso (the tree around the additions and its boot records) and
+only when the record does not already say dest holds the same inputs. Order of a writing run: every
+input is checked and the free space of dest's filesystem is compared with the size the image can reach
+before anything is written; the source is hashed in a thread while xorriso reads it (from the page
+cache, on the other core); the MD5 is implanted into the temporary file; the new image's boot records
+must be the source's; the temporary file is hashed, renamed over dest, and only then the record is
+written. A run interrupted anywhere leaves dest as it was (and at worst a temporary file that the next
+run removes).
 
 Private to this collection: the interface may change without notice.
 """
@@ -22,14 +25,65 @@ import os
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import plan as isoplan
-from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, boot_records, listing, read_volume
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import (
+    IsoError, boot_records, listing_and_boot_records, read_volume)
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.xorriso import implant_md5, write_image
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Plan, Task
 
 
 def _describe(entries):
     return ''.join('%s %s %d\n' % (e['path'], e['sha256'], e['size']) for e in entries)
+
+
+class IsoPlan(Plan):
+    """What the new image is made of. ``actions`` (added, replaced, removed and the new directories) is
+    ``None`` when the record says dest already holds it (``refresh``: the record's stat data moved)."""
+
+    NO_ACTIONS = {'added': [], 'replaced': [], 'removed': []}
+
+    def __init__(self, task, actions, record, entries, inputs, src_stat, src_sha, boot=None, refresh=False):
+        super().__init__()
+        self.task = task
+        self.actions = actions
+        self.record = record
+        self.entries = entries
+        self.inputs = inputs
+        self.src_stat = src_stat
+        self.src_sha = src_sha
+        self.boot = boot        # the source's boot records
+        self.refresh = refresh
+
+    @property
+    def changed(self):
+        return self.actions is not None
+
+    def public(self):
+        task, record = self.task, self.record
+        actions = self.actions if self.changed else self.NO_ACTIONS
+        result = {
+            'src': task.src,
+            'dest': task.dest,
+            'record': isoplan.record_path(task.dest),
+            'volume_id': task.volume['volume_id'] if self.changed else record.get('volume_id'),
+            'src_sha256': self.src_sha,
+            'dest_sha256': None if self.changed else record['dest'].get('sha256'),
+            'additions': [{k: e[k] for k in ('path', 'kind', 'sha256', 'size')} for e in self.entries],
+            'added': actions['added'],
+            'replaced': actions['replaced'],
+            'removed': actions['removed'],
+            'md5': record.get('md5') if record else None,
+            'boot': record.get('boot') if record else None,
+        }
+        return result
+
+    def diff(self):
+        if not self.changed:
+            text = _describe(self.entries)
+            return {'before': text, 'after': text}
+        dest = self.task.dest
+        return {'before': _describe(self.record.get('additions') or []) if os.path.exists(dest) else '',
+                'after': _describe(self.entries), 'before_header': dest, 'after_header': dest}
 
 
 class SysrescueIso(Task):
@@ -71,10 +125,17 @@ class SysrescueIso(Task):
                            'Nothing was written' % (self.dest, free // 1048576, -(-need // 1048576)))
 
     # -- the run --------------------------------------------------------------------------
-    def run(self):
-        additions, notes = isoplan.collect(self.params)
+    def open(self):
+        self.additions, notes = isoplan.collect(self.params)
         self.warnings.extend(notes)
-        volume = self._check_paths()
+        self.volume = self._check_paths()
+        return OutputFiles()
+
+    def leftover_places(self, target):
+        return [self.dest, isoplan.record_path(self.dest)]
+
+    def plan(self, target):
+        additions = self.additions
         record = isoplan.load_record(self.dest)
         entries = isoplan.fingerprint(additions, record.get('additions'))
         inputs = isoplan.inputs_of(entries, self.options)
@@ -85,29 +146,33 @@ class SysrescueIso(Task):
             src_sha, src_stat, _read = isoplan.cached_sha256(self.src, record.get('src'))
         if record and record.get('inputs') == inputs and record['src'].get('sha256') == src_sha \
                 and self._dest_matches(record):
-            return self._unchanged(record, src_sha, src_stat, entries)
+            refresh = record.pop('_refresh', False) or record['src'] != dict(src_stat, path=self.src, sha256=src_sha) \
+                or record.get('additions') != entries
+            return IsoPlan(self, None, record, entries, inputs, src_stat, src_sha, refresh=refresh)
 
-        found = listing(self.src, directories=sorted({os.path.dirname('/' + a['path']) for a in additions}),
-                        paths=self._ancestors(additions))
+        # one xorriso load of the source: the tree around the additions and what boots it
+        found, boot = listing_and_boot_records(
+            self.src, directories=sorted({os.path.dirname('/' + a['path']) for a in additions}),
+            paths=self._ancestors(additions))
         previous_paths = [e['path'] for e in record.get('additions') or [] if isinstance(e, dict) and 'path' in e]
         actions = isoplan.compare(found, additions, previous_paths if os.path.exists(self.dest) else [])
-        result = self._result(True, volume, entries, actions, src_sha, None, record)
-        if self.want_diff:
-            result['diff'] = {'before': _describe(record.get('additions') or []) if os.path.exists(self.dest) else '',
-                              'after': _describe(entries),
-                              'before_header': self.dest, 'after_header': self.dest}
-        if self.check_mode:
-            return result
+        return IsoPlan(self, actions, record, entries, inputs, src_stat, src_sha, boot=boot)
 
-        self._check_space(src_stat['size'], additions)
-        atomic.sweep(self.dest)
-        atomic.sweep(isoplan.record_path(self.dest))
-        hasher = background_sha256(self.src, src_sha)
+    def apply(self, target, plan):
+        if not plan.changed:
+            if plan.refresh:
+                # stat data moved (a touched but unchanged file): remember them, so the next run reads nothing
+                plan.record.update(src=dict(plan.src_stat, path=self.src, sha256=plan.src_sha), additions=plan.entries)
+                atomic.write_text(isoplan.record_path(self.dest), isoplan.render_record(plan.record))
+            return None
+        self._check_space(plan.src_stat['size'], self.additions)
+        hasher = background_sha256(self.src, plan.src_sha)
         stage = atomic.make_temp_dir(self.dest)
         temp = atomic.make_temp_file(self.dest)
+        volume = self.volume
         try:
             mapped = []
-            for index, item in enumerate(additions):
+            for index, item in enumerate(self.additions):
                 if item['data'] is None:
                     mapped.append((item['src'], item['path']))
                     continue
@@ -116,16 +181,16 @@ class SysrescueIso(Task):
                     handle.write(item['data'])
                 mapped.append((local, item['path']))
             os.unlink(temp)  # xorriso creates the image file itself
-            write_image(self.src, temp, volume, mapped, actions['new_dirs'])
+            write_image(self.src, temp, volume, mapped, plan.actions['new_dirs'])
             md5 = implant_md5(temp) if self.options['implant_md5'] else None
             written = read_volume(temp)
             if written['volume_id'] != volume['volume_id']:
                 raise IsoError('the new image has volume id %r instead of the source\'s %r; nothing was replaced'
                                % (written['volume_id'], volume['volume_id']))
-            boot_src, boot_new = boot_records(self.src), boot_records(temp)
-            if boot_src != boot_new:
+            boot_new = boot_records(temp)
+            if plan.boot != boot_new:
                 raise IsoError('the new image does not boot like the source (source: %s; new: %s); nothing was '
-                               'replaced. Check the xorriso version (1.5 or later is needed)' % (boot_src, boot_new))
+                               'replaced. Check the xorriso version (1.5 or later is needed)' % (plan.boot, boot_new))
             os.chmod(temp, 0o644)
             dest_sha = sha256_file(temp)
             hasher.join()
@@ -136,14 +201,11 @@ class SysrescueIso(Task):
             raise
         finally:
             atomic.remove(stage)
-        new_record = {'src': dict(src_stat, path=self.src, sha256=src_sha), 'inputs': inputs, 'additions': entries,
-                      'dest': dict(isoplan.stat_data(self.dest), sha256=dest_sha), 'md5': md5,
-                      'volume_id': volume['volume_id'], 'boot': boot_new, 'actions': actions}
+        new_record = {'src': dict(plan.src_stat, path=self.src, sha256=src_sha), 'inputs': plan.inputs,
+                      'additions': plan.entries, 'dest': dict(isoplan.stat_data(self.dest), sha256=dest_sha), 'md5': md5,
+                      'volume_id': volume['volume_id'], 'boot': boot_new, 'actions': plan.actions}
         atomic.write_text(isoplan.record_path(self.dest), isoplan.render_record(new_record))
-        result = self._result(True, volume, entries, actions, src_sha, dest_sha, new_record)
-        result['boot'] = boot_new
-        result['md5'] = md5
-        return result
+        return {'src_sha256': src_sha, 'dest_sha256': dest_sha, 'md5': md5, 'boot': boot_new}
 
     @staticmethod
     def _ancestors(additions):
@@ -169,37 +231,3 @@ class SysrescueIso(Task):
         record['dest'] = dict(current, sha256=dest.get('sha256'))
         record['_refresh'] = True
         return True
-
-    def _unchanged(self, record, src_sha, src_stat, entries):
-        refresh = record.pop('_refresh', False) or record['src'] != dict(src_stat, path=self.src, sha256=src_sha) \
-            or record.get('additions') != entries
-        if refresh and not self.check_mode:
-            # stat data moved (a touched but unchanged file): remember them, so the next run reads nothing
-            record.update(src=dict(src_stat, path=self.src, sha256=src_sha), additions=entries)
-            atomic.write_text(isoplan.record_path(self.dest), isoplan.render_record(record))
-        actions = {'added': [], 'replaced': [], 'removed': []}
-        result = self._result(False, {'volume_id': record.get('volume_id')}, entries, actions, src_sha,
-                              record['dest'].get('sha256'), record)
-        result['boot'] = record.get('boot')
-        result['md5'] = record.get('md5')
-        if self.want_diff:
-            text = _describe(entries)
-            result['diff'] = {'before': text, 'after': text}
-        return result
-
-    def _result(self, changed, volume, entries, actions, src_sha, dest_sha, record):
-        return {
-            'changed': changed,
-            'src': self.src,
-            'dest': self.dest,
-            'record': isoplan.record_path(self.dest),
-            'volume_id': volume.get('volume_id'),
-            'src_sha256': src_sha,
-            'dest_sha256': dest_sha,
-            'additions': [{k: e[k] for k in ('path', 'kind', 'sha256', 'size')} for e in entries],
-            'added': actions['added'],
-            'replaced': actions['replaced'],
-            'removed': actions['removed'],
-            'md5': record.get('md5') if record else None,
-            'boot': record.get('boot') if record else None,
-        }
