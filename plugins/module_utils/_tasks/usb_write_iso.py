@@ -16,10 +16,14 @@ import stat
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._usb.writer import (
-    MARKER_FORMAT, PARTITION_OFFSET, MIN_FAT32, WriterError, block_device_problems, check_label, check_tools,
-    check_tree, current_state, device_size, exclusive_problem, extract_iso, find_mbr, human, iso_volume_id,
-    loop_users, parse_size, write_medium)
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.device import (
+    block_device_problems, device_size, exclusive_problem, loop_users)
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.errors import WriterError
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.layout import (
+    MARKER_FORMAT, MIN_FAT32, PARTITION_OFFSET, current_state)
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.sizes import human, parse_size
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.write import (
+    check_label, check_tools, check_tree, extract_iso, find_mbr, iso_volume_id, write_medium)
 
 
 class UsbWriter:

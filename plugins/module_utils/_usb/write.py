@@ -5,19 +5,17 @@
 
 """Write a SystemRescue ISO onto a USB stick or disk image the way SystemRescue's USB writer does.
 
-The result is an MBR with one bootable FAT32 partition (type ``c``, from sector 2048) labelled with
-the ISO's volume id, holding a copy of the ISO's files, with syslinux installed in
-``sysresccd/boot/syslinux`` and syslinux's MBR boot code. Nothing is mounted: the ISO is read with
-xorriso, the FAT filesystem is made with ``mkfs.vfat --offset`` and filled with mtools, syslinux
-is installed with ``--offset``. A small marker file at the root of the filesystem records which
-ISO was written, so that writing the same ISO again is skipped.
+The result is the layout of :mod:`.layout`, holding a copy of the ISO's files, with syslinux and
+syslinux's MBR boot code installed. Nothing is mounted: the ISO is read with xorriso, the FAT filesystem
+is made with ``mkfs.vfat --offset`` and filled with mtools, syslinux is installed with ``--offset``.
+Everything that can be checked (tools, names, links, space) is checked on the extracted tree before the
+first destructive write.
 
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
@@ -25,55 +23,23 @@ import shutil
 import stat
 import subprocess
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._media import partitions
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import fat_name_problem
-from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import mtools_env, run
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.errors import WriterError
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.layout import (
+    MBR_CODE_SIZE, MARKER, PARTITION_OFFSET, PARTITION_START, SYSLINUX_DIR)
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.sizes import human
 
-SECTOR = 512
-PARTITION_START = 2048  # sectors, as SystemRescue's USB writer and most partitioning tools do
-PARTITION_OFFSET = PARTITION_START * SECTOR
-MBR_CODE_SIZE = 440
-MARKER = '.rescuefleet-iso.json'
-MARKER_FORMAT = 1
-SYSLINUX_DIR = 'sysresccd/boot/syslinux'
 MBR_CANDIDATES = (
     '/usr/lib/syslinux/mbr/mbr.bin',     # Debian, Ubuntu
     '/usr/share/syslinux/mbr.bin',       # Fedora, RHEL, Arch
     '/usr/lib/syslinux/bios/mbr.bin',    # Arch (older)
     '/usr/lib/SYSLINUX/mbr.bin',
 )
-MIN_FAT32 = 64 * 1024 * 1024  # below this mkfs.vfat cannot make a FAT32 filesystem with 512-byte sectors
-COPY_CHUNK = 4 * 1024 * 1024
 PACKAGES = 'xorriso, mtools, dosfstools, fdisk (sfdisk), syslinux and syslinux-common'
 TOOLS = ('xorriso', 'sfdisk', 'mkfs.vfat', 'mcopy', 'mtype', 'syslinux')
 # How many offending names a message lists before it says "and N more".
 SHOWN = 10
-
-
-class WriterError(RescueFleetError):
-    """The medium cannot be written as asked; the message says why and what to do. Nothing was written."""
-
-
-# -- sizes and the ISO --------------------------------------------------------------------------------
-
-def parse_size(value):
-    """Bytes from ``268435456``, ``'256M'``, ``'1G'``, ``'512K'`` (powers of 1024)."""
-    if value is None:
-        return None
-    text = str(value).strip().upper()
-    match = re.match(r'^(\d+)\s*([KMGT]?)(I?B)?$', text)
-    if not match:
-        raise WriterError('size %r is not a size: use bytes or a K/M/G/T suffix, such as 256M or 8G' % (value,))
-    return int(match.group(1)) * 1024 ** ' KMGT'.index(match.group(2) or ' ')
-
-
-def human(size):
-    for unit in ('bytes', 'KiB', 'MiB', 'GiB', 'TiB'):
-        if size < 1024 or unit == 'TiB':
-            return ('%d %s' % (size, unit)) if unit == 'bytes' else ('%.1f %s' % (size, unit))
-        size /= 1024.0
-    return str(size)
 
 
 def iso_volume_id(path):
@@ -116,176 +82,6 @@ def find_mbr(path=None):
             return candidate, code
     raise WriterError('syslinux MBR code not found (%s); install syslinux-common / syslinux, or give mbr'
                       % ', '.join(candidates))
-
-
-# -- the device ---------------------------------------------------------------------------------------
-
-def _read(path, default=None):
-    try:
-        with open(path, 'r') as handle:
-            return handle.read().strip()
-    except OSError:
-        return default
-
-
-def _devnums(sysfs, name):
-    """``{(major, minor): name}`` of a disk and its partitions, from sysfs."""
-    out = {}
-    base = os.path.join(sysfs, 'class', 'block', name)
-    children = sorted(e for e in os.listdir(base) if e.startswith(name)) if os.path.isdir(base) else []
-    for entry in [name] + children:
-        dev = _read(os.path.join(base, 'dev') if entry == name else os.path.join(base, entry, 'dev'))
-        if dev and ':' in dev:
-            major, minor = dev.split(':', 1)
-            out[(int(major), int(minor))] = entry
-    return out
-
-
-# The kernel writes space, tab, newline and backslash in mount sources and points as three-digit
-# octal escapes (\040 \011 \012 \134) so that the fields stay whitespace-separated.
-_MOUNT_ESCAPE = re.compile(r'\\([0-7]{3})')
-
-
-def _unescape_mount_field(field):
-    return _MOUNT_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), field)
-
-
-def parse_mounts(text):
-    """``[(source, mount point)]`` from /proc/self/mounts text."""
-    out = []
-    for line in text.splitlines():
-        fields = line.split()
-        if len(fields) >= 2:
-            out.append((_unescape_mount_field(fields[0]), _unescape_mount_field(fields[1])))
-    return out
-
-
-def block_device_problems(device, sysfs='/sys', mounts_text=None, swaps_text=None, allow_fixed=False,
-                          stat_func=os.stat):
-    """Why a block device must not be written (a list of reasons, empty when it may)."""
-    name = os.path.basename(os.path.realpath(device))
-    base = os.path.join(sysfs, 'class', 'block', name)
-    if os.path.exists(os.path.join(base, 'partition')):
-        parent = os.path.basename(os.path.dirname(os.path.realpath(base)))
-        return ['%s is a partition; give the whole device (/dev/%s), which gets a new partition table'
-                % (device, parent)]
-    problems = []
-    if _read(os.path.join(base, 'ro')) == '1':
-        problems.append('%s is read-only (write-protect switch or read-only flag)' % device)
-    if _read(os.path.join(base, 'removable')) == '0' and not allow_fixed:
-        problems.append('%s is not a removable device (it may be an internal disk); set allow_fixed if you are sure'
-                        % device)
-    numbers = _devnums(sysfs, name)
-    if mounts_text is None:
-        mounts_text = _read('/proc/self/mounts', '')
-    for source, mount_point in parse_mounts(mounts_text):
-        if not source.startswith('/'):
-            continue
-        try:
-            st = stat_func(source)
-        except OSError:
-            continue
-        if stat.S_ISBLK(st.st_mode) and (os.major(st.st_rdev), os.minor(st.st_rdev)) in numbers:
-            problems.append('%s is mounted on %s; unmount it first' % (source, mount_point))
-    if swaps_text is None:
-        swaps_text = _read('/proc/swaps', '')
-    for line in swaps_text.splitlines()[1:]:
-        source = line.split()[0] if line.split() else ''
-        if os.path.basename(source) in numbers.values():
-            problems.append('%s is used as swap; swapoff it first' % source)
-    for entry in [name] + [n for n in numbers.values() if n != name]:
-        holders_dir = os.path.join(base, 'holders') if entry == name else os.path.join(base, entry, 'holders')
-        try:
-            holders = sorted(os.listdir(holders_dir))
-        except OSError:
-            holders = []
-        if holders:
-            problems.append('/dev/%s is held by %s (device mapper, RAID or LVM); release it first'
-                            % (entry, ', '.join(holders)))
-    return problems
-
-
-def exclusive_problem(device):
-    """Whether another program holds the block device open exclusively (a mount, mkfs, ...)."""
-    try:
-        fd = os.open(device, os.O_RDONLY | os.O_EXCL)
-    except OSError as exc:
-        if exc.errno == errno.EBUSY:
-            return '%s is in use (held open exclusively by another program or the kernel)' % device
-        return 'cannot open %s: %s' % (device, exc.strerror)
-    os.close(fd)
-    return None
-
-
-def loop_users(image, sysfs='/sys'):
-    """Loop devices attached to an image file."""
-    real = os.path.realpath(image)
-    users = []
-    block = os.path.join(sysfs, 'block')
-    try:
-        names = sorted(os.listdir(block))
-    except OSError:
-        return users
-    for name in names:
-        if name.startswith('loop') and _read(os.path.join(block, name, 'loop', 'backing_file')) == real:
-            users.append('/dev/' + name)
-    return users
-
-
-def device_size(device, st=None, sysfs='/sys'):
-    st = st or os.stat(device)
-    if stat.S_ISBLK(st.st_mode):
-        sectors = _read(os.path.join(sysfs, 'class', 'block', os.path.basename(os.path.realpath(device)), 'size'))
-        if sectors is not None:
-            return int(sectors) * SECTOR
-        with open(device, 'rb') as handle:
-            return handle.seek(0, os.SEEK_END)
-    return st.st_size
-
-
-# -- what is on the medium now ------------------------------------------------------------------------
-
-def read_marker(device):
-    """The marker written with the ISO, or ``None``."""
-    proc = subprocess.run(['mtype', '-i', '%s@@%d' % (device, PARTITION_OFFSET), '::/' + MARKER], env=mtools_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-    if proc.returncode != 0:
-        return None
-    try:
-        data = json.loads(proc.stdout.decode('utf-8', 'replace'))
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def current_state(device, size):
-    """What the medium holds now: ``{'layout': bool, 'label': str, 'marker': dict, 'why': str}``."""
-    state = {'layout': False, 'label': None, 'marker': None, 'why': None}
-    if size == 0:
-        state['why'] = 'the medium is empty'
-        return state
-    if partitions.is_iso9660(device):
-        state['why'] = 'the medium holds an ISO9660 image (written with dd)'
-        return state
-    table, parts = partitions.read_table(device)
-    if table != 'dos' or not parts:
-        state['why'] = 'the medium has no MBR partition table'
-        return state
-    first = parts[0]
-    if first['number'] != 1 or first['start'] != PARTITION_OFFSET or str(first['type']).lower() not in ('c', '0c') \
-            or not first['bootable']:
-        state['why'] = 'partition 1 is not a bootable FAT32 (LBA) partition starting at sector %d' % PARTITION_START
-        return state
-    found = partitions.probe(device, PARTITION_OFFSET, first['size'])
-    state['label'] = found.get('label')
-    if found.get('fstype') != 'vfat':
-        state['why'] = 'partition 1 holds no FAT filesystem'
-        return state
-    state['layout'] = True
-    state['marker'] = read_marker(device)
-    if state['marker'] is None:
-        state['why'] = 'the medium holds no record of an ISO written by rescuefleet'
-    return state
 
 
 # -- writing ------------------------------------------------------------------------------------------
