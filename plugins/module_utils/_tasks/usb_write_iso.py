@@ -16,6 +16,7 @@ import stat
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import extract_tree, read_volume
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.device import (
     block_device_problems, device_size, exclusive_problem, loop_users)
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.errors import WriterError
@@ -23,7 +24,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._usb.layout impo
     MARKER_FORMAT, MIN_FAT32, PARTITION_OFFSET, current_state)
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.sizes import human, parse_size
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.write import (
-    check_label, check_tools, check_tree, extract_iso, find_mbr, iso_volume_id, write_medium)
+    check_label, check_tools, check_tree, find_mbr, write_medium)
 
 
 class UsbWriter:
@@ -75,7 +76,7 @@ class UsbWriter:
     def run(self):
         params = self.params
         kind, size, exists = self._device()
-        volume_id = check_label(iso_volume_id(self.iso))
+        volume_id = check_label(read_volume(self.iso)['volume_id'])
         iso_size = os.path.getsize(self.iso)
         iso_sha = (params.get('iso_sha256') or '').lower() or sha256_file(self.iso)
         mbr_path, mbr_code = find_mbr(params.get('mbr'))
@@ -115,7 +116,7 @@ class UsbWriter:
         # (or the image file created): a refusal leaves it byte-identical.
         tree = tempfile.mkdtemp(prefix='rescuefleet-iso-', dir=params.get('workdir'))
         try:
-            extract_iso(self.iso, tree)
+            extract_tree(self.iso, '/', tree)
             check_tree(tree, size - PARTITION_OFFSET)
             if not exists:
                 with open(self.device, 'xb') as handle:

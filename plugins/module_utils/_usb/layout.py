@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import is_iso9660
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import partitions
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import mtools_env
 
@@ -49,7 +50,7 @@ def current_state(device, size):
     if size == 0:
         state['why'] = 'the medium is empty'
         return state
-    if partitions.is_iso9660(device):
+    if is_iso9660(device):
         state['why'] = 'the medium holds an ISO9660 image (written with dd)'
         return state
     table, parts = partitions.read_table(device)

@@ -42,24 +42,6 @@ TOOLS = ('xorriso', 'sfdisk', 'mkfs.vfat', 'mcopy', 'mtype', 'syslinux')
 SHOWN = 10
 
 
-def iso_volume_id(path):
-    """The volume id of an ISO9660 image (``RESCUE1200``), read from its primary volume descriptor."""
-    try:
-        st = os.stat(path)
-        if not (stat.S_ISREG(st.st_mode) or stat.S_ISBLK(st.st_mode)):  # a FIFO would block the read
-            raise WriterError('the ISO %s is neither a regular file nor a block device; give the path of a '
-                              'SystemRescue ISO file' % path)
-        with open(path, 'rb') as handle:
-            handle.seek(16 * 2048)
-            pvd = handle.read(2048)
-    except OSError as exc:
-        raise WriterError('cannot read the ISO %s: %s; check the path and its permissions' % (path, exc.strerror)) \
-            from exc
-    if len(pvd) < 72 or pvd[0:1] != b'\x01' or pvd[1:6] != b'CD001':
-        raise WriterError('%s is not an ISO9660 image (no primary volume descriptor); give a SystemRescue ISO' % path)
-    return pvd[40:72].decode('ascii', 'replace').strip()
-
-
 def check_label(volume_id):
     """The FAT label for a volume id, or the reason it cannot be one."""
     if not volume_id:
@@ -88,24 +70,6 @@ def find_mbr(path=None):
 
 def _run(cmd, what, stdin=None):
     return run(cmd, WriterError, what=what, hint='install %s' % PACKAGES, stdin=stdin, env=mtools_env()).stdout
-
-
-def _make_writable(root):
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            path = os.path.join(dirpath, name)
-            os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) | stat.S_IRWXU)
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if not os.path.islink(path):
-                os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) | stat.S_IRUSR | stat.S_IWUSR)
-
-
-def extract_iso(iso, dest):
-    """Every file of the ISO into ``dest``, with xorriso, without mounting."""
-    _run(['xorriso', '-abort_on', 'FAILURE', '-osirrox', 'on', '-indev', iso, '-extract', '/', dest],
-         'xorriso (extracting %s)' % iso)
-    _make_writable(dest)
 
 
 def check_tools(which=shutil.which):

@@ -15,6 +15,7 @@ import types
 import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.usb_write_iso import UsbWriter
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, read_volume
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb import device, layout, sizes, write
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.errors import WriterError
 
@@ -75,11 +76,11 @@ def test_label_rules(volid, ok):
 
 @needs_tools
 def test_volume_id_and_not_an_iso(tmp_path):
-    assert write.iso_volume_id(make_iso(tmp_path, volid='RESCUE1301')) == 'RESCUE1301'
+    assert read_volume(make_iso(tmp_path, volid='RESCUE1301'))['volume_id'] == 'RESCUE1301'
     plain = tmp_path / 'plain.bin'
     plain.write_bytes(b'\0' * 40000)
-    with pytest.raises(WriterError, match='not an ISO9660 image'):
-        write.iso_volume_id(str(plain))
+    with pytest.raises(IsoError, match='not an ISO9660 image'):
+        read_volume(str(plain))
 
 
 # -- block device checks on a fake sysfs -----------------------------------------------------------------
@@ -214,7 +215,7 @@ def test_too_small_missing_and_bad_inputs_write_nothing(tmp_path):
         UsbWriter(params(str(tmp_path / 'missing.img'), iso)).run()
     with pytest.raises(WriterError, match='less than image_size'):
         UsbWriter(params(small, iso, image_size='1G')).run()
-    with pytest.raises(WriterError, match='not an ISO9660 image'):
+    with pytest.raises(IsoError, match='not an ISO9660 image'):
         UsbWriter(params(small, small)).run()
     not_sysrescue = str(tmp_path / 'plain.iso')
     (tmp_path / 'plain').mkdir()
