@@ -11,12 +11,15 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import stat
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.errors import WriterError
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.layout import SECTOR
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.sizes import human, parse_size
 
 
 def _read(path, default=None):
@@ -140,3 +143,58 @@ def device_size(device, st=None, sysfs='/sys'):
         with open(device, 'rb') as handle:
             return handle.seek(0, os.SEEK_END)
     return st.st_size
+
+
+class Device:
+    """The device or image file a stick is written to: ``kind`` (``block`` or ``image``), ``size`` in bytes,
+    and whether it ``exists`` (an image file is created by the write). Runs on it take no lock."""
+
+    def __init__(self, path, kind, size, exists):
+        self.path = path
+        self.kind = kind
+        self.size = size
+        self.exists = exists
+
+    def locked(self):
+        return contextlib.nullcontext()
+
+    def close(self):
+        pass
+
+
+def open_device(path, image_size=None, allow_fixed=False):
+    """The :class:`Device` at ``path``; refuses (:class:`WriterError`) what must not be written."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        create = parse_size(image_size)
+        if not create:
+            raise WriterError('%s does not exist; give a block device, an existing image file, or image_size to '
+                              'create an image file' % path)
+        if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise WriterError('the directory of %s does not exist; create it first' % path)
+        return Device(path, 'image', create, False)
+    if stat.S_ISBLK(st.st_mode):
+        problems = block_device_problems(path, allow_fixed=allow_fixed)
+        if not problems:
+            busy = exclusive_problem(path)
+            if busy:
+                problems.append(busy)
+        if problems:
+            raise WriterError('refusing to write %s: %s' % (path, '; '.join(problems)))
+        return Device(path, 'block', device_size(path, st), True)
+    if not stat.S_ISREG(st.st_mode):
+        raise WriterError('%s is neither a block device nor a disk image file' % path)
+    users = loop_users(path)
+    if users:
+        raise WriterError('refusing to write %s: it is attached to %s (detach with losetup -d, or unmount it first)'
+                          % (path, ', '.join(users)))
+    if not os.access(path, os.W_OK):
+        raise WriterError('refusing to write %s: it is read-only for this user; fix its permissions or run the '
+                          'task with become' % path)
+    size = st.st_size
+    wanted = parse_size(image_size)
+    if wanted and size < wanted:
+        raise WriterError('the image %s has %s, less than image_size %s; remove it or give a smaller image_size'
+                          % (path, human(size), human(wanted)))
+    return Device(path, 'image', size, True)
