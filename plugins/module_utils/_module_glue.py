@@ -21,12 +21,14 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError, describe_os_error
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 
 def run_task(module, task):
-    missing = getattr(task, 'missing_library', None)
-    if missing:
-        name, error = missing
+    if not isinstance(task, Task):
+        raise TypeError('run_task takes a _tasks.base.Task, not %s' % type(task).__name__)
+    if task.missing_library:
+        name, error = task.missing_library
         module.fail_json(msg=missing_required_lib(name),
                          exception=''.join(traceback.format_exception_only(type(error), error)))
     try:
@@ -40,8 +42,8 @@ def run_task(module, task):
 
 
 def _hand_over(module, task):
-    module.no_log_values.update(getattr(task, 'secrets', ()))
-    for warning in getattr(task, 'warnings', ()):
+    module.no_log_values.update(task.secrets)
+    for warning in task.warnings:
         module.warn(warning)
 
 

@@ -12,7 +12,7 @@ Every module's run object (``_tasks/<module>.py``) subclasses :class:`Task` and 
     medium, a directory tree, an output file, an ISO, a device, a host root) and checks it; it raises
     before anything is changed.
 ``plan(target)``
-    reads the target and returns a :class:`Plan`: what a real run changes, worked out without writing.
+    reads the target and returns a :class:`~.._plan.Plan`: what a real run changes, worked out without writing.
     In check mode the run stops here, so the plan's result is the prediction.
 ``apply(target, plan)``
     writes; returns what only writing learns (the sha256 of what was written, the backups made), which
@@ -33,28 +33,6 @@ from __future__ import annotations
 import contextlib
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
-
-
-class Plan:
-    """What a run changes, worked out before anything is written.
-
-    ``actions`` lists the changes; ``changed`` says whether a real run changes anything; :meth:`public`
-    is the module's result without ``changed`` and ``diff`` (the prediction, in check mode);
-    :meth:`diff` is Ansible's before/after, or ``None`` for no diff.
-    """
-
-    def __init__(self, actions=()):
-        self.actions = list(actions)
-
-    @property
-    def changed(self):
-        return bool(self.actions)
-
-    def public(self):
-        return {}
-
-    def diff(self):
-        return None
 
 
 class Target:
@@ -123,7 +101,7 @@ class Task:
         raise NotImplementedError
 
     def plan(self, target):
-        """What a real run changes on ``target``: a :class:`Plan`, without writing."""
+        """What a real run changes on ``target``: a :class:`~.._plan.Plan`, without writing."""
         raise NotImplementedError
 
     def apply(self, target, plan):

@@ -24,7 +24,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args imp
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import HTTP_PXE_ARG
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import SECRET_KEYS, cmdline_secrets
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 
 def build_changes(state, args):

@@ -13,7 +13,8 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._dracut.module import ModuleDir, read_source
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Target, Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Target, Task
 
 
 class DirPlan(Plan):

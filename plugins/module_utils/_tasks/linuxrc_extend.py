@@ -24,7 +24,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.enable 
     LINUXRC_KERNELS, check_parts_present, linuxrc_configs, wanted_items)
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import entry_edit
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import parts_dir
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 
 class ExtendPlan(Plan):

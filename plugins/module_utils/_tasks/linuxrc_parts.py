@@ -21,7 +21,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names i
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.parts import managed_parts, resolve
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import Deploy
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task, closing_on_error
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task, closing_on_error
 
 
 class PartsPlan(Plan):

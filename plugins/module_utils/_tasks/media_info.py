@@ -25,7 +25,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reade
     MISSING_YAML, cmdline_tokens, compute_effective)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import check_effective
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import cmdline_secrets, mask_secrets
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 
 class Facts(Plan):

@@ -22,7 +22,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import mask_text, override_warnings
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML, compute_effective
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import find_secrets
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 # Up to this many changed files the diff shows each file; above it, one line per client.
 DIFF_FILES = 20

@@ -18,7 +18,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.options i
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import Deploy, DeployError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.labels import check_label
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task, closing_on_error
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task, closing_on_error
 
 
 class DeployPlan(Plan):

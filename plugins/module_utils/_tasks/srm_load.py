@@ -32,7 +32,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm.load import
     BLOCK, LOW_FREE_SHARE, RECORD, HostRoot, LoadError, live_system_reason, new_bytes, read_record, render_record,
     resolve)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import SquashfsError, extract_image, list_content
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 
 class LoadPlan(Plan):

@@ -25,7 +25,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reade
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import check_effective, validate
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import (
     cmdline_secrets, find_secrets, mask_secrets, plain_secret_keys)
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 _FAT_TYPES = ('vfat', 'msdos', 'fat', 'fat12', 'fat16', 'fat32', 'exfat')
 

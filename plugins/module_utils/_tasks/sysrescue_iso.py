@@ -29,7 +29,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image impor
     IsoError, boot_records, listing_and_boot_records, read_volume)
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.xorriso import implant_md5, write_image
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Plan, Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
 
 
 def _describe(entries):

@@ -20,7 +20,8 @@ import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import extract_tree, read_volume
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.device import open_device
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.errors import WriterError
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.layout import MARKER_FORMAT, MIN_FAT32, PARTITION_OFFSET, current_state

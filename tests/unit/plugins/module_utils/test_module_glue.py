@@ -14,7 +14,8 @@ import pytest
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks import base
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Plan, Target
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Target
 
 
 class Exit(Exception):
@@ -91,6 +92,11 @@ def test_outcomes(outcome, message):
 def test_other_exceptions_are_bugs_and_propagate():
     with pytest.raises(KeyError):
         run_task(FakeModule(), Task(KeyError('x')))
+
+
+def test_only_a_task_object_is_run():
+    with pytest.raises(TypeError, match='takes a _tasks.base.Task'):
+        run_task(FakeModule(), object())
 
 
 def test_missing_library_is_reported_before_running():
