@@ -71,7 +71,8 @@ def two_digits(value, who):
     return text
 
 
-def check_name(name):
+def check_dracut_name(name):
+    """``name`` when it can name a dracut module (``-m``, ``depends``), else :class:`DracutModuleError`."""
     if not name or not NAME_RE.match(name):
         raise DracutModuleError(
             'name %r is not a usable dracut module name: use letters, digits, "_", ".", "+" and "-", '
@@ -127,7 +128,7 @@ def generate_setup(params, hooks, stored_files):
              '# dracut module %s' % params['name'], '']
     lines += ['check() {', '    return %d' % CHECK_RESULTS[params.get('check') or 'on_request'], '}', '']
     lines += ['depends() {']
-    depends = [check_name(dep) for dep in params.get('depends') or []]
+    depends = [check_dracut_name(dep) for dep in params.get('depends') or []]
     if depends:
         lines.append('    echo %s' % quote(' '.join(depends)))
     lines += ['    return 0', '}', '']
@@ -156,7 +157,7 @@ def generate_setup(params, hooks, stored_files):
 
 def wanted_files(params, reader=read_source):
     """Map of file name -> (bytes, mode) the module directory must hold, after validating everything."""
-    check_name(params['name'])
+    check_dracut_name(params['name'])
     if params.get('check', 'on_request') not in CHECK_RESULTS:
         raise DracutModuleError('check must be one of %s' % ', '.join(CHECK_RESULTS))
     files = {}
@@ -277,7 +278,7 @@ class ModuleDir:
     def plan(self):
         """``(module directory, actions, diffs)``: what brings the directory to the options."""
         modules_d = self.modules_d()
-        check_name(self.params['name'])
+        check_dracut_name(self.params['name'])
         directory = module_dir(self.params)
         others = _other_dirs(modules_d, self.params['name'], directory)
         actions = []

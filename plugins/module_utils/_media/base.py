@@ -58,11 +58,13 @@ class Medium:
         """``{'kind', 'fstype', 'label', 'size', 'free', ...}``."""
         raise NotImplementedError
 
-    def check_name(self, path):
+    def check_path(self, path):
         """Refuse (:class:`MediumError`) a path this medium cannot hold, before anything is written.
 
         Each backend checks its filesystem's real limits, counting the temporary name it writes
-        through; returns the cleaned path. Every writer calls it first.
+        through; returns the cleaned path. Every writer calls it first. (Whether a name is one
+        SystemRescue loads or reads is another contract: ``_srm.index.check_module_name``,
+        ``_sysrescue.config.check_yaml_name``.)
         """
         return clean_path(path)
 

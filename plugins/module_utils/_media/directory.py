@@ -60,7 +60,7 @@ class DirectoryMedium(Medium):
                               'nothing was changed' % (rel or '/', self.root, real))
         return full
 
-    def check_name(self, path):
+    def check_path(self, path):
         """Refuse a path this filesystem cannot hold, counting the temporary name of an atomic write."""
         rel = clean_path(path)
         for part in rel.split('/') if rel else ():
@@ -159,7 +159,7 @@ class DirectoryMedium(Medium):
 
     def makedirs(self, path):
         full = self._abs(path)
-        self.check_name(path)
+        self.check_path(path)
         try:
             os.makedirs(full, exist_ok=True)
         except FileExistsError as exc:
@@ -171,7 +171,7 @@ class DirectoryMedium(Medium):
         self._abs(path)  # a link created meanwhile must not lead out either
 
     def _prepare(self, path):
-        self.check_name(path)
+        self.check_path(path)
         full = self._abs(path)
         parent = posixpath.dirname(clean_path(path))
         if parent:

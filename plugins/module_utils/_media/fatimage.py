@@ -155,7 +155,7 @@ class FatImageMedium(Medium):
                    hint=MTOOLS_HINT, stdin=stdin, env=self._env, allow_fail=allow_fail, text=False)
 
     # -- Medium interface ----------------------------------------------------------------------
-    def check_name(self, path):
+    def check_path(self, path):
         rel = clean_path(path)
         for part in rel.split('/') if rel else ():
             problem = fat_name_problem(part)
@@ -229,7 +229,7 @@ class FatImageMedium(Medium):
         self._mtools('mcopy', '-n', '-o', self._target(path), local_file)
 
     def makedirs(self, path):
-        self.check_name(path)
+        self.check_path(path)
         parts = clean_path(path).split('/') if clean_path(path) else []
         for depth in range(1, len(parts) + 1):
             sub = '/'.join(parts[:depth])
@@ -242,7 +242,7 @@ class FatImageMedium(Medium):
 
     def _place(self, path, write_temp):
         """Write through ``write_temp(temp_target)`` then rename over ``path``; verify the name."""
-        path = self.check_name(path)
+        path = self.check_path(path)
         parent, name = posixpath.split(path)
         self.makedirs(parent)
         temp = posixpath.join(parent, temp_name(name))

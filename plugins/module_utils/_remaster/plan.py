@@ -28,8 +28,8 @@ import posixpath
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, iso_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import check_name as check_srm_name
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import check_name as check_yaml_name
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import check_module_name
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import check_yaml_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import validate
 
@@ -102,7 +102,7 @@ def collect(params):
     for index, item in enumerate(params.get('srms') or []):
         where = 'srms[%d]' % index
         src = os.path.abspath(_local_file(where + '.src', item['src']))
-        name = check_srm_name(item.get('name') or os.path.basename(src))
+        name = check_module_name(item.get('name') or os.path.basename(src))
         additions.append({'path': posixpath.join(basedir, name), 'kind': 'srm', 'src': src, 'data': None})
     for index, item in enumerate(params.get('configs') or []):
         check_yaml_name(item['name'])

@@ -24,7 +24,7 @@ import posixpath
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import (
-    SRM_NAMING, parse_index, render_index)
+    SRM_NAMING, check_module_name, parse_index, render_index)
 
 # Space kept free for the index and directory entries.
 RESERVE = 64 * 1024
@@ -32,13 +32,6 @@ RESERVE = 64 * 1024
 
 class DeployError(RescueFleetError):
     """The deploy cannot go ahead; nothing was changed. The message says what to do."""
-
-
-def check_name(name, naming=SRM_NAMING):
-    problem = naming.name_problem(name)
-    if problem:
-        raise DeployError('%s name %r %s' % (naming.what, name, problem))
-    return name
 
 
 def round_up(size, unit):
@@ -134,13 +127,13 @@ class Deploy:
         actions = []
         names = set()
         for item in wanted:
-            name = check_name(item['name'], self.naming)
+            name = check_module_name(item['name'], self.naming)
             if name.lower() in {n.lower() for n in names}:
                 raise DeployError('%s name %s is listed twice (FAT ignores case, so names that differ only in case '
                                   'are the same file)' % (self.naming.what, name))
             names.add(name)
             # every name the medium cannot hold is refused here, before the first write of the run
-            self.medium.check_name(self._path(name))
+            self.medium.check_path(self._path(name))
             if state == 'absent':
                 if name in current:
                     actions.append({'action': 'remove', 'name': name, 'size': current[name]})

@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+
 INDEX_NAME = '.rescuefleet-srm.json'
 SUFFIX = '.srm'
 # Characters FAT refuses in names, plus the path separators.
@@ -79,3 +81,17 @@ class Naming:
 
 SRM_NAMING = Naming('SRM', '*' + SUFFIX, INDEX_NAME, lambda name: name.endswith(SUFFIX), name_problem,
                     load_order_key)
+
+
+class ModuleNameError(RescueFleetError):
+    """A module (or linuxrc part) cannot have this file name; the message says why."""
+
+
+def check_module_name(name, naming=SRM_NAMING):
+    """``name`` when it can be the file name of a module of ``naming`` (an SRM unless told otherwise),
+    else :class:`ModuleNameError`. This is what SystemRescue loads (or linuxrc takes as a part), not
+    what a medium can store: that is :meth:`.._media.base.Medium.check_path`."""
+    problem = naming.name_problem(name)
+    if problem:
+        raise ModuleNameError('%s name %r %s' % (naming.what, name, problem))
+    return name

@@ -47,8 +47,8 @@ class ConfigError(RescueFleetError):
 
 
 # -- names and rendering ------------------------------------------------------------------
-def check_name(name):
-    """Refuse a file name that SystemRescue would not read, or that is not a plain file name."""
+def check_yaml_name(name):
+    """Refuse a file name that SystemRescue would not read as YAML, or that is not a plain file name."""
     if not name or name in ('.', '..') or '/' in name or '\\' in name:
         raise ConfigError('name %r must be a plain file name such as 500-fleet.yaml, without a directory' % (name,))
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):

@@ -18,7 +18,7 @@ import os
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
-    ConfigError, check_name, mask_text, override_warnings, render_reading, render_text)
+    ConfigError, check_yaml_name, mask_text, override_warnings, render_reading, render_text)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import CONFIG_DIR, HTTP_PXE_ARG
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
     MISSING_YAML, Reading, compute_effective, reads_name)
@@ -81,7 +81,7 @@ class SysrescueConfig(Task):
 
     # -- checks before the medium is touched ----------------------------------------------
     def _check(self):
-        check_name(self.name)
+        check_yaml_name(self.name)
         if self.on_medium == (self.params.get('path') is not None):
             raise ConfigError('give either media (a medium: the file goes to sysrescue.d/) or path (a directory '
                               'such as a PXE HTTP tree), not both and not neither')

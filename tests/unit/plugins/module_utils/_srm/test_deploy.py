@@ -14,8 +14,9 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.label
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import (
-    Deploy, DeployError, check_name, round_up)
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import INDEX_NAME, parse_index, render_index
+    Deploy, DeployError, round_up)
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import (
+    INDEX_NAME, ModuleNameError, check_module_name, parse_index, render_index)
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_deploy import SrmDeploy
 
 
@@ -29,7 +30,7 @@ def module(tmp_path, name, data):
 
 @pytest.mark.parametrize('name', ['10-tools.srm', 'A.srm', '20 fleet tools.srm'])
 def test_good_names(name):
-    assert check_name(name) == name
+    assert check_module_name(name) == name
 
 
 @pytest.mark.parametrize('name, message', [
@@ -37,8 +38,8 @@ def test_good_names(name):
     ('a:b.srm', 'path separator'), ('..srm', 'not usable'), ('.hidden.srm', 'not usable'), (' x.srm', 'not usable'),
 ])
 def test_bad_names(name, message):
-    with pytest.raises(DeployError, match=message):
-        check_name(name)
+    with pytest.raises(ModuleNameError, match=message):
+        check_module_name(name)
 
 
 def test_index_round_trip_and_garbage():

@@ -16,7 +16,7 @@ import yaml
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
-    check_name, mask_text, render, render_text)
+    check_yaml_name, mask_text, render, render_text)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import same_value
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import load, table_of
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.sysrescue_config import SysrescueConfig
@@ -108,7 +108,7 @@ def test_render_empty():
 
 @pytest.mark.parametrize('name', ['500-fleet.yaml', '500-fleet.YAML', 'a.Yaml', 'web01 host.yaml', 'ä.yaml'])
 def test_good_names(name):
-    check_name(name)
+    check_yaml_name(name)
 
 
 @pytest.mark.parametrize('name, words', [
@@ -124,7 +124,7 @@ def test_good_names(name):
 ])
 def test_bad_names(name, words):
     with pytest.raises(RescueFleetError) as info:
-        check_name(name)
+        check_yaml_name(name)
     assert words in str(info.value)
 
 
