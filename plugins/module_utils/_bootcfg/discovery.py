@@ -17,6 +17,7 @@ import re
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import FORMATS
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import CONFIG_DIR
 
 # Larger files are not boot configs (and are not read whole).
 MAX_CONFIG_SIZE = 1024 * 1024
@@ -30,7 +31,7 @@ MAX_SNIFF = 64
 SNIFF_SIZE = 64 * 1024
 # Never descended into: root filesystems and squashfs stores of live media (archiso's x86_64,
 # Fedora's LiveOS, Ubuntu's casper, Debian/Tails' live), configuration and autorun trees, and VCS.
-SKIP_DIRS = ('x86_64', 'i686', 'aarch64', 'liveos', 'casper', 'live', 'sysrescue.d', 'autorun', '.git',
+SKIP_DIRS = ('x86_64', 'i686', 'aarch64', 'liveos', 'casper', 'live', CONFIG_DIR, 'autorun', '.git',
              'lost+found', 'system volume information')
 # In a directory that holds SRMs or airootfs.sfs (an archisobasedir), only its boot/ holds configs.
 SRM_DIR_CHILDREN = ('boot',)

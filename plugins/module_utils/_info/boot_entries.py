@@ -27,12 +27,13 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry i
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import read_entries, select
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
 from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, tokenize
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR_ARG, HTTP_PXE_ARG, NBD_PXE_ARG, NFS_PXE_ARG
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
     CMDLINE_SOURCE, compute_effective, early_load, hook_loadsrm)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import MASK, SECRET_KEYS
 
 # Boot modes of SystemRescue's initramfs, from the kernel arguments.
-BOOT_MODES = (('archiso_http_srv', 'http_pxe'), ('archiso_nfs_srv', 'nfs_pxe'), ('archiso_nbd_srv', 'nbd_pxe'))
+BOOT_MODES = ((HTTP_PXE_ARG, 'http_pxe'), (NFS_PXE_ARG, 'nfs_pxe'), (NBD_PXE_ARG, 'nbd_pxe'))
 
 
 def entry_tokens(text, entry):
@@ -101,8 +102,8 @@ def read_configs(medium):
 def loadsrm_reason(on, why, mode, value, source, tokens, error):
     """Why the initramfs does (not) load the SRMs, in the terms of section 3b."""
     if mode == 'http_pxe':
-        return ('boots over HTTP PXE (archiso_http_srv=): only airootfs.sfs is downloaded, so SRMs of the medium '
-                'are not loaded; use global.late_load_srm in a YAML given with sysrescuecfg=')
+        return ('boots over HTTP PXE (%s=): only airootfs.sfs is downloaded, so SRMs of the medium are not '
+                'loaded; use global.late_load_srm in a YAML given with sysrescuecfg=' % HTTP_PXE_ARG)
     hook = hook_loadsrm(tokens)
     line = ('the kernel command line sets loadsrm to %r' % hook) if hook is not None else \
         'the kernel command line has no loadsrm'
@@ -158,7 +159,7 @@ def entry_facts(path, fmt, text, entry, yaml_files, extra_cmdline='', sources=No
     if not facts['sysrescue']:
         return facts, warnings
     for key, value in everything:
-        if key == 'archisobasedir' and value is not True:
+        if key == BASEDIR_ARG and value is not True:
             facts['archisobasedir'] = value
     cfg_sources = []
     for key, value in everything:

@@ -31,11 +31,11 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.base impo
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import check_module_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import check_yaml_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, CONFIG_DIR
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import validate
 
 RECORD_SUFFIX = '.rescuefleet.json'
 RECORD_VERSION = 1
-CONFIG_DIR = 'sysrescue.d'
 SECTOR = 2048
 
 
@@ -96,7 +96,7 @@ def _local_file(where, path):
 
 def collect(params):
     """``(additions, warnings)``: ``[{'path', 'kind', 'src', 'data'}]`` in the order given, checked."""
-    basedir = _path('basedir', params.get('basedir') or 'sysresccd')
+    basedir = _path('basedir', params.get('basedir') or BASEDIR)
     additions = []
     warnings = []
     for index, item in enumerate(params.get('srms') or []):

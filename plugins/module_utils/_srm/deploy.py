@@ -25,6 +25,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._errors import R
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import (
     SRM_NAMING, check_module_name, parse_index, render_index)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR
 
 # Space kept free for the index and directory entries.
 RESERVE = 64 * 1024
@@ -88,7 +89,7 @@ class Deploy:
     file, or ``None`` when only sha256 and size are known, as in the action plugin's planning pass.
     """
 
-    def __init__(self, medium, basedir='sysresccd', verify='fast', naming=SRM_NAMING):
+    def __init__(self, medium, basedir=BASEDIR, verify='fast', naming=SRM_NAMING):
         self.medium = medium
         self.basedir = basedir.strip('/')
         self.verify = verify

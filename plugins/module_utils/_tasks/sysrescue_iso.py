@@ -28,6 +28,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import (
     IsoError, boot_records, listing_and_boot_records, read_volume)
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.xorriso import implant_md5, write_image
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
@@ -96,7 +97,7 @@ class SysrescueIso(Task):
         super().__init__(params, check_mode, want_diff)
         self.src = os.path.abspath(params['src'])
         self.dest = os.path.abspath(params['dest'])
-        self.options = {'basedir': params.get('basedir') or 'sysresccd', 'implant_md5': bool(params.get('implant_md5'))}
+        self.options = {'basedir': params.get('basedir') or BASEDIR, 'implant_md5': bool(params.get('implant_md5'))}
 
     # -- checks before anything is read or written ----------------------------------------
     def _check_paths(self):

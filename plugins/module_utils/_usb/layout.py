@@ -20,6 +20,7 @@ import subprocess
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import is_iso9660
 from ansible_collections.rescuefleet.media.plugins.module_utils._media import partitions
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import mtools_env
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR
 
 SECTOR = 512
 PARTITION_START = 2048  # sectors, as SystemRescue's USB writer and most partitioning tools do
@@ -27,7 +28,7 @@ PARTITION_OFFSET = PARTITION_START * SECTOR
 MBR_CODE_SIZE = 440
 MARKER = '.rescuefleet-iso.json'
 MARKER_FORMAT = 1
-SYSLINUX_DIR = 'sysresccd/boot/syslinux'
+SYSLINUX_DIR = '%s/boot/syslinux' % BASEDIR
 MIN_FAT32 = 64 * 1024 * 1024  # below this mkfs.vfat cannot make a FAT32 filesystem with 512-byte sectors
 
 
