@@ -215,6 +215,7 @@ swept:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted import srms_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_deploy import SrmDeploy
 
@@ -223,12 +224,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             media=media_argument_spec(),
-            srms=dict(type='list', elements='dict', required=True, options=dict(
-                name=dict(type='str'),
-                src=dict(type='path'),
-                sha256=dict(type='str'),
-                size=dict(type='int'),
-            )),
+            srms=srms_argument_spec(),
             basedir=dict(type='str', default='sysresccd'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
             exclusive=dict(type='bool', default=False),

@@ -3,12 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The work of the ``linuxrc_parts`` module: a set of parts in ``boot/<arch>/`` of a SUSE medium.
+"""The parts of a SUSE medium that linuxrc_parts manages: the wanted ones resolved, the medium's own refused.
 
-The planning, space check, atomic writes, sweeping and index are srm_deploy's
-(:class:`~.._srm.deploy.Deploy`), with the naming policy of :mod:`.names`: only parts this
-collection put there count as members, so the medium's own inst-sys parts are never replaced or
-removed. ``CHECKSUMS`` is kept correct in two steps (:mod:`.checksums`).
+The planning, space check, atomic writes and index are srm_deploy's (:class:`~.._srm.deploy.Deploy`),
+with the naming policy of :mod:`.names`: only parts this collection put there count as members, so the
+medium's own inst-sys parts are never replaced or removed. The run object, which also keeps
+``CHECKSUMS`` correct (:mod:`.checksums`), is ``_tasks/linuxrc_parts.py``.
 
 Private to this collection: the interface may change without notice.
 """
@@ -24,11 +24,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index impor
 
 def resolve(items, state):
     """The wanted parts, resolved as srm_deploy resolves its ``srms`` (size, sha256 from a manifest)."""
-    try:
-        # linuxrc loads squashfs parts and unpacks cpio and rpm ones: the content is not checked here
-        return wanted_modules.resolve(items, state, allow_non_squashfs=True)
-    except wanted_modules.WantedError as exc:
-        raise LinuxrcError(str(exc).replace('srms', 'parts', 1)) from exc
+    # linuxrc loads squashfs parts and unpacks cpio and rpm ones: the content is not checked here
+    return wanted_modules.resolve(items, state, allow_non_squashfs=True, option='parts')
 
 
 def managed_parts(medium, basedir, wanted, state):
