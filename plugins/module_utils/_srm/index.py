@@ -26,6 +26,19 @@ SUFFIX = '.srm'
 _BAD_NAME_CHARS = re.compile(r'[\x00-\x1f"*/:<>?\\|]')
 
 
+def module_set_key(names):
+    """The key of a set of module names: each name once, in sorted order, joined with commas.
+
+    srm_catalog builds one combined module per set a host needs and shares them by this key; a PXE
+    client finds its combined module under the key of its own modules."""
+    return ','.join(sorted(set(names)))
+
+
+def combined_module_name(names):
+    """The file name of the module combining ``names``: the sorted names without ``.srm``, joined with ``+``."""
+    return '+'.join(name[:-len(SUFFIX)] if name.endswith(SUFFIX) else name for name in sorted(set(names))) + SUFFIX
+
+
 def load_order_key(name):
     """SystemRescue sorts module paths by their bytes."""
     return name.encode('utf-8', 'surrogateescape')
