@@ -25,7 +25,7 @@ import json
 import os
 import posixpath
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import cached_sha256
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, iso_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import check_module_name
@@ -41,24 +41,6 @@ SECTOR = 2048
 
 def record_path(dest):
     return dest + RECORD_SUFFIX
-
-
-def stat_data(path):
-    st = os.stat(path)
-    return {'size': st.st_size, 'mtime_ns': st.st_mtime_ns, 'inode': st.st_ino, 'device': st.st_dev}
-
-
-def same_stat(previous, current):
-    return bool(previous) and all(previous.get(key) == value for key, value in current.items())
-
-
-def cached_sha256(path, previous):
-    """``(sha256, stat data, read)``: the sha256 of a local file, taken from ``previous`` (a record
-    entry with ``sha256`` and stat data) when size, mtime, inode and device all still match."""
-    current = stat_data(path)
-    if same_stat(previous, current) and isinstance(previous.get('sha256'), str):
-        return previous['sha256'], current, False
-    return sha256_file(path), current, True
 
 
 def load_record(dest):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
-from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, cached_sha256, same_stat, sha256_file, stat_data
 from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import plan as isoplan
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import (
     IsoError, boot_records, listing_and_boot_records, read_volume)
@@ -142,10 +142,10 @@ class SysrescueIso(Task):
         entries = isoplan.fingerprint(additions, record.get('additions'))
         inputs = isoplan.inputs_of(entries, self.options)
 
-        src_stat = isoplan.stat_data(self.src)
+        src_stat = stat_data(self.src)
         src_sha = None
         if record:
-            src_sha, src_stat, _read = isoplan.cached_sha256(self.src, record.get('src'))
+            src_sha, src_stat, _read = cached_sha256(self.src, record.get('src'))
         if record and record.get('inputs') == inputs and record['src'].get('sha256') == src_sha \
                 and self._dest_matches(record):
             refresh = record.pop('_refresh', False) or record['src'] != dict(src_stat, path=self.src, sha256=src_sha) \
@@ -204,7 +204,7 @@ class SysrescueIso(Task):
         finally:
             atomic.remove(stage)
         new_record = {'src': dict(plan.src_stat, path=self.src, sha256=src_sha), 'inputs': plan.inputs,
-                      'additions': plan.entries, 'dest': dict(isoplan.stat_data(self.dest), sha256=dest_sha), 'md5': md5,
+                      'additions': plan.entries, 'dest': dict(stat_data(self.dest), sha256=dest_sha), 'md5': md5,
                       'volume_id': volume['volume_id'], 'boot': boot_new, 'actions': plan.actions}
         atomic.write_text(isoplan.record_path(self.dest), isoplan.render_record(new_record))
         return {'src_sha256': src_sha, 'dest_sha256': dest_sha, 'md5': md5, 'boot': boot_new}
@@ -221,10 +221,10 @@ class SysrescueIso(Task):
         """Whether dest is still what the record says: by stat data, else by size then sha256."""
         dest = record.get('dest') or {}
         try:
-            current = isoplan.stat_data(self.dest)
+            current = stat_data(self.dest)
         except FileNotFoundError:
             return False
-        if isoplan.same_stat(dict((k, dest.get(k)) for k in current), current):
+        if same_stat(dict((k, dest.get(k)) for k in current), current):
             return True
         if dest.get('size') != current['size']:
             return False
