@@ -34,7 +34,7 @@ def run_task(module, task):
     try:
         result = task.run()
     except RescueFleetError as exc:
-        _fail(module, task, str(exc))
+        _fail(module, task, str(exc), exc.facts)
     except OSError as exc:
         _fail(module, task, describe_os_error(exc))
     _hand_over(module, task)
@@ -47,6 +47,6 @@ def _hand_over(module, task):
         module.warn(warning)
 
 
-def _fail(module, task, msg):
+def _fail(module, task, msg, facts=None):
     _hand_over(module, task)
-    module.fail_json(msg=msg)
+    module.fail_json(msg=msg, **(facts or {}))

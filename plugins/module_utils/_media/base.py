@@ -55,8 +55,13 @@ class Medium:
     kind = 'abstract'
 
     def describe(self):
-        """``{'kind', 'fstype', 'label', 'size', 'free', ...}``."""
+        """``{'kind', 'fstype', 'label', 'size', 'free', ...}``; what cannot change during a run (the
+        filesystem type and label) is probed once per run, the free space every time."""
         raise NotImplementedError
+
+    def label(self):
+        """The filesystem label, or ``None`` when it cannot be read; no other probe for it."""
+        return self.describe().get('label')
 
     def check_path(self, path):
         """Refuse (:class:`MediumError`) a path this medium cannot hold, before anything is written.

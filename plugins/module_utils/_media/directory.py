@@ -41,6 +41,7 @@ class DirectoryMedium(Medium):
         # where it really is
         self.real_root = os.path.realpath(self.root)
         self.writable = writable
+        self._mount = None
 
     def _abs(self, path, follow_last=True):
         """The host path of medium path ``path``, refused when it leads outside the medium.
@@ -79,15 +80,25 @@ class DirectoryMedium(Medium):
                               'name); use a shorter path; nothing was changed' % (rel, PATH_MAX))
         return rel
 
+    def _mount_facts(self):
+        """``(fstype, device, label)`` of the filesystem holding the root, probed once (blkid for the label)."""
+        if self._mount is None:
+            fstype, device = _mount_of(self.root)
+            self._mount = (fstype, device, _device_label(device))
+        return self._mount
+
+    def label(self):
+        return self._mount_facts()[2]
+
     def describe(self):
         st = os.statvfs(self.root)
-        fstype, device = _mount_of(self.root)
+        fstype, device, label = self._mount_facts()
         return {
             'kind': self.kind,
             'path': self.root,
             'fstype': fstype,
             'device': device,
-            'label': _device_label(device),
+            'label': label,
             'size': st.f_blocks * st.f_frsize,
             'cluster_size': st.f_frsize,
             'free': st.f_bavail * st.f_frsize,
@@ -97,7 +108,7 @@ class DirectoryMedium(Medium):
     def writable_reason(self):
         st = os.statvfs(self.root)
         if st.f_flag & os.ST_RDONLY:
-            fstype, _device = _mount_of(self.root)
+            fstype = self._mount_facts()[0]
             hint = ''
             if fstype == 'iso9660':
                 hint = (' It is an ISO9660 medium (written like a CD-ROM, e.g. with dd): SRMs and YAML cannot '

@@ -185,6 +185,9 @@ class FatImageMedium(Medium):
             'read_only': not self.writable,
         }
 
+    def label(self):
+        return self.found.get('label')  # blkid read it when the partition was located
+
     def cluster_size(self):
         if self._info is None:
             self.describe()

@@ -35,6 +35,19 @@ class DeployError(RescueFleetError):
     """The deploy cannot go ahead; nothing was changed. The message says what to do."""
 
 
+class MissingSources(DeployError):
+    """Modules must be written for which no file was given (only name, size and sha256): the medium
+    holds another content than the planning run saw. ``facts['missing_sources']`` names them, so that
+    srm_deploy's action plugin sends them and runs again."""
+
+    def __init__(self, names, what='module'):
+        super().__init__('the medium needs %s %s but no file was given for %s (its content differs from what was '
+                         'planned: verify: full found it changed, or another run changed the medium meanwhile); give '
+                         'src; nothing was changed' % (what + ('s' if len(names) > 1 else ''), ', '.join(names),
+                                                       'them' if len(names) > 1 else 'it'))
+        self.facts = {'missing_sources': list(names)}
+
+
 def round_up(size, unit):
     return -(-size // unit) * unit if size else 0
 
@@ -182,6 +195,12 @@ class Deploy:
             free -= need
             if act['action'] == 'replace':
                 free += round_up(act['old_size'], unit)
+
+    def check_sources(self, plan):
+        """Refuse, before the first write, a plan that writes a module no file was given for."""
+        missing = [a['name'] for a in plan.writes() if not a.get('src')]
+        if missing:
+            raise MissingSources(missing, self.naming.what)
 
     def fill_source_hashes(self, plan):
         """Hash the sources of planned writes (check mode reports them without copying)."""

@@ -49,7 +49,7 @@ def check_label(medium, wanted):
 
     Returns ``(ok, message)``; ``ok`` is ``None`` when there was nothing to compare.
     """
-    actual = medium.describe().get('label')
+    actual = medium.label()
     if wanted == 'auto':
         expected = expected_labels(medium)
         if not expected:

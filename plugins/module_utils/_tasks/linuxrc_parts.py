@@ -99,6 +99,8 @@ class LinuxrcParts(Task):
         basedir = self.deploy.basedir
         planned = self.deploy.plan(self.wanted, params['state'], params['exclusive'])
         self.deploy.check_space(planned)
+        if not self.check_mode:
+            self.deploy.check_sources(planned)  # before CHECKSUMS changes, not in the middle of the writes
         original = sums.Checksums.read(medium)
         if self.check_mode or original.present:
             self.deploy.fill_source_hashes(planned)  # CHECKSUMS needs the digests of what is written

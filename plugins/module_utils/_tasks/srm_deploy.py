@@ -69,6 +69,8 @@ class SrmDeploy(Task):
         self.deploy.check_space(planned)
         if self.check_mode:
             self.deploy.fill_source_hashes(planned)
+        else:
+            self.deploy.check_sources(planned)
         return DeployPlan(self.deploy, planned, self.swept)
 
     def apply(self, medium, plan):

@@ -89,6 +89,15 @@ def test_outcomes(outcome, message):
         assert module.result['failed'] and module.result['msg'].startswith(message)
 
 
+def test_the_facts_of_an_error_reach_the_result():
+    error = RescueFleetError('10-a.srm changed; give src')
+    error.facts = {'missing_sources': ['10-a.srm']}
+    module = FakeModule()
+    with pytest.raises(Exit):
+        run_task(module, Task(error))
+    assert module.result['failed'] and module.result['missing_sources'] == ['10-a.srm']
+
+
 def test_other_exceptions_are_bugs_and_propagate():
     with pytest.raises(KeyError):
         run_task(FakeModule(), Task(KeyError('x')))
