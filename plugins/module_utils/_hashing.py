@@ -20,14 +20,19 @@ import threading
 CHUNK = 4 * 1024 * 1024
 
 
-def sha256_stream(handle):
-    """Hex sha256 of everything left in a binary file object, read in chunks."""
-    digest = hashlib.sha256()
+def stream_digest(handle, algorithm='sha256'):
+    """Hex digest (a ``hashlib`` algorithm) of everything left in a binary file object, read in chunks."""
+    digest = hashlib.new(algorithm)
     while True:
         chunk = handle.read(CHUNK)
         if not chunk:
             return digest.hexdigest()
         digest.update(chunk)
+
+
+def sha256_stream(handle):
+    """Hex sha256 of everything left in a binary file object, read in chunks."""
+    return stream_digest(handle)
 
 
 def sha256_file(path):
@@ -107,13 +112,8 @@ _SUM_ALGORITHMS = {64: 'sha256', 128: 'sha512'}
 
 
 def file_digest(path, algorithm):
-    digest = hashlib.new(algorithm)
     with open(path, 'rb') as handle:
-        while True:
-            chunk = handle.read(CHUNK)
-            if not chunk:
-                return digest.hexdigest()
-            digest.update(chunk)
+        return stream_digest(handle, algorithm)
 
 
 def sum_file_problems(sums_file):

@@ -151,6 +151,7 @@ swept:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import deploy_options_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted import srms_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.linuxrc_parts import LinuxrcParts
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
@@ -162,9 +163,7 @@ def main():
             media=media_argument_spec(),
             parts=srms_argument_spec(),
             arch=dict(type='str', default='x86_64'),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            exclusive=dict(type='bool', default=False),
-            verify=dict(type='str', default='fast', choices=['fast', 'full']),
+            **deploy_options_argument_spec()
         ),
         supports_check_mode=True,
     )

@@ -215,6 +215,7 @@ swept:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import deploy_options_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted import srms_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_deploy import SrmDeploy
@@ -226,12 +227,10 @@ def main():
             media=media_argument_spec(),
             srms=srms_argument_spec(),
             basedir=dict(type='str', default='sysresccd'),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            exclusive=dict(type='bool', default=False),
             remote_src=dict(type='bool', default=False),
             allow_non_squashfs=dict(type='bool', default=False),
-            verify=dict(type='str', default='fast', choices=['fast', 'full']),
             label=dict(type='str'),
+            **deploy_options_argument_spec()
         ),
         supports_check_mode=True,
     )

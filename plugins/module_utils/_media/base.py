@@ -38,6 +38,18 @@ def clean_path(path):
     return '/'.join(parts)
 
 
+def file_path(value, where, error, advice):
+    """``value`` (an option naming a file inside a tree or image) as a clean relative path, or ``error``
+    with ``where`` (the option) and ``advice`` when it climbs out with ``..`` or names the root itself."""
+    try:
+        path = clean_path(value)
+    except MediumError as exc:
+        raise error('%s: %s; %s' % (where, exc, advice)) from exc
+    if not path:
+        raise error('%s: %r is the root, not a file; %s' % (where, value, advice))
+    return path
+
+
 @contextlib.contextmanager
 def flocked(path, exclusive=True):
     """An advisory ``flock`` on the file at ``path`` itself, so that nothing is left beside it."""

@@ -27,7 +27,7 @@ import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import cached_sha256
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, iso_path
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import file_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import check_module_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import check_yaml_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
@@ -36,6 +36,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schem
 
 RECORD_SUFFIX = '.rescuefleet.json'
 RECORD_VERSION = 1
+ISO_PATH_ADVICE = 'give a path inside the ISO such as /autorun/autorun0'
 SECTOR = 2048
 
 
@@ -59,16 +60,6 @@ def render_record(record):
     return json.dumps(dict(record, version=RECORD_VERSION), sort_keys=True, indent=1) + '\n'
 
 
-def _path(where, value):
-    try:
-        path = clean_path(value)
-    except MediumError as exc:
-        raise IsoError('%s: %s; give a path inside the ISO such as /autorun/autorun0' % (where, exc)) from exc
-    if not path:
-        raise IsoError('%s: %r is the root of the ISO; give a file path such as /autorun/autorun0' % (where, value))
-    return path
-
-
 def _local_file(where, path):
     if not os.path.isfile(path):
         raise IsoError('%s %s is not a readable regular file; build it first (srm_build) or fix the path'
@@ -78,7 +69,7 @@ def _local_file(where, path):
 
 def collect(params):
     """``(additions, warnings)``: ``[{'path', 'kind', 'src', 'data'}]`` in the order given, checked."""
-    basedir = _path('basedir', params.get('basedir') or BASEDIR)
+    basedir = file_path(params.get('basedir') or BASEDIR, 'basedir', IsoError, ISO_PATH_ADVICE)
     additions = []
     warnings = []
     for index, item in enumerate(params.get('srms') or []):
@@ -98,7 +89,8 @@ def collect(params):
     for index, item in enumerate(params.get('files') or []):
         where = 'files[%d]' % index
         src = os.path.abspath(_local_file(where + '.src', item['src']))
-        additions.append({'path': _path(where + '.dest', item['dest']), 'kind': 'file', 'src': src, 'data': None})
+        path = file_path(item['dest'], where + '.dest', IsoError, ISO_PATH_ADVICE)
+        additions.append({'path': path, 'kind': 'file', 'src': src, 'data': None})
     check_collisions(additions)
     return additions, warnings
 

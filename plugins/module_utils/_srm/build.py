@@ -25,7 +25,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm import mani
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import (
     PACKAGE_HINT, Mksquashfs, SquashfsError, check_compression, extract_image, parse_block_size)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import (
-    TreeBuilder, TreeError, fill_hashes, hash_cache, reuse_hashes, stat_key)
+    TreeBuilder, TreeError, fill_hashes, hash_cache, reuse_hashes, source_stat, stat_key)
 from ansible_collections.rescuefleet.media.plugins.module_utils._modes import parse_mode
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.staging import stage
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
@@ -89,10 +89,7 @@ class SrmReader:
         self.extracted = {}  # module path -> directory holding its extracted content
 
     def records(self, srm, who):
-        try:
-            st = os.stat(srm)
-        except OSError as exc:
-            raise TreeError('%s: srm %s cannot be read: %s' % (who, srm, exc.strerror))
+        st = source_stat(who, 'srm', srm)
         if not stat.S_ISREG(st.st_mode):
             raise TreeError('%s: srm %s is not a file; give the path of an existing .srm' % (who, srm))
         try:

@@ -248,3 +248,12 @@ def describe_actions(actions):
     """Text lines for a diff: one per planned action."""
     return ['%s %s (%d bytes, sha256:%s)' % (a['action'], a['name'], a['size'], (a.get('sha256') or '?')[:16])
             for a in actions]
+
+
+def deploy_options_argument_spec():
+    """The options srm_deploy and linuxrc_parts share with the deploy machinery (documented in each module)."""
+    return dict(
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        exclusive=dict(type='bool', default=False),
+        verify=dict(type='str', default='fast', choices=['fast', 'full']),
+    )

@@ -21,11 +21,12 @@ import os
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import cached_sha256, sum_file_problems
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, extract_tree, read_volume
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path, file_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
 
 RECORD_SUFFIX = '.rescuefleet-iso.json'
+INSIDE = 'give a file inside the extracted directory, relative to dest'
 
 
 def load_record(path):
@@ -76,20 +77,11 @@ class IsoExtract(Task):
         self.dest = os.path.abspath(params['dest'])
         self.record = os.path.abspath(params.get('record') or self.dest + RECORD_SUFFIX)
 
-    def _inside(self, option, value):
-        try:
-            path = clean_path(value)
-        except MediumError as exc:
-            raise IsoError('%s: %s' % (option, exc)) from exc
-        if not path:
-            raise IsoError('%s: %r names no file inside the extracted directory' % (option, value))
-        return path
-
     def open(self):
         params = self.params
         self.path = '/' + clean_path(params.get('path') or '/')
-        self.checksums = [self._inside('checksums', item) for item in params.get('checksums') or []]
-        self.required = [self._inside('required', item) for item in params.get('required') or []]
+        self.checksums = [file_path(item, 'checksums', IsoError, INSIDE) for item in params.get('checksums') or []]
+        self.required = [file_path(item, 'required', IsoError, INSIDE) for item in params.get('required') or []]
         self.volume = read_volume(self.src)
         if os.path.lexists(self.dest) and not os.path.isdir(self.dest):
             raise IsoError('dest %s exists and is not a directory; remove it or choose another dest' % self.dest)

@@ -39,13 +39,16 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base impo
 class LoadPlan(Plan):
     """The modules to load (:class:`~.._srm.load.Plan`), each fetched and checked (``ready``)."""
 
-    def __init__(self, planned, ready, root, record_path, systemd):
+    def __init__(self, planned, ready, root, systemd):
         super().__init__(planned.actions)
         self.planned = planned
         self.ready = ready
         self.root = root
-        self.record_path = record_path
         self.systemd = systemd
+
+    @property
+    def record_path(self):
+        return os.path.join(self.root, RECORD)
 
     def public(self):
         return {'actions': self.planned.public_actions(), 'root': self.root, 'record': self.record_path,
@@ -74,12 +77,11 @@ class SrmLoad(Task):
 
     def plan(self, host_root):
         root = host_root.root
-        record_path = os.path.join(root, RECORD)
-        planned = load.plan(self.wanted, read_record(record_path))
+        planned = load.plan(self.wanted, read_record(os.path.join(root, RECORD)))
         if not planned.actions:
-            return LoadPlan(planned, [], root, record_path, 'nothing loaded')
+            return LoadPlan(planned, [], root, 'nothing loaded')
         ready = self._prepare(root, planned, host_root.scratch())
-        return LoadPlan(planned, ready, root, record_path, self._systemd_plan(root))
+        return LoadPlan(planned, ready, root, self._systemd_plan(root))
 
     def apply(self, host_root, plan):
         if not plan.actions:
