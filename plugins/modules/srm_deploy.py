@@ -23,7 +23,9 @@ description:
   - Refuses ISO9660 media (a stick written like a CD-ROM), read-only media, and a set that does not fit, before
     writing anything. Two runs on the same medium take turns through a lock.
   - The action plugin hashes each O(srms[].src) on the controller and transfers only the modules the medium
-    lacks, streaming them; with a local connection it reads them in place.
+    lacks, streaming them; with a local connection it reads them in place. Its planning run trusts the index
+    (O(verify=fast)); with O(verify=full) the real run reads every module back once, and a module it finds
+    changed is sent and the run repeated.
 author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
