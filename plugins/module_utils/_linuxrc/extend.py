@@ -101,7 +101,7 @@ def merge(current, wanted, state='present'):
 
 
 def segment_values(segments):
-    """The ``extend=`` values of a boot entry's argument segments (``_bootcfg.kernel_args.Segment``)."""
+    """The ``extend=`` values of a boot entry's argument segments (``_kernel_args.Segment``)."""
     return [token.value for seg in segments for token in seg.tokens if token.key == KEY]
 
 

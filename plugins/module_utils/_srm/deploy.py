@@ -8,11 +8,10 @@
 SystemRescue loads every ``<basedir>/*.srm`` (case-sensitive suffix, no recursion) in byte order of
 the names; the first name wins where modules overlap. Other files in ``basedir`` are left alone.
 
-:class:`SrmDeploy` is one run of the srm_deploy module: it resolves the wanted modules
-(:mod:`.wanted`), opens and locks the medium, sweeps (or, in check mode, lists) what interrupted runs
-left, asks :class:`Deploy` for a :class:`Plan`, checks space, then applies the plan or predicts its
-outcome. The index of :mod:`.index` lets ``verify: fast`` trust a file whose size matches instead of
-reading it back; ``verify: full`` re-hashes the medium.
+:class:`Deploy` plans a set against the medium (a :class:`Plan`), checks the space, and applies it or
+predicts its outcome; srm_deploy and linuxrc_parts (``_tasks/``) run it under the medium's lock after
+the leftovers of interrupted runs are swept. The index of :mod:`.index` lets ``verify: fast`` trust a
+file whose size matches instead of reading it back; ``verify: full`` re-hashes the medium.
 
 Private to this collection: the interface may change without notice.
 """

@@ -33,7 +33,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._errors import R
 
 try:
     import yaml
-except ImportError:  # pragma: no cover - reported through SysrescueConfig.missing_library
+except ImportError:  # pragma: no cover - reported through the tasks' missing_library
     yaml = None
 
 HEADER = '# Managed by Ansible (rescuefleet.media.sysrescue_config): local changes are overwritten.\n'

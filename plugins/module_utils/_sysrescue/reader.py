@@ -18,7 +18,7 @@ the node tree (``yaml.compose``: styles and shared anchors) and every plain scal
   is an integer, as in Lua), ``float`` or ``bool``.
 - Merge is by key for every table; ``""`` removes a key that exists and is stored otherwise; an
   alias is the same table as its anchor, so a later merge into one shows through the other.
-- The kernel command line is read with the collection's one tokenizer (``_bootcfg.kernel_args``):
+- The kernel command line is read with the collection's one tokenizer (``_kernel_args``):
   the Lua reader splits ``/proc/cmdline`` on whitespace and keeps quotes as characters (dialect
   ``words``), while mkinitcpio, which sets the hook's ``loadsrm``, strips them (dialect ``kernel``).
 - :func:`to_json` writes a table as dkjson does; a boolean key makes it fail.
