@@ -46,4 +46,3 @@ class ActionModule(SendMissingAction):
     def must_run(self, args):
         # only the real run reads the modules back: an unchanged plan is no answer to verify: full
         return args.get('verify') == 'full'
-

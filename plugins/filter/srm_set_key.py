@@ -12,8 +12,8 @@ name: srm_set_key
 short_description: The key of a set of module names, as srm_catalog_sets uses it
 version_added: 0.1.0
 description:
-  - Gives each name once, in sorted order, joined with commas (V(10-tools.srm,20-keys.srm)): the key under
-    which the C(rescuefleet.media.srm_catalog) role builds and shares the combined module of a set
+  - Gives each name once, in sorted order, joined with commas (V(10-tools.srm,20-keys.srm)). That is the key
+    under which the C(rescuefleet.media.srm_catalog) role builds and shares the combined module of a set
     (C(srm_catalog_sets)), and under which the C(rescuefleet.media.pxe_clients) filter looks a client's set up.
   - With O(combined=true), gives the file name of that combined module instead (V(10-tools+20-keys.srm)).
   - The one place where the key is made, instead of C(sort) and C(join) in every template that needs it.

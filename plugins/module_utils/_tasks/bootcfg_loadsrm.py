@@ -114,13 +114,13 @@ class LoadsrmRun(Task):
                                           self.check_mode)
         return medium
 
-    def plan(self, medium):
+    def plan(self, target):
         params = self.params
-        edit = ConfigsEdit(medium, self.changes, self.present, params.get('kernel') or list(DEFAULT_KERNELS),
+        edit = ConfigsEdit(target, self.changes, self.present, params.get('kernel') or list(DEFAULT_KERNELS),
                            params.get('titles') or None, params.get('format') or 'auto', self.grub_check,
                            params.get('validate_grub', True))
         if self.named is None:
-            files = [(path, False, fmt) for path, fmt in discover(medium)]
+            files = [(path, False, fmt) for path, fmt in discover(target)]
         else:
             files = [(path, True, None) for path, _explicit in self.named]
         plans = edit.plan(files)
@@ -133,12 +133,12 @@ class LoadsrmRun(Task):
         self.warnings.extend(edit.unmatched_warnings(plans))
         return LoadsrmPlan(plans)
 
-    def apply(self, medium, plan):
+    def apply(self, target, plan):
         backups = []
         for item in plan.actions:
             if self.params.get('backup'):
-                name = backup_name(item.path, medium.exists)
-                medium.write_bytes(name, encode(item.old))
+                name = backup_name(item.path, target.exists)
+                target.write_bytes(name, encode(item.old))
                 backups.append(name)
-            medium.write_bytes(item.path, encode(item.new))
+            target.write_bytes(item.path, encode(item.new))
         return {'backups': backups}

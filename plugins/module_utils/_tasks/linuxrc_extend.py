@@ -75,31 +75,31 @@ class LinuxrcExtend(Task):
         medium, self.named = open_configs(params.get('media'), None, params.get('files'), self.check_mode)
         return medium
 
-    def plan(self, medium):
+    def plan(self, target):
         params = self.params
         if params['state'] == 'present':
-            check_parts_present(medium, parts_dir(params['arch']), self.items)
-        edit = ConfigsEdit(medium, self.changes, None, params.get('kernel') or list(LINUXRC_KERNELS),
+            check_parts_present(target, parts_dir(params['arch']), self.items)
+        edit = ConfigsEdit(target, self.changes, None, params.get('kernel') or list(LINUXRC_KERNELS),
                            params.get('titles') or None, params.get('format') or 'auto', self.grub_check,
                            params.get('validate_grub', True))
         if self.named is None:
-            files = [(path, False, fmt) for path, fmt in linuxrc_configs(medium, params['arch'])]
+            files = [(path, False, fmt) for path, fmt in linuxrc_configs(target, params['arch'])]
         else:
             files = [(path, True, None) for path, _explicit in self.named]
         plans = edit.plan(files)
         self.warnings.extend(edit.warnings)
-        original = sums.Checksums.read(medium)
+        original = sums.Checksums.read(target)
         after = {p.path: sha256_stream(io.BytesIO(encode(p.new))) for p in plans if p.changed}
-        interim = original.update(medium, dict.fromkeys(after), write=False)
+        interim = original.update(target, dict.fromkeys(after), write=False)
         plan = ExtendPlan(plans, self.items, original, after, None)
-        plan.final = interim.finish(medium, plan.listed_after(), add=True, write=False)
+        plan.final = interim.finish(target, plan.listed_after(), add=True, write=False)
         if plan.checksums_changed and original.signed:
             self.warnings.append(sums.SIGNED_WARNING % ', '.join(sorted(after)))
         self.warnings.extend(edit.unmatched_warnings(plans))
         return plan
 
-    def apply(self, medium, plan):
-        interim = plan.original.update(medium, dict.fromkeys(plan.after), write=True)
+    def apply(self, target, plan):
+        interim = plan.original.update(target, dict.fromkeys(plan.after), write=True)
         for item in plan.actions:
-            medium.write_bytes(item.path, encode(item.new))
-        interim.finish(medium, plan.listed_after(), add=True, write=True)
+            target.write_bytes(item.path, encode(item.new))
+        interim.finish(target, plan.listed_after(), add=True, write=True)

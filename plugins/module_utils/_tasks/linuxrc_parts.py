@@ -91,31 +91,31 @@ class LinuxrcParts(Task):
         self.deploy = Deploy(medium, basedir, params['verify'], part_naming(managed))
         return medium
 
-    def leftover_places(self, medium):
+    def leftover_places(self, target):
         return [self.deploy.basedir]
 
-    def plan(self, medium):
+    def plan(self, target):
         params = self.params
         basedir = self.deploy.basedir
         planned = self.deploy.plan(self.wanted, params['state'], params['exclusive'])
         self.deploy.check_space(planned)
         if not self.check_mode:
             self.deploy.check_sources(planned)  # before CHECKSUMS changes, not in the middle of the writes
-        original = sums.Checksums.read(medium)
+        original = sums.Checksums.read(target)
         if self.check_mode or original.present:
             self.deploy.fill_source_hashes(planned)  # CHECKSUMS needs the digests of what is written
         changing = {posixpath.join(basedir, a['name']): (a.get('sha256') if a['action'] != 'remove' else None)
                     for a in planned.actions}
-        interim = original.update(medium, changing, write=False)
+        interim = original.update(target, changing, write=False)
         after = checksum_entries(basedir, planned.actions, planned.predicted_inventory())
         plan = PartsPlan(self.deploy, planned, self.swept, original, changing,
-                         interim.finish(medium, after, add=True, write=False))
+                         interim.finish(target, after, add=True, write=False))
         if plan.checksums_changed and original.signed:
             self.warnings.append(sums.SIGNED_WARNING % ', '.join(sorted(changing) or sorted(after)))
         return plan
 
-    def apply(self, medium, plan):
-        interim = plan.original.update(medium, plan.changing, write=True)
+    def apply(self, target, plan):
+        interim = plan.original.update(target, plan.changing, write=True)
         parts = self.deploy.apply(plan.planned)
-        interim.finish(medium, checksum_entries(self.deploy.basedir, plan.actions, parts), add=True, write=True)
+        interim.finish(target, checksum_entries(self.deploy.basedir, plan.actions, parts), add=True, write=True)
         return {'parts': with_paths(self.deploy.basedir, parts)}

@@ -72,10 +72,10 @@ class MediaInfo(Task):
             raise MediaInfoError('verify must be fast or full, not %r' % (self.verify,))
         return open_read_only(self.params.get('media'))
 
-    def plan(self, medium):
-        return Facts(self._gather(medium))
+    def plan(self, target):
+        return Facts(self._gather(target))
 
-    def apply(self, medium, plan):
+    def apply(self, target, plan):
         return None
 
     def _gather(self, medium):

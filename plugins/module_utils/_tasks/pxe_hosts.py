@@ -107,19 +107,19 @@ class PxeHosts(Task):
                            % '; '.join(problems))
         return PxeTree(self.params['http_root'], self.params.get('tftp_root'))
 
-    def leftover_places(self, tree):
+    def leftover_places(self, target):
         return [place for place, _kind in scanned_dirs(self.site)]
 
-    def plan(self, tree):
-        changes, unchanged, stale = compare(tree, self.site, self.files)
+    def plan(self, target):
+        changes, unchanged, stale = compare(target, self.site, self.files)
         self._effective_warnings(changes)
-        return TreePlan(tree, self.clients, self.files, changes, unchanged, stale, self._boot_urls())
+        return TreePlan(target, self.clients, self.files, changes, unchanged, stale, self._boot_urls())
 
-    def apply(self, tree, plan):
+    def apply(self, target, plan):
         for (kind, rel), _client, _old, new in plan.changes:
-            tree.write_bytes(kind, rel, new)
+            target.write_bytes(kind, rel, new)
         for (kind, rel), _data in plan.stale:
-            tree.remove(kind, rel)
+            target.remove(kind, rel)
         if self.params.get('verify'):
             self._verify(plan.boot_urls)
 

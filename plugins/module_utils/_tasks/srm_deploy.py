@@ -61,10 +61,10 @@ class SrmDeploy(Task):
         self.deploy = Deploy(medium, params['basedir'], params['verify'])
         return medium
 
-    def leftover_places(self, medium):
+    def leftover_places(self, target):
         return [self.deploy.basedir]
 
-    def plan(self, medium):
+    def plan(self, target):
         planned = self.deploy.plan(self.wanted, self.params['state'], self.params['exclusive'])
         self.deploy.check_space(planned)
         if self.check_mode:
@@ -73,5 +73,5 @@ class SrmDeploy(Task):
             self.deploy.check_sources(planned)
         return DeployPlan(self.deploy, planned, self.swept)
 
-    def apply(self, medium, plan):
+    def apply(self, target, plan):
         return {'srms': self.deploy.apply(plan.planned)}

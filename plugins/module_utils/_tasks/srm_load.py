@@ -75,19 +75,19 @@ class SrmLoad(Task):
         self.wanted = resolve(self.params['srms'])
         return HostRoot(root)
 
-    def plan(self, host_root):
-        root = host_root.root
+    def plan(self, target):
+        root = target.root
         planned = load.plan(self.wanted, read_record(os.path.join(root, RECORD)))
         if not planned.actions:
             return LoadPlan(planned, [], root, 'nothing loaded')
-        ready = self._prepare(root, planned, host_root.scratch())
+        ready = self._prepare(root, planned, target.scratch())
         return LoadPlan(planned, ready, root, self._systemd_plan(root))
 
-    def apply(self, host_root, plan):
+    def apply(self, target, plan):
         if not plan.actions:
             return None
-        loaded = self._apply(host_root.root, plan.record_path, plan.planned, plan.ready)
-        return {'loaded': loaded, 'systemd': self._systemd(host_root.root)}
+        loaded = self._apply(target.root, plan.record_path, plan.planned, plan.ready)
+        return {'loaded': loaded, 'systemd': self._systemd(target.root)}
 
     def _check_live(self, root):
         if root != '/' or self.params.get('allow_installed_system'):

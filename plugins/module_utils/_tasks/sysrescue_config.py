@@ -142,13 +142,13 @@ class SysrescueConfig(Task):
             files.append((entry_name, Reading(medium.read_bytes(_join(directory, entry_name)))))
         return files
 
-    def plan(self, medium):
+    def plan(self, target):
         rel = _join(self.directory, self.name)
-        old = medium.read_bytes(rel)
+        old = target.read_bytes(rel)
         if old is not None:
             self.secrets.extend(secrets_of(Reading(old)))
         reads_directory = self.on_medium or self.purpose == 'medium'
-        siblings = self._siblings(medium, self.directory) if reads_directory else []
+        siblings = self._siblings(target, self.directory) if reads_directory else []
         mine = [(self.name, self.new)] if self.new is not None else []
         if reads_directory:
             effective = compute_effective(siblings + mine, self.extra, self.cmdline)
@@ -163,15 +163,15 @@ class SysrescueConfig(Task):
         self._warn_context(effective)
         if self.new is not None:
             self.warnings.extend(override_warnings(self.new.table, self.name, effective))
-        return ConfigPlan(medium.local_path(rel) or rel, rel, old, self.new and self.new.data, effective, self.config)
+        return ConfigPlan(target.local_path(rel) or rel, rel, old, self.new and self.new.data, effective, self.config)
 
-    def apply(self, medium, plan):
+    def apply(self, target, plan):
         if not plan.changed:
             return
         if plan.new is not None:
-            medium.write_bytes(plan.rel, plan.new)
+            target.write_bytes(plan.rel, plan.new)
         else:
-            medium.remove(plan.rel)
+            target.remove(plan.rel)
 
     def _warn_context(self, effective):
         self.warnings.extend(effective.warnings)

@@ -62,16 +62,16 @@ class UsbWriter(Task):
         self.mbr_path, self.mbr_code = find_mbr(params.get('mbr'))
         return device
 
-    def plan(self, device):
+    def plan(self, target):
         params = self.params
-        size = device.size
+        size = target.size
         facts = {
-            'device': device.path, 'kind': device.kind, 'size': size, 'volume_id': self.volume_id,
+            'device': target.path, 'kind': target.kind, 'size': size, 'volume_id': self.volume_id,
             'iso_sha256': self.iso_sha,
             'partition': {'number': 1, 'start': PARTITION_OFFSET, 'size': size - PARTITION_OFFSET},
         }
-        if device.exists:
-            state = current_state(device.path, size)
+        if target.exists:
+            state = current_state(target.path, size)
         else:
             state = {'layout': False, 'why': 'the image does not exist yet'}
         marker = state.get('marker') or {}
@@ -92,10 +92,10 @@ class UsbWriter(Task):
         needed = max(needed, PARTITION_OFFSET + MIN_FAT32)
         if size < needed:
             raise WriterError('refusing to write %s: it is too small (%s; the ISO needs %s including min_free %s)'
-                              % (device.path, human(size), human(needed), human(reserve)))
+                              % (target.path, human(size), human(needed), human(reserve)))
         return WritePlan(facts, True, why)
 
-    def apply(self, device, plan):
+    def apply(self, target, plan):
         if not plan.changed:
             return None
         check_tools()
@@ -107,11 +107,11 @@ class UsbWriter(Task):
         tree = tempfile.mkdtemp(prefix='rescuefleet-iso-', dir=self.params.get('workdir'))
         try:
             extract_tree(self.iso, '/', tree)
-            check_tree(tree, device.size - PARTITION_OFFSET)
-            if not device.exists:
-                with open(device.path, 'xb') as handle:
-                    handle.truncate(device.size)
-            write_medium(device.path, tree, self.volume_id, self.mbr_code, device.size, device.kind == 'block',
+            check_tree(tree, target.size - PARTITION_OFFSET)
+            if not target.exists:
+                with open(target.path, 'xb') as handle:
+                    handle.truncate(target.size)
+            write_medium(target.path, tree, self.volume_id, self.mbr_code, target.size, target.kind == 'block',
                          new_marker)
         finally:
             shutil.rmtree(tree, ignore_errors=True)
