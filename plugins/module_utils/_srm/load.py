@@ -118,7 +118,7 @@ class HostRoot:
 
     def scratch(self):
         if self._scratch is None:
-            self._scratch = tempfile.mkdtemp(prefix='rescuefleet-srm-load-')
+            self._scratch = tempfile.mkdtemp(prefix='rescuefleet-late-load-')
         return self._scratch
 
     def close(self):
