@@ -22,7 +22,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.base impo
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import inventory as srm_inventory
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, CONFIG_DIR
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
-    MISSING_YAML, cmdline_tokens, compute_effective)
+    MISSING_YAML, Reading, cmdline_tokens, compute_effective)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import check_effective
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import cmdline_secrets, mask_secrets
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
@@ -95,6 +95,8 @@ class MediaInfo(Task):
                        'removes it' % path)
 
         yaml_files, dir_skipped = read_yaml_files(medium)
+        # read once: the effective configuration of the medium and of every boot entry merge them all
+        yaml_files = [(name, Reading(data)) for name, data in yaml_files]
         reader = sysrescuecfg_reader(medium)
         extra_sources = []
         for key, value in cmdline_tokens(self.cmdline):
