@@ -420,7 +420,7 @@ def _playbook_measured(playbook, inventory):
 @case
 def pxe(workdir, repeat):
     """pxe_server with 10, 100, 1,000 clients (one pxe_hosts call) against the old per-client loops."""
-    from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import PxeHosts  # noqa: E402
+    from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.pxe_hosts import PxeHosts  # noqa: E402
     base = os.path.join(workdir, 'pxe')
     shutil.rmtree(base, ignore_errors=True)
     os.makedirs(base)

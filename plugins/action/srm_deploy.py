@@ -7,7 +7,8 @@
 
 The flow (resolve, plan in check mode without files, transfer what is missing, run for real) is
 shared with srm_load in :mod:`..plugin_utils._send_missing`; this file says what "missing" means
-for a medium.
+for a medium, and that the planning run trusts the medium's index (``verify: fast``) while a real run
+with ``verify: full`` reads every module back once, sending afterwards what it found changed.
 """
 
 from __future__ import annotations
@@ -36,3 +37,12 @@ class ActionModule(SendMissingAction):
 
     def needed(self, plan):
         return {a['name'] for a in plan.get('actions', []) if a['action'] in ('add', 'replace')}
+
+    def planning_args(self, args):
+        # the planning run needs only the names to send: with verify: full it would read every module back,
+        # and the real run reads them all again; the real run alone verifies
+        return dict(args, verify='fast')
+
+    def must_run(self, args):
+        # only the real run reads the modules back: an unchanged plan is no answer to verify: full
+        return args.get('verify') == 'full'

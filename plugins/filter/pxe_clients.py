@@ -44,7 +44,7 @@ options:
     type: dict
     default: {}
   sets:
-    description: C(srm_catalog_sets), the combined module of each sorted, comma-joined set of names.
+    description: C(srm_catalog_sets), the combined module of each set of names by its key (see C(rescuefleet.media.srm_set_key)).
     type: dict
     default: {}
 author:
@@ -69,6 +69,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import module_set_key
+
 
 def pxe_clients(hosts, hostvars, mac_var='pxe_mac', modules_var='pxe_modules', config_var='pxe_config',
                 built=None, sets=None):
@@ -89,7 +91,7 @@ def pxe_clients(hosts, hostvars, mac_var='pxe_mac', modules_var='pxe_modules', c
         elif len(modules) == 1:
             module = modules[0]
         else:
-            module = sets.get(','.join(sorted(modules)), '')
+            module = sets.get(module_set_key(modules), '')
             if not module:
                 not_combined.append(host)
         if module and module not in built:

@@ -41,13 +41,17 @@ def make_temp_dir(dest):
     return tempfile.mkdtemp(prefix=temp_prefix(dest), dir=os.path.dirname(os.path.abspath(dest)))
 
 
-def sweep(dest):
-    """Remove temporary files and directories left beside ``dest`` by interrupted runs."""
+def leftovers(dest):
+    """Temporary files and directories that interrupted runs left beside ``dest`` (not removed)."""
     pattern = os.path.join(glob.escape(os.path.dirname(os.path.abspath(dest))), glob.escape(temp_prefix(dest)) + '*')
-    removed = []
-    for path in glob.glob(pattern):
+    return sorted(glob.glob(pattern))
+
+
+def sweep(dest):
+    """Remove :func:`leftovers` of ``dest``; returns their paths."""
+    removed = leftovers(dest)
+    for path in removed:
         remove(path)
-        removed.append(path)
     return removed
 
 

@@ -35,7 +35,12 @@ _OS_ADVICE = {
 
 
 class RescueFleetError(Exception):
-    """A problem the user can act on; the message says what is wrong and what to do."""
+    """A problem the user can act on; the message says what is wrong and what to do.
+
+    ``facts`` are result keys the failure carries beside ``msg``, for a controller-side action plugin
+    that can act on them (the modules a run lacks files for, say)."""
+
+    facts = {}
 
 
 def describe_os_error(exc):

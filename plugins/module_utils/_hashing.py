@@ -5,20 +5,24 @@
 
 """Streamed sha256: the one way this collection hashes files and streams.
 
+Also: a file's sha256 remembered by its stat data (so an unchanged source of hundreds of MiB is not
+read again), and the check of a ``sha256sum``/``sha512sum`` file against the files it names.
+
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 
 CHUNK = 4 * 1024 * 1024
 
 
-def sha256_stream(handle):
-    """Hex sha256 of everything left in a binary file object, read in chunks."""
-    digest = hashlib.sha256()
+def stream_digest(handle, algorithm='sha256'):
+    """Hex digest (a ``hashlib`` algorithm) of everything left in a binary file object, read in chunks."""
+    digest = hashlib.new(algorithm)
     while True:
         chunk = handle.read(CHUNK)
         if not chunk:
@@ -26,9 +30,34 @@ def sha256_stream(handle):
         digest.update(chunk)
 
 
+def sha256_stream(handle):
+    """Hex sha256 of everything left in a binary file object, read in chunks."""
+    return stream_digest(handle)
+
+
 def sha256_file(path):
     with open(path, 'rb') as handle:
         return sha256_stream(handle)
+
+
+def stat_data(path):
+    """What says a local file is unchanged without reading it: size, mtime, inode and device."""
+    st = os.stat(path)
+    return {'size': st.st_size, 'mtime_ns': st.st_mtime_ns, 'inode': st.st_ino, 'device': st.st_dev}
+
+
+def same_stat(previous, current):
+    """Whether the recorded stat data ``previous`` are ``current``'s."""
+    return bool(previous) and all(previous.get(key) == value for key, value in current.items())
+
+
+def cached_sha256(path, previous):
+    """``(sha256, stat data, read)``: the sha256 of a local file, taken from ``previous`` (a record
+    entry with ``sha256`` and stat data) when size, mtime, inode and device all still match."""
+    current = stat_data(path)
+    if same_stat(previous, current) and isinstance(previous.get('sha256'), str):
+        return previous['sha256'], current, False
+    return sha256_file(path), current, True
 
 
 class HashingThread(threading.Thread):
@@ -76,3 +105,46 @@ def background_sha256(path, known=None):
     hasher = KnownHash(known) if known else HashingThread(path)
     hasher.start()
     return hasher
+
+
+# Digest length in hex digits -> hashlib algorithm, for the lines of sha256sum and sha512sum files.
+_SUM_ALGORITHMS = {64: 'sha256', 128: 'sha512'}
+
+
+def file_digest(path, algorithm):
+    with open(path, 'rb') as handle:
+        return stream_digest(handle, algorithm)
+
+
+def sum_file_problems(sums_file):
+    """What is wrong with the files a ``sha256sum``/``sha512sum`` file names (``<digest>  [*]<name>``
+    per line, names relative to its directory): ``[]`` when every one is there and matches."""
+    base = os.path.dirname(sums_file)
+    problems = []
+    checked = 0
+    with open(sums_file, 'r', encoding='utf-8', errors='surrogateescape') as handle:
+        lines = handle.read().splitlines()
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith('#'):
+            continue
+        digest, _sep, name = line.strip().partition(' ')
+        name = name.strip().lstrip('*')
+        algorithm = _SUM_ALGORITHMS.get(len(digest))
+        if algorithm is None or not name or any(c not in '0123456789abcdefABCDEF' for c in digest):
+            problems.append('%s: the line %r is not "<sha256 or sha512>  <file>"' % (sums_file, line.strip()))
+            continue
+        if os.path.isabs(name) or '..' in name.split('/'):
+            problems.append('%s: %s is outside the directory of the checksum file' % (sums_file, name))
+            continue
+        path = os.path.join(base, name)
+        checked += 1
+        try:
+            actual = file_digest(path, algorithm)
+        except OSError as exc:
+            problems.append('%s: %s' % (name, exc.strerror))
+            continue
+        if actual != digest.lower():
+            problems.append('%s: its %s is %s, not %s' % (name, algorithm, actual, digest.lower()))
+    if not checked and not problems:
+        problems.append('%s names no file' % sums_file)
+    return problems

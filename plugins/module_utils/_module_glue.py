@@ -3,13 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The last lines of every module: run the task object, hand its warnings and secrets to Ansible.
+"""The last lines of every module: run the task, hand its result, warnings and secrets to Ansible.
 
-A task object has ``run()`` (returns the result dict), and optionally ``warnings`` (messages for
-``module.warn``), ``secrets`` (values Ansible must never print) and ``missing_library`` (``(name,
-import error)`` of a Python library it needs and cannot import). Every error the collection
-raises derives from :class:`RescueFleetError`; an ``OSError`` that escapes (ENOSPC, EACCES, EIO
-during a write) becomes a message with advice too, so no traceback ever reaches a user.
+The task is a :class:`~._tasks.base.Task`; its ``run()`` drives open, plan and apply (lock, sweep,
+check mode, diff). Here: a Python library the task needs and cannot import is reported first; every
+error the collection raises derives from :class:`RescueFleetError`, and an ``OSError`` that escapes
+(ENOSPC, EACCES, EIO during a write) becomes a message with advice too, so no traceback ever reaches a
+user; the task's secrets are masked and its warnings shown, also when it fails.
 
 Private to this collection: the interface may change without notice.
 """
@@ -21,41 +21,32 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError, describe_os_error
-
-
-class Task:
-    """What every task object starts with: the module's parameters, its modes, and warnings to hand on."""
-
-    def __init__(self, params, check_mode=False, want_diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = want_diff
-        self.warnings = []
-
-    def run(self):
-        raise NotImplementedError
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 
 def run_task(module, task):
-    missing = getattr(task, 'missing_library', None)
-    if missing:
-        name, error = missing
+    if not isinstance(task, Task):
+        raise TypeError('run_task takes a _tasks.base.Task, not %s' % type(task).__name__)
+    if task.missing_library:
+        name, error = task.missing_library
         module.fail_json(msg=missing_required_lib(name),
                          exception=''.join(traceback.format_exception_only(type(error), error)))
     try:
         result = task.run()
     except RescueFleetError as exc:
-        _fail(module, task, str(exc))
+        _fail(module, task, str(exc), exc.facts)
     except OSError as exc:
         _fail(module, task, describe_os_error(exc))
-    module.no_log_values.update(getattr(task, 'secrets', ()))
-    for warning in getattr(task, 'warnings', ()):
-        module.warn(warning)
+    _hand_over(module, task)
     module.exit_json(**result)
 
 
-def _fail(module, task, msg):
-    module.no_log_values.update(getattr(task, 'secrets', ()))
-    for warning in getattr(task, 'warnings', ()):
+def _hand_over(module, task):
+    module.no_log_values.update(task.secrets)
+    for warning in task.warnings:
         module.warn(warning)
-    module.fail_json(msg=msg)
+
+
+def _fail(module, task, msg, facts=None):
+    _hand_over(module, task)
+    module.fail_json(msg=msg, **(facts or {}))

@@ -252,8 +252,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue imp
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import find_bin
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import DEFAULT_KERNELS, FORMATS
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.loadsrm import LoadsrmRun
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import DEFAULT_KERNELS, FORMATS
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.bootcfg_loadsrm import LoadsrmRun
 
 
 def main():

@@ -229,7 +229,8 @@ actions:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._dracut.module import HOOKS, DracutModule
+from ansible_collections.rescuefleet.media.plugins.module_utils._dracut.module import HOOKS
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.dracut_module import DracutModule
 
 
 def main():

@@ -128,7 +128,8 @@ checksums:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.enable import LINUXRC_KERNELS, LinuxrcExtend
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.enable import LINUXRC_KERNELS
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.linuxrc_extend import LinuxrcExtend
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
 
 

@@ -194,7 +194,7 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.build import LinuxrcPartBuild
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.linuxrc_part import LinuxrcPartBuild
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import (
     build_options_argument_spec, sources_argument_spec)
 

@@ -151,7 +151,9 @@ swept:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.parts import LinuxrcParts
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import deploy_options_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted import srms_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.linuxrc_parts import LinuxrcParts
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
 
 
@@ -159,16 +161,9 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             media=media_argument_spec(),
-            parts=dict(type='list', elements='dict', required=True, options=dict(
-                name=dict(type='str'),
-                src=dict(type='path'),
-                sha256=dict(type='str'),
-                size=dict(type='int'),
-            )),
+            parts=srms_argument_spec(),
             arch=dict(type='str', default='x86_64'),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            exclusive=dict(type='bool', default=False),
-            verify=dict(type='str', default='fast', choices=['fast', 'full']),
+            **deploy_options_argument_spec()
         ),
         supports_check_mode=True,
     )

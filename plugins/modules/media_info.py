@@ -325,7 +325,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
-from ansible_collections.rescuefleet.media.plugins.module_utils._info.media_info import MediaInfo
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.media_info import MediaInfo
 
 
 def main():

@@ -24,6 +24,9 @@ description:
   - Content is compared before writing; a file is written only when it differs, under a temporary name renamed
     into place. Files of clients no longer listed are removed, but only files this module (or the
     C(rescuefleet.media.pxe_server) role before it) wrote, recognised by their marker comment or YAML header.
+  - Writes go through the same directory-medium layer as the other modules' writes to a tree. Runs on the same
+    tree take turns through an advisory lock on O(http_root) and O(tftp_root) (nothing is left in the tree for
+    it), and a path that leads out of a root through a symlink is refused before anything is written.
   - Bad input (a MAC address that is not 12 hex digits, a MAC or name given twice, a configuration SystemRescue
     would not read as meant) fails with one message listing every problem, and nothing is written.
 author:
@@ -237,7 +240,7 @@ boot_urls:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import PxeHosts
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.pxe_hosts import PxeHosts
 
 
 def main():

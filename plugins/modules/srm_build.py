@@ -369,8 +369,8 @@ setuid:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import (
-    SrmBuild, build_options_argument_spec, sources_argument_spec)
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import build_options_argument_spec, sources_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_build import SrmBuild
 
 
 def main():

@@ -23,7 +23,9 @@ description:
   - Refuses ISO9660 media (a stick written like a CD-ROM), read-only media, and a set that does not fit, before
     writing anything. Two runs on the same medium take turns through a lock.
   - The action plugin hashes each O(srms[].src) on the controller and transfers only the modules the medium
-    lacks, streaming them; with a local connection it reads them in place.
+    lacks, streaming them; with a local connection it reads them in place. Its planning run trusts the index
+    (O(verify=fast)); with O(verify=full) the real run reads every module back once, and a module it finds
+    changed is sent and the run repeated.
 author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
@@ -215,27 +217,22 @@ swept:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import deploy_options_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted import srms_argument_spec
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import SrmDeploy
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_deploy import SrmDeploy
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             media=media_argument_spec(),
-            srms=dict(type='list', elements='dict', required=True, options=dict(
-                name=dict(type='str'),
-                src=dict(type='path'),
-                sha256=dict(type='str'),
-                size=dict(type='int'),
-            )),
+            srms=srms_argument_spec(),
             basedir=dict(type='str', default='sysresccd'),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            exclusive=dict(type='bool', default=False),
             remote_src=dict(type='bool', default=False),
             allow_non_squashfs=dict(type='bool', default=False),
-            verify=dict(type='str', default='fast', choices=['fast', 'full']),
             label=dict(type='str'),
+            **deploy_options_argument_spec()
         ),
         supports_check_mode=True,
     )

@@ -218,19 +218,14 @@ transferred:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.load import SrmLoad
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted import srms_argument_spec
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_load import SrmLoad
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            srms=dict(type='list', elements='dict', required=True, options=dict(
-                name=dict(type='str'),
-                src=dict(type='path'),
-                url=dict(type='str'),
-                sha256=dict(type='str'),
-                size=dict(type='int'),
-            )),
+            srms=srms_argument_spec(url=True),
             root=dict(type='path', default='/'),
             remote_src=dict(type='bool', default=False),
             allow_installed_system=dict(type='bool', default=False, aliases=['force']),

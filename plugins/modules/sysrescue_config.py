@@ -227,7 +227,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import SysrescueConfig
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.sysrescue_config import SysrescueConfig
 
 
 def main():

@@ -166,7 +166,7 @@ reason:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._usb.writer import UsbWriter
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.usb_write_iso import UsbWriter
 
 
 def main():

@@ -22,7 +22,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import ReaderFailure, load
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import (
-    SECRET_KEYS, cmdline_secrets, find_secrets)
+    SECRET_KEYS, cmdline_secrets, find_secrets, walk_mappings)
 
 # options whose text is a kernel command line, and options whose text is YAML
 CMDLINE_KEYS = ('cmdline', 'kernel_args')
@@ -34,24 +34,20 @@ def secrets_in(args):
     on a command line, or in YAML text."""
     found = set()
 
-    def walk(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in SECRET_KEYS and value is not None and not isinstance(value, (bool, dict, list)):
-                    found.add(str(value))
-                elif key in CMDLINE_KEYS and isinstance(value, str):
-                    found.update(cmdline_secrets(value))
-                elif key in YAML_KEYS and isinstance(value, str) and any(k in value for k in SECRET_KEYS):
-                    try:
-                        found.update(find_secrets(load(value)[0]))
-                    except ReaderFailure:
-                        pass  # the module reports the file; its text is masked there
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-    walk(args)
+    def visit(key, value):
+        if key in SECRET_KEYS and value is not None and not isinstance(value, (bool, dict, list)):
+            found.add(str(value))
+        elif key in CMDLINE_KEYS and isinstance(value, str):
+            found.update(cmdline_secrets(value))
+        elif key in YAML_KEYS and isinstance(value, str) and any(k in value for k in SECRET_KEYS):
+            try:
+                found.update(find_secrets(load(value)[0]))
+            except ReaderFailure:
+                pass  # the module reports the file; its text is masked there
+        else:
+            return False
+        return True
+    walk_mappings(args, visit)
     return {value for value in found if value}
 
 

@@ -7,9 +7,12 @@
 
 1. Resolve the module list (option ``srms``) on the controller with the module's own resolver
    (hashing each ``src``, or reusing an srm_build manifest when it is current).
-2. Ask the module, in check mode and without any file, which modules the host lacks.
+2. Ask the module, in check mode and without any file, which modules the host lacks (with the
+   options of :meth:`SendMissingAction.planning_args`: it only needs the names).
 3. Transfer just those to the managed host's temporary directory (streamed by the connection).
-4. Run the module for real with the transferred paths and ``remote_src: true``.
+4. Run the module for real with the transferred paths and ``remote_src: true``. When that run finds
+   more modules to write than the planning run named (``missing_sources`` in its failure: a full
+   verification found a module changed, or the host changed meanwhile), send those and run once more.
 
 With a local connection nothing is transferred: the module reads the files where they are. The
 result says which modules went over the wire (``transferred``), so a fleet can count them.
@@ -73,6 +76,14 @@ class SendMissingAction(ActionBase):
         finally:
             self._task.check_mode = saved
 
+    def planning_args(self, args):
+        """The module options of the planning run (check mode, no files): the task's by default."""
+        return args
+
+    def must_run(self, args):
+        """Whether the real run is needed even when the planning run says nothing changes."""
+        return False
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
@@ -91,26 +102,37 @@ class SendMissingAction(ActionBase):
             result.update(self._run_module(dict(args, srms=srms, remote_src=True), task_vars), transferred=[])
             return result
 
-        plan = self._run_module(dict(args, srms=without_src(srms)), task_vars, check_mode=True)
-        if plan.get('failed') or self._task.check_mode or not plan.get('changed'):
+        planning = args if self._task.check_mode else self.planning_args(args)
+        plan = self._run_module(dict(planning, srms=without_src(srms)), task_vars, check_mode=True)
+        if plan.get('failed') or self._task.check_mode or not (plan.get('changed') or self.must_run(args)):
             # nothing to change, or only a prediction wanted: the planning run's answer is the answer
             # (one round trip on a no-op)
             result.update(plan, transferred=[])
             return result
-        needed = self.needed(plan)
         final = without_src(srms)
         sent = []
         try:
-            if any(source.get('src') and entry['name'] in needed for entry, source in zip(final, srms)):
-                self._make_tmp_path()
-            for entry, source in zip(final, srms):
-                if source.get('src') and entry['name'] in needed:
-                    remote = self._connection._shell.join_path(self._connection._shell.tmpdir, entry['name'])
-                    self._transfer_file(source['src'], remote)
-                    self._fixup_perms2((self._connection._shell.tmpdir, remote))
-                    entry['src'] = remote
-                    sent.append(entry['name'])
-            result.update(self._run_module(dict(args, srms=final, remote_src=True), task_vars), transferred=sent)
+            self._send(srms, final, self.needed(plan), sent)
+            outcome = self._run_module(dict(args, srms=final, remote_src=True), task_vars)
+            missing = set(outcome.get('missing_sources') or ()) if outcome.get('failed') else set()
+            if missing and self._send(srms, final, missing, sent):
+                outcome = self._run_module(dict(args, srms=final, remote_src=True), task_vars)
+            result.update(outcome, transferred=sent)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
+
+    def _send(self, srms, final, names, sent):
+        """Transfer the modules of ``names`` not sent yet; their entries of ``final`` get the remote path.
+        Returns whether anything was sent."""
+        todo = [(entry, source) for entry, source in zip(final, srms)
+                if source.get('src') and entry['name'] in names and entry['name'] not in sent]
+        if todo and not sent:
+            self._make_tmp_path()
+        for entry, source in todo:
+            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, entry['name'])
+            self._transfer_file(source['src'], remote)
+            self._fixup_perms2((self._connection._shell.tmpdir, remote))
+            entry['src'] = remote
+            sent.append(entry['name'])
+        return bool(todo)

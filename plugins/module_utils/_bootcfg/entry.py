@@ -107,3 +107,11 @@ def newline_of(text):
     """The line break the file uses (``\\r\\n`` when most of its lines use it)."""
     crlf = text.count('\r\n')
     return '\r\n' if crlf and crlf * 2 >= text.count('\n') else '\n'
+
+
+def decode(data):
+    return data.decode('utf-8', 'surrogateescape')
+
+
+def encode(text):
+    return text.encode('utf-8', 'surrogateescape')

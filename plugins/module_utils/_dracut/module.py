@@ -10,7 +10,8 @@ interface (``check``, ``depends``, ``cmdline``, ``installkernel``, ``install``);
 and data files are stored beside it. The plan compares the wanted files with the directory,
 byte by byte and by mode, and lists only the writes and removals needed.
 
-Works on plain parameters so that it can be tested without Ansible.
+Works on plain parameters so that it can be tested without Ansible; the run object of the
+``dracut_module`` module is ``_tasks/dracut_module.py``.
 
 Private to this collection: the interface may change without notice.
 """
@@ -70,7 +71,8 @@ def two_digits(value, who):
     return text
 
 
-def check_name(name):
+def check_dracut_name(name):
+    """``name`` when it can name a dracut module (``-m``, ``depends``), else :class:`DracutModuleError`."""
     if not name or not NAME_RE.match(name):
         raise DracutModuleError(
             'name %r is not a usable dracut module name: use letters, digits, "_", ".", "+" and "-", '
@@ -126,7 +128,7 @@ def generate_setup(params, hooks, stored_files):
              '# dracut module %s' % params['name'], '']
     lines += ['check() {', '    return %d' % CHECK_RESULTS[params.get('check') or 'on_request'], '}', '']
     lines += ['depends() {']
-    depends = [check_name(dep) for dep in params.get('depends') or []]
+    depends = [check_dracut_name(dep) for dep in params.get('depends') or []]
     if depends:
         lines.append('    echo %s' % quote(' '.join(depends)))
     lines += ['    return 0', '}', '']
@@ -155,7 +157,7 @@ def generate_setup(params, hooks, stored_files):
 
 def wanted_files(params, reader=read_source):
     """Map of file name -> (bytes, mode) the module directory must hold, after validating everything."""
-    check_name(params['name'])
+    check_dracut_name(params['name'])
     if params.get('check', 'on_request') not in CHECK_RESULTS:
         raise DracutModuleError('check must be one of %s' % ', '.join(CHECK_RESULTS))
     files = {}
@@ -250,17 +252,21 @@ def _as_text(data):
         return '(binary, %d bytes)\n' % len(data)
 
 
-class DracutModule:
-    """Plan and apply one module directory. ``run()`` returns the result dict."""
+class ModuleDir:
+    """The plan and the writes of one module directory, for the options ``params``.
 
-    def __init__(self, params, check_mode=False, want_diff=False, reader=read_source, bash=None):
+    ``reader`` reads a hook's or file's ``src``; ``bash`` (a path) checks the generated
+    ``module-setup.sh`` parses; ``with_diff`` makes :meth:`plan` return before/after diffs too.
+    """
+
+    def __init__(self, params, reader=read_source, bash=None, with_diff=False):
         self.params = params
-        self.check_mode = check_mode
-        self.want_diff = want_diff
         self.reader = reader
         self.bash = bash
+        self.want_diff = with_diff
 
-    def _tree(self):
+    def modules_d(self):
+        """The ``modules.d`` of ``dracutbasedir``; refuses a directory that is not a dracut tree."""
         base = self.params['dracutbasedir']
         modules_d = os.path.join(base, 'modules.d')
         if not os.path.isdir(modules_d):
@@ -270,8 +276,9 @@ class DracutModule:
         return modules_d
 
     def plan(self):
-        modules_d = self._tree()
-        check_name(self.params['name'])
+        """``(module directory, actions, diffs)``: what brings the directory to the options."""
+        modules_d = self.modules_d()
+        check_dracut_name(self.params['name'])
         directory = module_dir(self.params)
         others = _other_dirs(modules_d, self.params['name'], directory)
         actions = []
@@ -349,16 +356,3 @@ class DracutModule:
                 os.chmod(path, int(step['mode'], 8))
             elif step['action'] == 'remove':
                 atomic.remove(path)
-
-    def run(self):
-        directory, actions, diffs = self.plan()
-        if actions and not self.check_mode:
-            self.apply(actions)
-        result = {
-            'changed': bool(actions),
-            'path': directory,
-            'actions': actions,
-        }
-        if self.want_diff:
-            result['diff'] = diffs
-        return result

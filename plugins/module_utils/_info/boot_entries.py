@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import posixpath
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import MAX_CONFIG_SIZE, discover
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import decode
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import read_entries, select
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import KernelArgsError, tokenize
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, tokenize
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR_ARG, HTTP_PXE_ARG, NBD_PXE_ARG, NFS_PXE_ARG
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
     CMDLINE_SOURCE, compute_effective, early_load, hook_loadsrm)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import MASK, SECRET_KEYS
 
 # Boot modes of SystemRescue's initramfs, from the kernel arguments.
-BOOT_MODES = (('archiso_http_srv', 'http_pxe'), ('archiso_nfs_srv', 'nfs_pxe'), ('archiso_nbd_srv', 'nbd_pxe'))
+BOOT_MODES = ((HTTP_PXE_ARG, 'http_pxe'), (NFS_PXE_ARG, 'nfs_pxe'), (NBD_PXE_ARG, 'nbd_pxe'))
 
 
 def entry_tokens(text, entry):
@@ -70,7 +73,7 @@ def boot_mode(tokens):
 
 def is_sysrescue(entry):
     """Does the entry boot a Linux kernel that looks like SystemRescue's (``vmlinuz``)?"""
-    return bool(bootcfg.select([entry]))
+    return bool(select([entry]))
 
 
 def read_configs(medium):
@@ -78,17 +81,17 @@ def read_configs(medium):
     medium, and ``[{'file', 'reason'}]`` of those that cannot be read."""
     configs = []
     problems = []
-    for path, fmt in bootcfg.discover(medium):
+    for path, fmt in discover(medium):
         data = medium.read_bytes(path)
         if data is None:
             continue
-        if len(data) > bootcfg.MAX_CONFIG_SIZE:
+        if len(data) > MAX_CONFIG_SIZE:
             problems.append({'file': path, 'reason': 'larger than %d bytes, not read as a boot config'
-                                                     % bootcfg.MAX_CONFIG_SIZE})
+                                                     % MAX_CONFIG_SIZE})
             continue
-        text = bootcfg.decode(data)
+        text = decode(data)
         try:
-            entries = bootcfg.read_entries(fmt, text)
+            entries = read_entries(fmt, text)
         except (BootCfgError, KernelArgsError) as exc:
             problems.append({'file': path, 'reason': str(exc)})
             continue
@@ -99,8 +102,8 @@ def read_configs(medium):
 def loadsrm_reason(on, why, mode, value, source, tokens, error):
     """Why the initramfs does (not) load the SRMs, in the terms of section 3b."""
     if mode == 'http_pxe':
-        return ('boots over HTTP PXE (archiso_http_srv=): only airootfs.sfs is downloaded, so SRMs of the medium '
-                'are not loaded; use global.late_load_srm in a YAML given with sysrescuecfg=')
+        return ('boots over HTTP PXE (%s=): only airootfs.sfs is downloaded, so SRMs of the medium are not '
+                'loaded; use global.late_load_srm in a YAML given with sysrescuecfg=' % HTTP_PXE_ARG)
     hook = hook_loadsrm(tokens)
     line = ('the kernel command line sets loadsrm to %r' % hook) if hook is not None else \
         'the kernel command line has no loadsrm'
@@ -156,7 +159,7 @@ def entry_facts(path, fmt, text, entry, yaml_files, extra_cmdline='', sources=No
     if not facts['sysrescue']:
         return facts, warnings
     for key, value in everything:
-        if key == 'archisobasedir' and value is not True:
+        if key == BASEDIR_ARG and value is not True:
             facts['archisobasedir'] = value
     cfg_sources = []
     for key, value in everything:

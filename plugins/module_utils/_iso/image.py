@@ -3,9 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Facts of an ISO9660 image, read without extracting it: the primary volume descriptor (read
-directly, 2 KiB), listings of directories and single files (through ``xorriso``, which reads only the
-directory tree), and the boot records (El Torito, MBR, GPT) as xorriso reports them.
+"""The collection's one reader of ISO9660 images: everything is read here, nothing is mounted.
+
+The signature and the primary volume descriptor are read directly (2 KiB); listings of directories and
+single files go through ``xorriso``, which reads only the directory tree; the boot records (El Torito,
+MBR, GPT) are what xorriso reports; files and whole directories are extracted with xorriso's
+``-osirrox``. The media layer (an ISO medium, an ISO stick refused for writing), the USB writer and
+the pxe_server role (through ``iso_extract``) all read ISO images through it.
 
 Private to this collection: the interface may change without notice.
 """
@@ -16,15 +20,17 @@ import calendar
 import os
 import re
 import shutil
+import stat
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import ISO9660_MAGIC, is_iso9660
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 
 XORRISO_HINT = 'install xorriso (apt-get install xorriso, dnf install xorriso)'
 SECTOR = 2048
+# The volume descriptors start at sector 16; the first is the primary one, its signature at byte 1.
 PVD_OFFSET = 16 * SECTOR
+ISO9660_MAGIC = b'CD001'
 
 # One line of xorriso's `lsdl`: mode, links, owner, group, size, date (3 fields), quoted path.
 _LSDL = re.compile(r"^(?P<mode>[-dlbcpse][-rwxsStT]{9})\s+\d+\s+\S+\s+\S+\s+(?P<size>\d+)\s+\S+\s+\S+\s+\S+\s+"
@@ -52,18 +58,46 @@ def _iso_date(field):
     return digits, stamp - offset * 15 * 60
 
 
+def _image_kind(path):
+    """Whether ``path`` is something to read an image from: a regular file or a block device (a FIFO
+    would block the read, anything else makes no sense)."""
+    st = os.stat(path)
+    return stat.S_ISREG(st.st_mode) or stat.S_ISBLK(st.st_mode)
+
+
+def is_iso9660(path, offset=0):
+    """Whether an ISO9660 volume descriptor (its signature ``CD001``) sits 32 KiB after ``offset``.
+
+    Only regular files and block devices are opened; anything that cannot be read is not ISO9660."""
+    try:
+        if not _image_kind(path):
+            return False
+        with open(path, 'rb') as handle:
+            handle.seek(offset + PVD_OFFSET + 1)
+            return handle.read(len(ISO9660_MAGIC)) == ISO9660_MAGIC
+    except OSError:
+        return False
+
+
 def read_volume(path):
     """The primary volume descriptor: ``{'volume_id', 'created', 'modified', 'epoch', 'size'}``.
 
     ``created``/``modified`` are the 16-digit dates as stored (``modified`` is what GRUB and blkid
     call the filesystem UUID); ``epoch`` is the modification time in seconds, used for the dates of
     added files so that the result depends on the source only."""
-    if not is_iso9660(path):
+    try:
+        if not _image_kind(path):
+            raise IsoError('the ISO %s is neither a regular file nor a block device; give the path of a '
+                           'SystemRescue ISO file' % path)
+        with open(path, 'rb') as handle:
+            handle.seek(PVD_OFFSET)
+            pvd = handle.read(SECTOR)
+    except OSError as exc:
+        raise IsoError('cannot read the ISO %s: %s; check the path and its permissions' % (path, exc.strerror)) \
+            from exc
+    if pvd[1:6] != ISO9660_MAGIC:
         raise IsoError('%s is not an ISO9660 image (no %s signature at byte %d); give a SystemRescue ISO file'
                        % (path, ISO9660_MAGIC.decode(), PVD_OFFSET + 1))
-    with open(path, 'rb') as handle:
-        handle.seek(PVD_OFFSET)
-        pvd = handle.read(SECTOR)
     created, created_epoch = _iso_date(pvd[813:830])
     modified, modified_epoch = _iso_date(pvd[830:847])
     block = int.from_bytes(pvd[128:130], 'little') or SECTOR
@@ -98,17 +132,34 @@ def iso_path(path):
     return '/' + path.strip('/')
 
 
-def listing(path, directories=(), paths=()):
-    """One xorriso run: every entry directly in each of ``directories`` and each of ``paths`` itself,
-    as ``{'/abs/path': {'type', 'size'}}``. Missing ones are absent from the result."""
-    cmd = _xorriso_base() + ['-indev', path]
+def _find_commands(directories=(), paths=()):
+    cmd = []
     for directory in directories:
         cmd += ['-find', iso_path(directory), '-maxdepth', '1', '-exec', 'lsdl', '--']
     if paths:
         cmd += ['-lsdl'] + [iso_path(p) for p in paths] + ['--']
-    proc = run(cmd, IsoError, what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    return cmd
+
+
+BOOT_REPORT = ['-report_el_torito', 'plain', '-report_system_area', 'plain']
+
+
+def listing(path, directories=(), paths=()):
+    """One xorriso run: every entry directly in each of ``directories`` and each of ``paths`` itself,
+    as ``{'/abs/path': {'type', 'size'}}``. Missing ones are absent from the result."""
+    proc = run(_xorriso_base() + ['-indev', path] + _find_commands(directories, paths), IsoError,
+               what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
     check_loaded(path, proc.stderr)
     return parse_lsdl(proc.stdout)
+
+
+def listing_and_boot_records(path, directories=(), paths=()):
+    """``(listing, boot records)`` from one load of the image: :func:`listing` and :func:`boot_records`
+    in the same xorriso run."""
+    proc = run(_xorriso_base() + ['-indev', path] + BOOT_REPORT + _find_commands(directories, paths), IsoError,
+               what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
+    return parse_lsdl(proc.stdout), parse_boot_records(proc.stdout)
 
 
 def check_loaded(path, stderr):
@@ -148,15 +199,43 @@ def extract(path, member, local_file):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def extract_tree(path, directory, dest):
+    """Every file under ``directory`` of the image into the new directory ``dest``, made writable for its
+    owner (xorriso restores the read-only modes of the image, which would make it hard to replace)."""
+    run(['xorriso', '-no_rc', '-abort_on', 'FAILURE', '-osirrox', 'on', '-indev', path,
+         '-extract', iso_path(directory), dest], IsoError,
+        what='xorriso extracting %s from %s' % (iso_path(directory), path), hint=XORRISO_HINT)
+    if not os.path.isdir(dest):
+        raise IsoError('%s is not a directory in the ISO image %s' % (iso_path(directory), path))
+    _make_writable(dest)
+
+
+def _make_writable(root):
+    os.chmod(root, stat.S_IMODE(os.lstat(root).st_mode) | stat.S_IRWXU)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            full = os.path.join(dirpath, name)
+            os.chmod(full, stat.S_IMODE(os.lstat(full).st_mode) | stat.S_IRWXU)
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            if not os.path.islink(full):
+                os.chmod(full, stat.S_IMODE(os.lstat(full).st_mode) | stat.S_IRUSR | stat.S_IWUSR)
+
+
 def boot_records(path):
-    """What boots the image: ``{'el_torito': [platform, ...], 'mbr': str|None, 'gpt': bool}``."""
-    proc = run(_xorriso_base() + ['-indev', path, '-report_el_torito', 'plain', '-report_system_area', 'plain'],
+    """What boots the image: ``{'el_torito': [platform, ...], 'system_area': str|None, 'gpt': bool}``."""
+    proc = run(_xorriso_base() + ['-indev', path] + BOOT_REPORT,
                IsoError, what='xorriso reading the boot records of %s' % path, hint=XORRISO_HINT, allow_fail=True)
     check_loaded(path, proc.stderr)
+    return parse_boot_records(proc.stdout)
+
+
+def parse_boot_records(text):
+    """The boot records of xorriso's ``-report_el_torito plain -report_system_area plain`` lines."""
     platforms = []
     summary = None
     gpt = False
-    for line in proc.stdout.splitlines():
+    for line in text.splitlines():
         match = re.match(r'^El Torito boot img :\s+\d+\s+(\S+)', line)
         if match:
             platforms.append(match.group(1))

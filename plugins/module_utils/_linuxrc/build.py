@@ -17,7 +17,6 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import LinuxrcError
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import SrmBuild
 
 SCRIPTS = (('init', '/.init'), ('done', '/.done'))
 
@@ -42,19 +41,3 @@ def build_params(params):
     built.pop('init', None)
     built.pop('done', None)
     return built
-
-
-class LinuxrcPartBuild(SrmBuild):
-    """One ``linuxrc_part`` run: an srm_build run on the translated parameters."""
-
-    def __init__(self, params, mksquashfs_path, check_mode=False, want_diff=False, unsquashfs_path=None):
-        self.part_params = params
-        super().__init__(dict(params, sources=params.get('sources') or []), mksquashfs_path, check_mode=check_mode,
-                         want_diff=want_diff, unsquashfs_path=unsquashfs_path)
-
-    def run(self):
-        self.params = build_params(self.part_params)
-        result = super().run()
-        result['init'] = self.part_params.get('init') is not None
-        result['done'] = self.part_params.get('done') is not None
-        return result

@@ -101,12 +101,12 @@ def merge(current, wanted, state='present'):
 
 
 def segment_values(segments):
-    """The ``extend=`` values of a boot entry's argument segments (``_bootcfg.kernel_args.Segment``)."""
+    """The ``extend=`` values of a boot entry's argument segments (``_kernel_args.Segment``)."""
     return [token.value for seg in segments for token in seg.tokens if token.key == KEY]
 
 
 def entry_edit(wanted, state='present'):
-    """A per-entry edit for ``_bootcfg.discovery.plan``: the merged list as one ``extend=`` option
+    """A per-entry edit for ``_bootcfg.edit.plan_config``: the merged list as one ``extend=`` option
     (``None`` removes every ``extend=`` when nothing is left)."""
     def changes(segments):
         return {KEY: render(merge(effective(segment_values(segments)), wanted, state))}

@@ -20,9 +20,10 @@ import posixpath
 import re
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._atomic import is_temp_name
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import MAX_CONFIG_SIZE, discover
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import read_entries, select
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import KernelArgsError, tokenize
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, tokenize
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import checksums as sums
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import KEY, effective
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import (
@@ -76,7 +77,7 @@ def _entry_arch(path, kernel, default):
 
 
 def _extend_entries(medium, present_by_arch, default_arch):
-    configs = list(bootcfg.discover(medium))
+    configs = list(discover(medium))
     for arch in present_by_arch:
         loader = 'boot/%s/loader' % arch
         configs.extend((posixpath.join(loader, e['name']), 'syslinux') for e in medium.list_dir(loader)
@@ -85,10 +86,10 @@ def _extend_entries(medium, present_by_arch, default_arch):
     problems = []
     for path, fmt in configs:
         text = medium.read_text(path)
-        if text is None or len(text) > bootcfg.MAX_CONFIG_SIZE:
+        if text is None or len(text) > MAX_CONFIG_SIZE:
             continue
         try:
-            selected = bootcfg.select(bootcfg.read_entries(fmt, text), KERNELS)
+            selected = select(read_entries(fmt, text), KERNELS)
         except (BootCfgError, KernelArgsError) as exc:
             problems.append({'file': path, 'reason': str(exc)})
             continue

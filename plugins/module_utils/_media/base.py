@@ -38,6 +38,18 @@ def clean_path(path):
     return '/'.join(parts)
 
 
+def file_path(value, where, error, advice):
+    """``value`` (an option naming a file inside a tree or image) as a clean relative path, or ``error``
+    with ``where`` (the option) and ``advice`` when it climbs out with ``..`` or names the root itself."""
+    try:
+        path = clean_path(value)
+    except MediumError as exc:
+        raise error('%s: %s; %s' % (where, exc, advice)) from exc
+    if not path:
+        raise error('%s: %r is the root, not a file; %s' % (where, value, advice))
+    return path
+
+
 @contextlib.contextmanager
 def flocked(path, exclusive=True):
     """An advisory ``flock`` on the file at ``path`` itself, so that nothing is left beside it."""
@@ -55,14 +67,21 @@ class Medium:
     kind = 'abstract'
 
     def describe(self):
-        """``{'kind', 'fstype', 'label', 'size', 'free', ...}``."""
+        """``{'kind', 'fstype', 'label', 'size', 'free', ...}``; what cannot change during a run (the
+        filesystem type and label) is probed once per run, the free space every time."""
         raise NotImplementedError
 
-    def check_name(self, path):
+    def label(self):
+        """The filesystem label, or ``None`` when it cannot be read; no other probe for it."""
+        return self.describe().get('label')
+
+    def check_path(self, path):
         """Refuse (:class:`MediumError`) a path this medium cannot hold, before anything is written.
 
         Each backend checks its filesystem's real limits, counting the temporary name it writes
-        through; returns the cleaned path. Every writer calls it first.
+        through; returns the cleaned path. Every writer calls it first. (Whether a name is one
+        SystemRescue loads or reads is another contract: ``_srm.index.check_module_name``,
+        ``_sysrescue.config.check_yaml_name``.)
         """
         return clean_path(path)
 
@@ -87,8 +106,11 @@ class Medium:
         """Content of a file, or ``None`` when it does not exist."""
         raise NotImplementedError
 
-    def write_bytes(self, path, data):
-        """Atomically create or replace a file with ``data``; parent directories are created."""
+    def write_bytes(self, path, data, mode=None):
+        """Atomically create or replace a file with ``data``; parent directories are created.
+
+        ``mode`` is the file's mode where the medium stores modes (a directory tree; ``None`` keeps the
+        mode of the file it replaces, 0644 for a new one); FAT stores none and ignores it."""
         raise NotImplementedError
 
     def put_file(self, path, local_file, sha256=None):

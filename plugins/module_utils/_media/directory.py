@@ -41,6 +41,7 @@ class DirectoryMedium(Medium):
         # where it really is
         self.real_root = os.path.realpath(self.root)
         self.writable = writable
+        self._mount = None
 
     def _abs(self, path, follow_last=True):
         """The host path of medium path ``path``, refused when it leads outside the medium.
@@ -60,7 +61,7 @@ class DirectoryMedium(Medium):
                               'nothing was changed' % (rel or '/', self.root, real))
         return full
 
-    def check_name(self, path):
+    def check_path(self, path):
         """Refuse a path this filesystem cannot hold, counting the temporary name of an atomic write."""
         rel = clean_path(path)
         for part in rel.split('/') if rel else ():
@@ -79,15 +80,25 @@ class DirectoryMedium(Medium):
                               'name); use a shorter path; nothing was changed' % (rel, PATH_MAX))
         return rel
 
+    def _mount_facts(self):
+        """``(fstype, device, label)`` of the filesystem holding the root, probed once (blkid for the label)."""
+        if self._mount is None:
+            fstype, device = _mount_of(self.root)
+            self._mount = (fstype, device, _device_label(device))
+        return self._mount
+
+    def label(self):
+        return self._mount_facts()[2]
+
     def describe(self):
         st = os.statvfs(self.root)
-        fstype, device = _mount_of(self.root)
+        fstype, device, label = self._mount_facts()
         return {
             'kind': self.kind,
             'path': self.root,
             'fstype': fstype,
             'device': device,
-            'label': _device_label(device),
+            'label': label,
             'size': st.f_blocks * st.f_frsize,
             'cluster_size': st.f_frsize,
             'free': st.f_bavail * st.f_frsize,
@@ -97,7 +108,7 @@ class DirectoryMedium(Medium):
     def writable_reason(self):
         st = os.statvfs(self.root)
         if st.f_flag & os.ST_RDONLY:
-            fstype, _device = _mount_of(self.root)
+            fstype = self._mount_facts()[0]
             hint = ''
             if fstype == 'iso9660':
                 hint = (' It is an ISO9660 medium (written like a CD-ROM, e.g. with dd): SRMs and YAML cannot '
@@ -159,7 +170,7 @@ class DirectoryMedium(Medium):
 
     def makedirs(self, path):
         full = self._abs(path)
-        self.check_name(path)
+        self.check_path(path)
         try:
             os.makedirs(full, exist_ok=True)
         except FileExistsError as exc:
@@ -171,7 +182,7 @@ class DirectoryMedium(Medium):
         self._abs(path)  # a link created meanwhile must not lead out either
 
     def _prepare(self, path):
-        self.check_name(path)
+        self.check_path(path)
         full = self._abs(path)
         parent = posixpath.dirname(clean_path(path))
         if parent:
@@ -181,8 +192,8 @@ class DirectoryMedium(Medium):
                               'rename it' % clean_path(path))
         return full
 
-    def write_bytes(self, path, data):
-        atomic.write_bytes(self._prepare(path), data)
+    def write_bytes(self, path, data, mode=None):
+        atomic.write_bytes(self._prepare(path), data, mode)
 
     def put_file(self, path, local_file, sha256=None):
         hasher = background_sha256(local_file, sha256)

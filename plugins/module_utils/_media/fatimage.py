@@ -155,7 +155,7 @@ class FatImageMedium(Medium):
                    hint=MTOOLS_HINT, stdin=stdin, env=self._env, allow_fail=allow_fail, text=False)
 
     # -- Medium interface ----------------------------------------------------------------------
-    def check_name(self, path):
+    def check_path(self, path):
         rel = clean_path(path)
         for part in rel.split('/') if rel else ():
             problem = fat_name_problem(part)
@@ -184,6 +184,9 @@ class FatImageMedium(Medium):
             'free': parse_free(listing),
             'read_only': not self.writable,
         }
+
+    def label(self):
+        return self.found.get('label')  # blkid read it when the partition was located
 
     def cluster_size(self):
         if self._info is None:
@@ -229,7 +232,7 @@ class FatImageMedium(Medium):
         self._mtools('mcopy', '-n', '-o', self._target(path), local_file)
 
     def makedirs(self, path):
-        self.check_name(path)
+        self.check_path(path)
         parts = clean_path(path).split('/') if clean_path(path) else []
         for depth in range(1, len(parts) + 1):
             sub = '/'.join(parts[:depth])
@@ -242,7 +245,7 @@ class FatImageMedium(Medium):
 
     def _place(self, path, write_temp):
         """Write through ``write_temp(temp_target)`` then rename over ``path``; verify the name."""
-        path = self.check_name(path)
+        path = self.check_path(path)
         parent, name = posixpath.split(path)
         self.makedirs(parent)
         temp = posixpath.join(parent, temp_name(name))
@@ -259,7 +262,9 @@ class FatImageMedium(Medium):
             raise MediumError('after renaming, %s shows up as %s on the FAT medium; mtools changed the case of '
                               'the name' % (name, [n for n in names if n.lower() == name.lower()]))
 
-    def write_bytes(self, path, data):
+    def write_bytes(self, path, data, mode=None):
+        del mode  # FAT stores no file modes
+
         def write(temp):
             self._mtools('mcopy', '-o', '-', temp, stdin=_pipe_bytes(data))
         self._place(path, write)

@@ -45,6 +45,9 @@ class IsoImageMedium(Medium):
             'read_only': True,
         }
 
+    def label(self):
+        return self._volume['volume_id']
+
     def list_dir(self, path):
         key = clean_path(path)
         if key not in self._listings:

@@ -15,11 +15,11 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import is_iso9660
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import open_fat_image
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.iso import IsoImageMedium
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import is_iso9660
 
 
 def media_argument_spec(required=True):

@@ -19,10 +19,8 @@ import json
 import re
 import subprocess
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import is_iso9660
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
-
-ISO9660_OFFSET = 16 * 2048 + 1
-ISO9660_MAGIC = b'CD001'
 
 ISO_ADVICE = ('it is an ISO9660 medium (a stick written like a CD-ROM, for example with dd from the ISO), which '
               'is read-only: SRMs and YAML cannot be added to it. Write the stick with a FAT partition instead '
@@ -35,16 +33,6 @@ class PartitionError(MediumError):
 
 class IsoMediumError(PartitionError):
     """The medium is ISO9660 (read-only, written like a CD-ROM): it cannot take SRMs or YAML."""
-
-
-def is_iso9660(path, offset=0):
-    """Whether an ISO9660 primary volume descriptor sits at ``offset``."""
-    try:
-        with open(path, 'rb') as handle:
-            handle.seek(offset + ISO9660_OFFSET)
-            return handle.read(len(ISO9660_MAGIC)) == ISO9660_MAGIC
-    except OSError:
-        return False
 
 
 def parse_sfdisk_json(text):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, BASEDIR_ARG, HTTP_PXE_ARG, SYSRESCUECFG_ARG
 
 LOADERS = ('pxelinux', 'grub', 'ipxe')
 # A client name becomes part of file names and URLs: keep it to what a hostname may hold.
@@ -79,7 +80,7 @@ class Site:
         self.url = params['url']
         boot_url = params.get('boot_url')
         self.boot_url = self.url if boot_url is None else boot_url
-        self.basedir = params.get('basedir') or 'sysresccd'
+        self.basedir = params.get('basedir') or BASEDIR
         self.hosts_dir = (params.get('hosts_dir') or 'hosts').strip('/')
         self.srm_dir = (params.get('srm_dir') or 'srm').strip('/')
         self.grub_dir = (params.get('grub_dir') or 'grub').strip('/')
@@ -141,10 +142,10 @@ class Site:
     # -- the one kernel command line --------------------------------------------------------
     def cmdline(self, client=None):
         """The kernel arguments of a boot entry (without BOOTIF, which each loader adds its own way)."""
-        args = ['archisobasedir=%s' % self.basedir, 'archiso_http_srv=%s' % self.url,
+        args = ['%s=%s' % (BASEDIR_ARG, self.basedir), '%s=%s' % (HTTP_PXE_ARG, self.url),
                 'ip=%s' % (client.ip if client is not None and client.ip else 'dhcp')]
         if client is not None:
-            args.append('sysrescuecfg=%s' % self.yaml_url(client))
+            args.append('%s=%s' % (SYSRESCUECFG_ARG, self.yaml_url(client)))
         if self.kernel_args:
             args.append(self.kernel_args)
         if client is not None and client.kernel_args:

@@ -5,7 +5,9 @@
 
 """Plan and run one SRM build: decide from the manifest, stage, mksquashfs, rename.
 
-Works on plain parameters so that it can be used (and benchmarked) without Ansible.
+Works on plain parameters so that it can be used (and benchmarked) without Ansible. srm_build and
+linuxrc_part (``_tasks/``) both build through :class:`Builder`; the options they share are declared by
+:func:`sources_argument_spec` and :func:`build_options_argument_spec`.
 
 Private to this collection: the interface may change without notice.
 """
@@ -19,16 +21,16 @@ import tempfile
 import threading
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
-from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.source import PacmanSources
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import manifest
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import (
     PACKAGE_HINT, Mksquashfs, SquashfsError, check_compression, extract_image, parse_block_size)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import (
-    TreeBuilder, TreeError, fill_hashes, hash_cache, reuse_hashes, stat_key)
+    TreeBuilder, TreeError, fill_hashes, hash_cache, reuse_hashes, source_stat, stat_key)
 from ansible_collections.rescuefleet.media.plugins.module_utils._modes import parse_mode
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.staging import stage
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 
 DIFF_LINES = 500
 
@@ -87,10 +89,7 @@ class SrmReader:
         self.extracted = {}  # module path -> directory holding its extracted content
 
     def records(self, srm, who):
-        try:
-            st = os.stat(srm)
-        except OSError as exc:
-            raise TreeError('%s: srm %s cannot be read: %s' % (who, srm, exc.strerror))
+        st = source_stat(who, 'srm', srm)
         if not stat.S_ISREG(st.st_mode):
             raise TreeError('%s: srm %s is not a file; give the path of an existing .srm' % (who, srm))
         try:
@@ -213,11 +212,72 @@ class _Hasher(threading.Thread):
             raise self.error
 
 
-class SrmBuild:
-    """One ``srm_build`` invocation."""
+class Build(Plan):
+    """What a build decided: ``rebuild`` or not, the image's ``entries``, the ``old`` manifest (``None``
+    for a first build or ``force``), the ``options``, the hashes still ``pending``, the record of the
+    output as it is (``output_record``, when intact), the collected ``tree``; ``facts`` the caller adds
+    to the result. The module result of srm_build (and linuxrc_part) is :meth:`public`."""
 
-    def __init__(self, params, mksquashfs_path, check_mode=False, want_diff=False, unsquashfs_path=None,
-                 pacman_path=None):
+    def __init__(self, builder, rebuild, entries, old, options, pending, output_record, tree, facts=None):
+        super().__init__()
+        self.builder = builder
+        self.rebuild = rebuild
+        self.entries = entries
+        self.old = old
+        self.options = options
+        self.pending = pending
+        self.output_record = output_record
+        self.tree = tree
+        self.facts = facts or {}
+
+    @property
+    def changed(self):
+        return self.rebuild
+
+    def changes(self):
+        return manifest.diff_records(self.old_records(), manifest.image_records(self.entries))
+
+    def old_records(self):
+        return (self.old or {}).get('records') or {}
+
+    def public(self):
+        """The module's result: the output's sha256 and size are those of the intact output (``None``
+        before a rebuild; the build returns the new ones)."""
+        builder = self.builder
+        record = None if self.rebuild else self.output_record
+        result = {
+            'dest': builder.output,
+            'manifest': builder.manifest_file,
+            'sha256': (record or {}).get('sha256'),
+            'size': (record or {}).get('size'),
+            'files': sum(1 for e in self.entries.values() if e['type'] != 'dir'),
+            'paths': self.changes(),
+            'setuid': self.tree.special_bits(),
+        }
+        if builder.pacman:
+            result['packages'] = builder.pacman.changes
+        result.update(self.facts)
+        return result
+
+    def diff(self):
+        """Ansible's diff of the image's paths, when it is rebuilt."""
+        if not self.rebuild:
+            return None
+        options_changed = self.old is not None and self.old.get('options') != self.options
+        output = self.builder.output
+        changes = self.changes()
+        return manifest.ansible_diff(self.old_records(), manifest.image_records(self.entries), _truncate(changes),
+                                     '%s (before)' % output, '%s (after)' % output, options_changed)
+
+
+class Builder:
+    """One SRM build from srm_build's options: decide from the manifest, stage, mksquashfs, rename.
+
+    ``pacman`` is the :class:`.._pacman.source.PacmanSources` of a build with ``pacman`` sources, made by
+    the caller (the builder does not know pacman); :meth:`cleanup` removes what the build extracted.
+    """
+
+    def __init__(self, params, mksquashfs_path, check_mode=False, unsquashfs_path=None):
         self.params = params
         self.mksquashfs = mksquashfs_path
         self.unsquashfs = unsquashfs_path or (_sibling_tool(mksquashfs_path, 'unsquashfs') if mksquashfs_path else None)
@@ -225,12 +285,22 @@ class SrmBuild:
         self.manifest_file = manifest.manifest_path(self.output)
         self.tool = Mksquashfs(mksquashfs_path)
         self.check_mode = check_mode
-        self.want_diff = want_diff
-        self.pacman_path = pacman_path
         self.pacman = None
+        self.reader = None
         self.warnings = []
 
     # -- checks before anything is read or written --------------------------------------
+    def check_tools(self):
+        """Refuse a build whose tools are missing; then the builder can read ``srm`` sources."""
+        if not self.mksquashfs:
+            raise BuildError('mksquashfs was not found on the target; %s' % PACKAGE_HINT)
+        if not self.unsquashfs and any(s.get('srm') for s in self.params['sources']):
+            raise BuildError('unsquashfs was not found on the target, and srm sources need it; %s' % PACKAGE_HINT)
+        self.reader = SrmReader(self.unsquashfs) if self.unsquashfs else None
+
+    def has_pacman_sources(self):
+        return any(s.get('pacman') is not None for s in self.params['sources'])
+
     def _options(self):
         params = self.params
         block_size = parse_block_size(params.get('block_size') or '128K')
@@ -253,30 +323,13 @@ class SrmBuild:
         if not self.check_mode and not os.access(directory, os.W_OK):
             raise BuildError('cannot write to %s; choose a writable dest or run the task with become' % directory)
 
-    # -- the run -------------------------------------------------------------------------
-    def run(self):
-        if not self.mksquashfs:
-            raise BuildError('mksquashfs was not found on the target; %s' % PACKAGE_HINT)
-        if not self.unsquashfs and any(s.get('srm') for s in self.params['sources']):
-            raise BuildError('unsquashfs was not found on the target, and srm sources need it; %s' % PACKAGE_HINT)
-        reader = SrmReader(self.unsquashfs) if self.unsquashfs else None
-        if any(s.get('pacman') is not None for s in self.params['sources']):
-            self.pacman = PacmanSources(self.output, manifest.load(self.manifest_file), self.check_mode,
-                                        bool(self.params.get('force')), bool(self.params.get('allow_core_overrides')),
-                                        self.unsquashfs, self.pacman_path)
-        try:
-            return self._run(reader)
-        finally:
-            if reader:
-                reader.cleanup()
-            if self.pacman:
-                self.warnings.extend(self.pacman.warnings)
-                self.pacman.cleanup()
-
-    def _run(self, reader):
+    # -- the decision and the build ------------------------------------------------------
+    def plan(self, facts=None):
+        """The :class:`Build`: the sources collected, the manifest compared; in check mode every hash a
+        precise list of changed paths needs. ``facts`` join the result."""
         self._check_dest()
         options = self._options()
-        tree = collect_tree(self.params, self.output, reader, self.pacman)
+        tree = collect_tree(self.params, self.output, self.reader, self.pacman)
         self.warnings.extend(tree.warnings)
         core = tree.core_overrides()
         if core and not self.params.get('allow_core_overrides'):
@@ -296,21 +349,29 @@ class SrmBuild:
             rebuild = manifest.fingerprint(options, manifest.image_records(entries)) != old.get('fingerprint')
         elif self.check_mode and old is not None:
             self._hash(pending)  # a precise list of changed paths; a real run hashes while it builds
+        return Build(self, rebuild, entries, old, options, pending, output_record, tree, facts)
 
-        if not rebuild:
-            if not self.check_mode:
-                self._refresh_manifest(old, options, entries, output_record)
-            return self._result(False, entries, old, options, output_record, tree)
-        if self.check_mode:
-            return self._result(True, entries, old, options, None, tree)
-        output_record = self._build(entries, options, pending, tree.direct_source, reader)
-        return self._result(True, entries, old, options, output_record, tree)
+    def apply(self, build):
+        """Build the image when ``build`` says so (returns the new output's sha256 and size for the
+        result), else refresh the manifest's stat data (returns ``None``)."""
+        if not build.rebuild:
+            self._refresh_manifest(build.old, build.options, build.entries, build.output_record)
+            return None
+        record = self._build(build.entries, build.options, build.pending, build.tree.direct_source, self.reader)
+        return {'sha256': record['sha256'], 'size': record['size']}
+
+    def cleanup(self):
+        """Remove what the build extracted; the pacman sources' warnings join the builder's."""
+        if self.reader:
+            self.reader.cleanup()
+        if self.pacman:
+            self.warnings.extend(self.pacman.warnings)
+            self.pacman.cleanup()
 
     def _hash(self, pending):
         fill_hashes(pending)
 
     def _build(self, entries, options, pending, direct_source=None, reader=None):
-        atomic.sweep(self.output)
         stage_dir = None if direct_source else atomic.make_temp_dir(self.output)
         temp_output = atomic.make_temp_file(self.output)
         hasher = _Hasher(pending)
@@ -361,29 +422,6 @@ class SrmBuild:
 
     def _pacman_state(self):
         return self.pacman.state if self.pacman else None
-
-    def _result(self, changed, entries, old, options, output_record, tree):
-        new_records = manifest.image_records(entries)
-        old_records = (old or {}).get('records') or {}
-        changes = manifest.diff_records(old_records, new_records)
-        result = {
-            'changed': changed,
-            'dest': self.output,
-            'manifest': self.manifest_file,
-            'sha256': (output_record or {}).get('sha256'),
-            'size': (output_record or {}).get('size'),
-            'files': sum(1 for e in entries.values() if e['type'] != 'dir'),
-            'paths': changes,
-            'setuid': tree.special_bits(),
-        }
-        if self.pacman:
-            result['packages'] = self.pacman.changes
-        if self.want_diff and changed:
-            options_changed = old is not None and old.get('options') != options
-            result['diff'] = manifest.ansible_diff(
-                old_records, new_records, _truncate(changes), '%s (before)' % self.output,
-                '%s (after)' % self.output, options_changed)
-        return result
 
 
 def _sibling_tool(path, name):

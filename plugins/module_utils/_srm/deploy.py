@@ -8,11 +8,10 @@
 SystemRescue loads every ``<basedir>/*.srm`` (case-sensitive suffix, no recursion) in byte order of
 the names; the first name wins where modules overlap. Other files in ``basedir`` are left alone.
 
-:class:`SrmDeploy` is one run of the srm_deploy module: it resolves the wanted modules
-(:mod:`.wanted`), opens and locks the medium, sweeps (or, in check mode, lists) what interrupted runs
-left, asks :class:`Deploy` for a :class:`Plan`, checks space, then applies the plan or predicts its
-outcome. The index of :mod:`.index` lets ``verify: fast`` trust a file whose size matches instead of
-reading it back; ``verify: full`` re-hashes the medium.
+:class:`Deploy` plans a set against the medium (a :class:`Plan`), checks the space, and applies it or
+predicts its outcome; srm_deploy and linuxrc_parts (``_tasks/``) run it under the medium's lock after
+the leftovers of interrupted runs are swept. The index of :mod:`.index` lets ``verify: fast`` trust a
+file whose size matches instead of reading it back; ``verify: full`` re-hashes the medium.
 
 Private to this collection: the interface may change without notice.
 """
@@ -23,12 +22,9 @@ import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import (
-    SRM_NAMING, parse_index, render_index)
-from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
+    SRM_NAMING, check_module_name, parse_index, render_index)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR
 
 # Space kept free for the index and directory entries.
 RESERVE = 64 * 1024
@@ -38,11 +34,17 @@ class DeployError(RescueFleetError):
     """The deploy cannot go ahead; nothing was changed. The message says what to do."""
 
 
-def check_name(name, naming=SRM_NAMING):
-    problem = naming.name_problem(name)
-    if problem:
-        raise DeployError('%s name %r %s' % (naming.what, name, problem))
-    return name
+class MissingSources(DeployError):
+    """Modules must be written for which no file was given (only name, size and sha256): the medium
+    holds another content than the planning run saw. ``facts['missing_sources']`` names them, so that
+    srm_deploy's action plugin sends them and runs again."""
+
+    def __init__(self, names, what='module'):
+        super().__init__('the medium needs %s %s but no file was given for %s (its content differs from what was '
+                         'planned: verify: full found it changed, or another run changed the medium meanwhile); give '
+                         'src; nothing was changed' % (what + ('s' if len(names) > 1 else ''), ', '.join(names),
+                                                       'them' if len(names) > 1 else 'it'))
+        self.facts = {'missing_sources': list(names)}
 
 
 def round_up(size, unit):
@@ -99,7 +101,7 @@ class Deploy:
     file, or ``None`` when only sha256 and size are known, as in the action plugin's planning pass.
     """
 
-    def __init__(self, medium, basedir='sysresccd', verify='fast', naming=SRM_NAMING):
+    def __init__(self, medium, basedir=BASEDIR, verify='fast', naming=SRM_NAMING):
         self.medium = medium
         self.basedir = basedir.strip('/')
         self.verify = verify
@@ -138,13 +140,13 @@ class Deploy:
         actions = []
         names = set()
         for item in wanted:
-            name = check_name(item['name'], self.naming)
+            name = check_module_name(item['name'], self.naming)
             if name.lower() in {n.lower() for n in names}:
                 raise DeployError('%s name %s is listed twice (FAT ignores case, so names that differ only in case '
                                   'are the same file)' % (self.naming.what, name))
             names.add(name)
             # every name the medium cannot hold is refused here, before the first write of the run
-            self.medium.check_name(self._path(name))
+            self.medium.check_path(self._path(name))
             if state == 'absent':
                 if name in current:
                     actions.append({'action': 'remove', 'name': name, 'size': current[name]})
@@ -192,6 +194,12 @@ class Deploy:
             free -= need
             if act['action'] == 'replace':
                 free += round_up(act['old_size'], unit)
+
+    def check_sources(self, plan):
+        """Refuse, before the first write, a plan that writes a module no file was given for."""
+        missing = [a['name'] for a in plan.writes() if not a.get('src')]
+        if missing:
+            raise MissingSources(missing, self.naming.what)
 
     def fill_source_hashes(self, plan):
         """Hash the sources of planned writes (check mode reports them without copying)."""
@@ -241,43 +249,10 @@ def describe_actions(actions):
             for a in actions]
 
 
-class SrmDeploy(Task):
-    """One ``srm_deploy`` run on plain parameters."""
-
-    def __init__(self, params, check_mode=False, want_diff=False):
-        super().__init__(params, check_mode, want_diff)
-
-    def run(self):
-        params = self.params
-        wanted = wanted_modules.resolve(params['srms'], params['state'],
-                                        allow_non_squashfs=params.get('allow_non_squashfs', False))
-        medium = open_medium(params['media'], writable=True)
-        try:
-            with medium.locked():
-                return self._run(medium, wanted)
-        finally:
-            medium.close()
-
-    def _run(self, medium, wanted):
-        params = self.params
-        if params.get('label'):
-            ok, message = check_label(medium, params['label'])
-            if ok is False:
-                raise DeployError(message)
-            if ok is None:
-                self.warnings.append(message)
-        deploy = Deploy(medium, params['basedir'], params['verify'])
-        # check mode lists what a real run removes, by the same rule and with the same paths
-        swept = medium.leftovers(deploy.basedir) if self.check_mode else medium.sweep(deploy.basedir)
-        plan = deploy.plan(wanted, params['state'], params['exclusive'])
-        deploy.check_space(plan)
-        if self.check_mode:
-            deploy.fill_source_hashes(plan)
-            srms = plan.predicted_inventory()
-        else:
-            srms = deploy.apply(plan)
-        result = {'changed': bool(plan.actions or swept), 'actions': plan.public_actions(), 'srms': srms,
-                  'medium': medium.describe(), 'swept': swept}
-        if self.want_diff:
-            result['diff'] = plan.diff(deploy.basedir, swept)
-        return result
+def deploy_options_argument_spec():
+    """The options srm_deploy and linuxrc_parts share with the deploy machinery (documented in each module)."""
+    return dict(
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        exclusive=dict(type='bool', default=False),
+        verify=dict(type='str', default='fast', choices=['fast', 'full']),
+    )

@@ -18,10 +18,25 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+
 INDEX_NAME = '.rescuefleet-srm.json'
 SUFFIX = '.srm'
 # Characters FAT refuses in names, plus the path separators.
 _BAD_NAME_CHARS = re.compile(r'[\x00-\x1f"*/:<>?\\|]')
+
+
+def module_set_key(names):
+    """The key of a set of module names: each name once, in sorted order, joined with commas.
+
+    srm_catalog builds one combined module per set a host needs and shares them by this key; a PXE
+    client finds its combined module under the key of its own modules."""
+    return ','.join(sorted(set(names)))
+
+
+def combined_module_name(names):
+    """The file name of the module combining ``names``: the sorted names without ``.srm``, joined with ``+``."""
+    return '+'.join(name[:-len(SUFFIX)] if name.endswith(SUFFIX) else name for name in sorted(set(names))) + SUFFIX
 
 
 def load_order_key(name):
@@ -79,3 +94,17 @@ class Naming:
 
 SRM_NAMING = Naming('SRM', '*' + SUFFIX, INDEX_NAME, lambda name: name.endswith(SUFFIX), name_problem,
                     load_order_key)
+
+
+class ModuleNameError(RescueFleetError):
+    """A module (or linuxrc part) cannot have this file name; the message says why."""
+
+
+def check_module_name(name, naming=SRM_NAMING):
+    """``name`` when it can be the file name of a module of ``naming`` (an SRM unless told otherwise),
+    else :class:`ModuleNameError`. This is what SystemRescue loads (or linuxrc takes as a part), not
+    what a medium can store: that is :meth:`.._media.base.Medium.check_path`."""
+    problem = naming.name_problem(name)
+    if problem:
+        raise ModuleNameError('%s name %r %s' % (naming.what, name, problem))
+    return name

@@ -31,6 +31,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.base impo
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import SquashfsError, list_image
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import INDEX_NAME, SUFFIX, load_order_key, parse_index
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR
 
 
 class InventoryError(RescueFleetError):
@@ -61,7 +62,7 @@ def split_names(entries):
     return loaded, ignored
 
 
-def inventory(medium, basedir='sysresccd', verify='fast'):
+def inventory(medium, basedir=BASEDIR, verify='fast'):
     """``(srms, ignored)``: ``[{'name', 'path', 'size', 'sha256', 'sha256_from'}]`` in load order and
     ``[{'name', 'reason'}]`` of look-alikes that are not loaded."""
     if verify not in ('fast', 'full'):

@@ -99,6 +99,14 @@ def _dir_entry(mode=0o755, uid=0, gid=0):
     return {'type': 'dir', 'mode': mode, 'uid': uid, 'gid': gid, 'source': None}
 
 
+def source_stat(who, option, path):
+    """``os.stat`` of a source given as ``option`` of ``who``; :class:`TreeError` when it cannot be read."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        raise TreeError('%s: %s %s cannot be read: %s' % (who, option, path, exc.strerror)) from exc
+
+
 class TreeBuilder:
     """Collect sources in order; later sources override earlier ones at the same path."""
 
@@ -166,10 +174,7 @@ class TreeBuilder:
     # -- source kinds ------------------------------------------------------------------
     def add_directory(self, src, dest, mode=None, exclude=(), who='a source'):
         src = os.path.abspath(src)
-        try:
-            st = os.stat(src)
-        except OSError as exc:
-            raise TreeError('%s: src %s cannot be read: %s' % (who, src, exc.strerror))
+        st = source_stat(who, 'src', src)
         if not stat.S_ISDIR(st.st_mode):
             raise TreeError('%s: src %s is not a directory; use path for a single file' % (who, src))
         if self.output and (self.output + os.sep).startswith(os.path.realpath(src) + os.sep):

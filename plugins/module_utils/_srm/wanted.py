@@ -32,7 +32,21 @@ class WantedError(RescueFleetError):
 SQUASHFS_MAGIC = b'hsqs'
 
 
-def resolve(items, state='present', hash_sources=False, locate=None, allow_non_squashfs=False):
+def srms_argument_spec(url=False):
+    """The ``srms`` option of srm_deploy and srm_load (``url=True``) and the ``parts`` option of linuxrc_parts
+    (documented in each module): modules by ``src``, or by ``name`` with ``sha256`` and ``size``."""
+    options = dict(
+        name=dict(type='str'),
+        src=dict(type='path'),
+        sha256=dict(type='str'),
+        size=dict(type='int'),
+    )
+    if url:
+        options['url'] = dict(type='str')
+    return dict(type='list', elements='dict', required=True, options=options)
+
+
+def resolve(items, state='present', hash_sources=False, locate=None, allow_non_squashfs=False, option='srms'):
     """``[{'name', 'src', 'sha256', 'size'}]`` for the entries of ``srms``, in the order given.
 
     ``hash_sources``: compute every missing sha256 now (the controller, before it decides what to
@@ -40,22 +54,23 @@ def resolve(items, state='present', hash_sources=False, locate=None, allow_non_s
     ``locate(src)`` maps a ``src`` to the local file to read (the controller's search path).
     ``allow_non_squashfs``: accept a ``src`` that is not a squashfs image (to test how a boot handles a
     broken module); otherwise it is refused here, before anything is sent or written.
+    ``option`` is the name of the option in messages (``parts`` for linuxrc_parts).
     """
     if not isinstance(items, list):
-        raise WantedError('srms must be a list of mappings such as {src: /path/10-tools.srm}, not %s'
-                          % type(items).__name__)
-    return [_resolve_one(item, number, state, hash_sources, locate, allow_non_squashfs)
+        raise WantedError('%s must be a list of mappings such as {src: /path/10-tools.srm}, not %s'
+                          % (option, type(items).__name__))
+    return [_resolve_one(item, '%s[%d]' % (option, number), state, hash_sources, locate, allow_non_squashfs)
             for number, item in enumerate(items)]
 
 
-def _resolve_one(item, number, state, hash_sources, locate, allow_non_squashfs):
+def _resolve_one(item, where, state, hash_sources, locate, allow_non_squashfs):
     if not isinstance(item, dict):
-        raise WantedError('srms[%d] is %r: each entry must be a mapping such as {src: /path/10-tools.srm} '
-                          '(or {name: 10-tools.srm} with state: absent)' % (number, item))
+        raise WantedError('%s is %r: each entry must be a mapping such as {src: /path/10-tools.srm} '
+                          '(or {name: 10-tools.srm} with state: absent)' % (where, item))
     src = item.get('src')
     name = item.get('name') or (os.path.basename(src) if src else None)
     if not name:
-        raise WantedError('srms[%d] needs name or src' % number)
+        raise WantedError('%s needs name or src' % where)
     entry = {'name': name, 'src': src, 'sha256': item.get('sha256'), 'size': item.get('size')}
     if state != 'present':
         return entry

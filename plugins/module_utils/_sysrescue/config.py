@@ -3,11 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Write one SystemRescue YAML file onto a medium or into a directory, and report the effective result.
+"""The collection's one writer of SystemRescue YAML files, and what it tells about them.
 
-``render(config)`` gives the stable bytes of a file; ``SysrescueConfig(params).run()`` is one
-invocation of the ``sysrescue_config`` module on plain parameters. Validation and merging live in
-:mod:`.schema`; what SystemRescue reads back in :mod:`.reader`.
+``render(config)`` gives the stable bytes of a file (``render_reading`` with their reading);
+``override_warnings`` says which values of a file a later source overrides; ``mask_text`` hides
+passwords in a diff. sysrescue_config and pxe_hosts write through it. Validation and merging live
+in :mod:`.schema`; what SystemRescue reads back in :mod:`.reader`.
 
 Every string is written quoted (single quotes, double quotes when needed, or a literal block), so
 that SystemRescue's reader, which turns a plain ``10.0.0.5`` into ``10.0`` and ``123secret`` into
@@ -21,32 +22,24 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import math
-import os
 import re
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import CONFIG_DIR
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import (
-    MISSING_YAML, CMDLINE_SOURCE, ReaderFailure, compute_effective, key_text, load, reads_name, resolve_plain,
-    table_of,
-    yaml_name_skip_reason)
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import (
-    check_effective, key_path, validate)
+    CMDLINE_SOURCE, Reading, ReaderFailure, key_text, load, resolve_plain, table_of, yaml_name_skip_reason)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import key_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import (
-    MASK, SECRET_KEYS, cmdline_secrets, find_secrets, mask_secrets, plain_secret_keys)
+    MASK, SECRET_KEYS, find_secrets)
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
-from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import Task
 
 try:
     import yaml
-except ImportError:  # pragma: no cover - reported through SysrescueConfig.missing_library
+except ImportError:  # pragma: no cover - reported through the tasks' missing_library
     yaml = None
 
 HEADER = '# Managed by Ansible (rescuefleet.media.sysrescue_config): local changes are overwritten.\n'
 RENDER_WIDTH = 1 << 20  # never fold long values such as SSH keys
 _DECIMAL = re.compile(r'^(0|[1-9][0-9]{0,14})$')
 _WORD = re.compile(r'^[A-Za-z_][A-Za-z0-9_-]*$')
-_FAT_TYPES = ('vfat', 'msdos', 'fat', 'fat12', 'fat16', 'fat32', 'exfat')
 
 
 class ConfigError(RescueFleetError):
@@ -54,8 +47,8 @@ class ConfigError(RescueFleetError):
 
 
 # -- names and rendering ------------------------------------------------------------------
-def check_name(name):
-    """Refuse a file name that SystemRescue would not read, or that is not a plain file name."""
+def check_yaml_name(name):
+    """Refuse a file name that SystemRescue would not read as YAML, or that is not a plain file name."""
     if not name or name in ('.', '..') or '/' in name or '\\' in name:
         raise ConfigError('name %r must be a plain file name such as 500-fleet.yaml, without a directory' % (name,))
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
@@ -182,17 +175,21 @@ def render_text(config):
     return HEADER + body
 
 
-def render(config):
-    """The bytes of the YAML file for ``config``, checked by reading them back as SystemRescue does."""
-    data = render_text(config).encode('utf-8')
-    try:
-        table, reason = load(data)
-    except ReaderFailure as exc:  # pragma: no cover - _prepare refuses what could cause it
-        raise ConfigError('internal error: the written file %s' % exc) from exc
-    if reason is None and not same_value(table, table_of(_prepare(config))):
+def render_reading(config):
+    """The YAML file for ``config`` as a :class:`~.reader.Reading`: its bytes, checked by reading them back
+    as SystemRescue does, and that reading (so nobody reads them again)."""
+    read = Reading(render_text(config).encode('utf-8'))
+    if read.failure is not None:  # pragma: no cover - _prepare refuses what could cause it
+        raise ConfigError('internal error: the written file %s' % read.failure) from read.failure
+    if read.reason is None and not same_value(read.table, table_of(_prepare(config))):
         raise ConfigError('internal error: SystemRescue would read the written file differently from the '
                           'configuration given; nothing was written')  # pragma: no cover
-    return data
+    return read
+
+
+def render(config):
+    """The bytes of the YAML file for ``config``, checked by reading them back as SystemRescue does."""
+    return render_reading(config).data
 
 
 _SECRET_LINE = re.compile(r'^(\s*(?:-\s+)?)(["\']?)(%s)\2(\s*:)([ \t]+)(\S.*)$' % '|'.join(SECRET_KEYS))
@@ -250,14 +247,6 @@ def _lookup(table, path):
     return True, node
 
 
-def _read_table(data):
-    """The table SystemRescue's reader makes of ``data``, or ``None``."""
-    try:
-        return load(data)[0]
-    except ReaderFailure:
-        return None
-
-
 def override_warnings(table, label, effective):
     """Warnings for the values of ``table`` (the file ``label`` as read) that do not survive into ``effective``."""
     warnings = []
@@ -289,172 +278,3 @@ def _order_hint(owners):
     if owners == [CMDLINE_SOURCE]:
         return ' (the kernel command line always wins)'
     return ' (files apply in byte order of their names: pick a name that sorts later, e.g. a higher number)'
-
-
-class SysrescueConfig(Task):
-    """One ``sysrescue_config`` invocation on plain parameters."""
-
-    missing_library = MISSING_YAML
-
-    def __init__(self, params, check_mode=False, want_diff=False):
-        super().__init__(params, check_mode, want_diff)
-        self.name = params['name']
-        self.state = params.get('state') or 'present'
-        self.config = params.get('config') or {}
-        self.cmdline = params.get('cmdline') or ''
-        self.on_medium = params.get('media') is not None
-        self.purpose = params.get('purpose') or ('medium' if self.on_medium else 'http_pxe')
-        self.secrets = find_secrets(self.config)
-        self.secrets.extend(cmdline_secrets(self.cmdline))
-
-    # -- checks before the medium is touched ----------------------------------------------
-    def _check(self):
-        check_name(self.name)
-        if self.on_medium == (self.params.get('path') is not None):
-            raise ConfigError('give either media (a medium: the file goes to sysrescue.d/) or path (a directory '
-                              'such as a PXE HTTP tree), not both and not neither')
-        if self.state == 'present':
-            errors, warnings = validate(self.config)
-            if errors:
-                raise ConfigError('the configuration would not work as meant: %s. Nothing was written'
-                                  % '; '.join(errors))
-            self.warnings.extend(warnings)
-
-    def _sysrescuecfg(self):
-        sources = []
-        for index, item in enumerate(self.params.get('sysrescuecfg') or []):
-            if item.get('content') is not None:
-                text = item['content']
-                label = item.get('name') or 'sysrescuecfg[%d]' % index
-            elif item.get('src'):
-                try:
-                    with open(item['src'], 'rb') as handle:
-                        text = handle.read()
-                except OSError as exc:
-                    raise ConfigError('sysrescuecfg[%d].src %s cannot be read: %s' % (index, item['src'], exc.strerror))
-                label = item.get('name') or item['src']
-            else:
-                raise ConfigError('sysrescuecfg[%d] needs content or src' % index)
-            self.secrets.extend(find_secrets(_read_table(text)))
-            sources.append((label, text))
-        return sources
-
-    # -- the run --------------------------------------------------------------------------
-    def _open(self):
-        if self.on_medium:
-            return open_medium(self.params['media'], writable=True), CONFIG_DIR
-        return open_medium({'path': self.params['path']}, writable=True), ''
-
-    def run(self):
-        self._check()
-        new = render(self.config) if self.state == 'present' else None
-        extra = self._sysrescuecfg()
-        medium, directory = self._open()
-        try:
-            with medium.locked():
-                return self._run(medium, directory, new, extra)
-        finally:
-            medium.close()
-
-    def _siblings(self, medium, directory):
-        """``[(name, bytes)]`` of the other YAML files SystemRescue would look at beside ours."""
-        try:
-            info = medium.describe()
-        except Exception:  # pylint: disable=broad-except
-            info = {}
-        folds_case = medium.kind != 'directory' or (info.get('fstype') or '').lower() in _FAT_TYPES
-        files = []
-        for entry in medium.list_dir(directory):
-            entry_name = entry['name']
-            if entry['type'] != 'file' or entry_name == self.name:
-                continue
-            if folds_case and entry_name.lower() == self.name.lower():
-                continue
-            if not (reads_name(entry_name) or entry_name.lower().endswith('.yml')):
-                continue
-            files.append((entry_name, medium.read_bytes(_join(directory, entry_name))))
-        return files
-
-    def _run(self, medium, directory, new, extra):
-        rel = _join(directory, self.name)
-        old = medium.read_bytes(rel)
-        if old is not None:
-            self.secrets.extend(find_secrets(_read_table(old)))
-        reads_directory = self.on_medium or self.purpose == 'medium'
-        siblings = self._siblings(medium, directory) if reads_directory else []
-        mine = [(self.name, new)] if new is not None else []
-        if reads_directory:
-            effective = compute_effective(siblings + mine, extra, self.cmdline)
-        else:
-            effective = compute_effective([], extra + mine, self.cmdline)
-        for other in siblings:
-            self.secrets.extend(find_secrets(_read_table(other[1])))
-        if effective.error:
-            raise ConfigError('SystemRescue\'s reader would fail on the configuration of this medium, so it would boot '
-                              'with no configuration at all: %s. Fix or remove that file (nothing was written)'
-                              % effective.error)
-
-        self._warn_context(medium, effective)
-        if new is not None:
-            self.warnings.extend(override_warnings(_read_table(new), self.name, effective))
-
-        changed = (old != new) if new is not None else old is not None
-        if changed and not self.check_mode:
-            if new is not None:
-                medium.write_bytes(rel, new)
-            else:
-                medium.remove(rel)
-        result = {
-            'changed': changed,
-            'path': _display_path(medium, rel),
-            'effective': mask_secrets(effective.config),
-            'files': effective.order,
-            'not_applied': effective.skipped,
-        }
-        if self.want_diff:
-            header = result['path']
-            before = '' if old is None else mask_text(old.decode('utf-8', 'replace'))
-            after = '' if new is None else render_text(mask_secrets(self.config))
-            result['diff'] = {'before': before, 'after': after,
-                              'before_header': '%s (before)' % header, 'after_header': '%s (after)' % header}
-        return result
-
-    def _warn_context(self, medium, effective):
-        self.warnings.extend(effective.warnings)
-        self.warnings.extend(check_effective(effective.config))
-        for item in effective.skipped:
-            self.warnings.append('%s: %s' % (item['name'], item['reason']))
-        if self.state != 'present':
-            return
-        if self.on_medium and self.purpose == 'http_pxe':
-            self.warnings.append(
-                'purpose is http_pxe but the file is written onto a medium: a PXE boot over HTTP (archiso_http_srv=) '
-                'reads no sysrescue.d. Put the file in the HTTP tree with path and pass sysrescuecfg=http://server/%s '
-                'on the kernel command line' % self.name)
-        if not self.on_medium and self.purpose == 'medium' and \
-                os.path.basename(os.path.normpath(self.params['path'])) != CONFIG_DIR:
-            self.warnings.append(
-                'purpose is medium but path %s is not a sysrescue.d directory: SystemRescue reads YAML from a medium '
-                'only in sysrescue.d/ at its root. Use media, or point path at that directory'
-                % self.params['path'])
-        plain = plain_secret_keys(self.config)
-        if plain:
-            if self.on_medium:
-                where = ('files on a FAT medium have no permissions: anyone holding the medium, or booting from '
-                         'it, can read them')
-            else:
-                where = 'anyone who can fetch files from %s can read it' % self.params['path']
-            self.warnings.append(
-                'global.%s is stored as plain text in %s; %s. Prefer global.rootcryptpass with a crypt hash '
-                '(for example from "openssl passwd -6")' % (' and global.'.join(plain), self.name, where))
-
-
-def _join(directory, name):
-    return '%s/%s' % (directory, name) if directory else name
-
-
-def _display_path(medium, rel):
-    root = getattr(medium, 'root', None)
-    if root:
-        return os.path.join(root, rel)
-    return rel

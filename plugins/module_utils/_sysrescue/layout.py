@@ -23,7 +23,12 @@ TRUE_WORDS = ('y', 'yes', 't', 'true', 'on', '1', '1.0')
 # Not special to SystemRescue (every other value is false), but the words an operator means as false.
 FALSE_WORDS = ('n', 'no', 'f', 'false', 'off', '0', '0.0')
 
+# The kernel argument that names BASEDIR for the initramfs.
+BASEDIR_ARG = 'archisobasedir'
 # The kernel argument that makes a PXE boot fetch only airootfs.sfs over HTTP (no sysrescue.d, no SRMs).
 HTTP_PXE_ARG = 'archiso_http_srv'
+# The other PXE boots of the initramfs, over an NFS export or NBD of the ISO (they read the medium as usual).
+NFS_PXE_ARG = 'archiso_nfs_srv'
+NBD_PXE_ARG = 'archiso_nbd_srv'
 # The kernel argument that names extra YAML sources.
 SYSRESCUECFG_ARG = 'sysrescuecfg'

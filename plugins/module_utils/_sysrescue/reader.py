@@ -18,7 +18,7 @@ the node tree (``yaml.compose``: styles and shared anchors) and every plain scal
   is an integer, as in Lua), ``float`` or ``bool``.
 - Merge is by key for every table; ``""`` removes a key that exists and is stored otherwise; an
   alias is the same table as its anchor, so a later merge into one shows through the other.
-- The kernel command line is read with the collection's one tokenizer (``_bootcfg.kernel_args``):
+- The kernel command line is read with the collection's one tokenizer (``_kernel_args``):
   the Lua reader splits ``/proc/cmdline`` on whitespace and keeps quotes as characters (dialect
   ``words``), while mkinitcpio, which sets the hook's ``loadsrm``, strips them (dialect ``kernel``).
 - :func:`to_json` writes a table as dkjson does; a boolean key makes it fail.
@@ -31,9 +31,10 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import copy
 import re
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import WHITESPACE, tokenize
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import WHITESPACE, tokenize
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import (
     HTTP_PXE_ARG, SYSRESCUECFG_ARG, TRUE_WORDS)
@@ -171,6 +172,35 @@ def load(text):
                                                                    'a list' if isinstance(node, yaml.SequenceNode)
                                                                    else 'a single value')
     return _build(node, {}), None
+
+
+class Reading:
+    """A YAML source read once by the reader's rules: ``data`` as given, and either its ``table`` (``reason``
+    ``None``), or why the reader skips it (``reason``), or the :class:`ReaderFailure` it makes the reader fail
+    with (``failure``).
+
+    :func:`compute_effective` merges a copy of the table (a merge changes the tables it merges into, as
+    SystemRescue's Lua merge does), so one reading serves every merge and every check of the same text.
+    """
+
+    def __init__(self, data):
+        self.data = data
+        self.failure = None
+        try:
+            self.table, self.reason = load(data)
+        except ReaderFailure as exc:
+            self.table, self.reason, self.failure = None, None, exc
+
+    def load(self):
+        """``(table, reason)`` as :func:`load` returns them (the table a copy), or the failure raised."""
+        if self.failure is not None:
+            raise ReaderFailure(str(self.failure))
+        return copy.deepcopy(self.table), self.reason
+
+
+def reading(text):
+    """``text`` as a :class:`Reading` (read now unless it is one already)."""
+    return text if isinstance(text, Reading) else Reading(text)
 
 
 def _build(node, memo):
@@ -389,11 +419,8 @@ class Effective:
         self.error = None
 
 
-def _has_bool_key(text):
-    try:
-        table, _reason = load(text)
-    except ReaderFailure:
-        return False
+def _has_bool_key(read):
+    table = read.table
 
     def walk(node, seen):
         if not isinstance(node, dict) or id(node) in seen:
@@ -408,6 +435,7 @@ def compute_effective(yaml_files, sysrescuecfg=(), cmdline=''):
 
     ``yaml_files``: ``[(name, text)]`` of the regular files of ``sysrescue.d/`` (any order).
     ``sysrescuecfg``: ``(name, text)`` pairs (or texts) of the ``sysrescuecfg=`` sources in order.
+    A text is bytes, a string or a :class:`Reading` of one (then it is not read again).
     ``cmdline``: the kernel command line (text or ``[(key, value)]`` tokens).
     """
     result = Effective()
@@ -423,12 +451,13 @@ def compute_effective(yaml_files, sysrescuecfg=(), cmdline=''):
             files = {}
         read, ignored = order_yaml_names(list(files))
         result.skipped.extend({'name': name, 'reason': reason} for name, reason in ignored)
-        sources = [(name, files[name]) for name in read]
+        sources = [(name, reading(files[name])) for name in read]
         for index, item in enumerate(sysrescuecfg or ()):
-            sources.append(tuple(item) if isinstance(item, (tuple, list)) else ('sysrescuecfg[%d]' % index, item))
-        for name, text in sources:
+            name, text = tuple(item) if isinstance(item, (tuple, list)) else ('sysrescuecfg[%d]' % index, item)
+            sources.append((name, reading(text)))
+        for name, read_source in sources:
             try:
-                table, reason = load(text)
+                table, reason = read_source.load()
             except ReaderFailure as exc:
                 raise ReaderFailure('%s %s' % (name, exc)) from exc
             if reason:
@@ -451,7 +480,7 @@ def compute_effective(yaml_files, sysrescuecfg=(), cmdline=''):
         try:
             result.config = to_json(merger.config)
         except ReaderFailure as exc:
-            culprits = [name for name, text in sources if _has_bool_key(text)]
+            culprits = [name for name, read_source in sources if _has_bool_key(read_source)]
             raise ReaderFailure('%s %s' % (', '.join(culprits) or 'the effective configuration', exc)) from exc
     except ReaderFailure as exc:
         result.error = str(exc)

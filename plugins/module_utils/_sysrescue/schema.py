@@ -23,7 +23,7 @@ import posixpath
 import re
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import (
-    BOOTMNT_SYSRESCCD, FALSE_WORDS, TRUE_WORDS)
+    BASEDIR, BOOTMNT_SYSRESCCD, FALSE_WORDS, TRUE_WORDS)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true, key_text
 
 # Value kinds of known keys.
@@ -353,7 +353,7 @@ def check_effective(config):
                 is_true(glob.get('loadsrm')):
             warnings.append(
                 'global.late_load_srm is %s, which loadsrm already loads early (every *.srm directly in '
-                'sysresccd/); it would be copied over the live system a second time' % late)
+                '%s/); it would be copied over the live system a second time' % (late, BASEDIR))
     elif late is not None and late != '':
         problem = late_load_error(late)
         if problem:

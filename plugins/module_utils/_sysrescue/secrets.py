@@ -30,27 +30,37 @@ def cmdline_secrets(cmdline):
     return found
 
 
+def walk_mappings(node, visit):
+    """Call ``visit(key, value)`` for every key of every mapping in ``node`` (nested lists and mappings,
+    a table shared by an alias once); where ``visit`` returns false, go on into the value."""
+    seen = set()
+
+    def walk(item):
+        if isinstance(item, (dict, list)):
+            if id(item) in seen:
+                return
+            seen.add(id(item))
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if not visit(key, value):
+                    walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+    walk(node)
+
+
 def find_secrets(config):
     """Values of secret keys (``rootpass``, ``vncpass``, ``rootcryptpass``) anywhere in ``config``."""
     found = []
-    seen = set()
 
-    def walk(node):
-        if isinstance(node, (dict, list)):
-            if id(node) in seen:  # an alias shares its anchor's table
-                return
-            seen.add(id(node))
-        if isinstance(node, dict):
-            for key, item in node.items():
-                if key_text(key) in SECRET_KEYS and isinstance(item, (str, int, float)) and \
-                        not isinstance(item, bool) and str(item) != '':
-                    found.append(str(item))
-                else:
-                    walk(item)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-    walk(config)
+    def visit(key, value):
+        if key_text(key) in SECRET_KEYS and isinstance(value, (str, int, float)) and not isinstance(value, bool) \
+                and str(value) != '':
+            found.append(str(value))
+            return True
+        return False
+    walk_mappings(config, visit)
     return found
 
 

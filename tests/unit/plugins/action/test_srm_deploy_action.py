@@ -87,3 +87,37 @@ def test_local_connection_sends_nothing(srm):
     action.run(task_vars={})
     (args, check), = calls
     assert args['remote_src'] is True and args['srms'][0]['src'] == srm and check is False
+
+
+def test_a_remote_full_verify_plans_by_names_and_reads_the_medium_once(srm):
+    """The planning run needs only the names: it runs with verify: fast. The real run (verify: full) runs
+    even when the plan changes nothing, since only it reads every module back."""
+    args = {'media': {'path': '/m'}, 'srms': [{'src': srm}], 'verify': 'full'}
+    action, calls = make_action(args, answers=[{'changed': False, 'actions': []}, {'changed': False, 'actions': []}])
+    result = action.run(task_vars={})
+    (plan_args, plan_check), (final_args, final_check) = calls
+    assert plan_check and plan_args['verify'] == 'fast'
+    assert not final_check and final_args['verify'] == 'full' and result['transferred'] == []
+    action._transfer_file.assert_not_called()
+
+
+def test_check_mode_plans_with_the_verify_asked_for(srm):
+    args = {'media': {'path': '/m'}, 'srms': [{'src': srm}], 'verify': 'full'}
+    action, calls = make_action(args, check_mode=True, answers=[{'changed': False}])
+    action.run(task_vars={})
+    assert len(calls) == 1 and calls[0][0]['verify'] == 'full'
+
+
+def test_modules_the_real_run_finds_changed_are_sent_and_it_runs_again(srm, tmp_path):
+    other = tmp_path / '20-b.srm'
+    other.write_bytes(b'hsqs other')
+    args = {'media': {'path': '/m'}, 'srms': [{'src': srm}, {'src': str(other)}], 'verify': 'full'}
+    action, calls = make_action(args, answers=[
+        {'changed': True, 'actions': [{'action': 'add', 'name': '10-a.srm'}]},
+        {'failed': True, 'msg': 'the medium needs modules ...', 'missing_sources': ['20-b.srm']},
+        {'changed': True, 'actions': []}])
+    result = action.run(task_vars={})
+    assert [check for _args, check in calls] == [True, False, False]
+    assert calls[2][0]['srms'][1]['src'] == '/remote/tmp/20-b.srm'
+    assert result['transferred'] == ['10-a.srm', '20-b.srm'] and not result.get('failed')
+    assert action._transfer_file.call_count == 2

@@ -13,6 +13,9 @@ import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks import base
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Target
 
 
 class Exit(Exception):
@@ -37,17 +40,36 @@ class FakeModule:
         raise Exit()
 
 
-class Task:
-    warnings = ['careful']
-    secrets = ['hunter2']
-
+class Outcome(Plan):
     def __init__(self, outcome):
+        super().__init__()
         self.outcome = outcome
 
-    def run(self):
+    def public(self):
+        return {k: v for k, v in self.outcome.items() if k != 'changed'}
+
+    @property
+    def changed(self):
+        return self.outcome['changed']
+
+
+class Task(base.Task):
+    def __init__(self, outcome):
+        super().__init__({})
+        self.outcome = outcome
+        self.warnings = ['careful']
+        self.secrets = ['hunter2']
+
+    def open(self):
+        return Target()
+
+    def plan(self, target):
         if isinstance(self.outcome, BaseException):
             raise self.outcome
-        return self.outcome
+        return Outcome(self.outcome)
+
+    def apply(self, target, plan):
+        return None
 
 
 @pytest.mark.parametrize('outcome, message', [
@@ -67,9 +89,23 @@ def test_outcomes(outcome, message):
         assert module.result['failed'] and module.result['msg'].startswith(message)
 
 
+def test_the_facts_of_an_error_reach_the_result():
+    error = RescueFleetError('10-a.srm changed; give src')
+    error.facts = {'missing_sources': ['10-a.srm']}
+    module = FakeModule()
+    with pytest.raises(Exit):
+        run_task(module, Task(error))
+    assert module.result['failed'] and module.result['missing_sources'] == ['10-a.srm']
+
+
 def test_other_exceptions_are_bugs_and_propagate():
     with pytest.raises(KeyError):
         run_task(FakeModule(), Task(KeyError('x')))
+
+
+def test_only_a_task_object_is_run():
+    with pytest.raises(TypeError, match='takes a _tasks.base.Task'):
+        run_task(FakeModule(), object())
 
 
 def test_missing_library_is_reported_before_running():

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bc
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import edit, grub_check, readers
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError, decode, encode
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 
 ON = {'loadsrm': True}
@@ -31,9 +32,9 @@ def changed_lines(old, new):
 
 def roundtrip(text, fmt, **kw):
     """Enable, check idempotency, disable; returns the enabled text."""
-    on = bc.plan(text, fmt, ON, **kw)
-    assert bc.plan(on.new, fmt, ON, **kw).new == on.new
-    off = bc.plan(on.new, fmt, OFF, **kw)
+    on = edit.plan_config(text, fmt, ON, **kw)
+    assert edit.plan_config(on.new, fmt, ON, **kw).new == on.new
+    off = edit.plan_config(on.new, fmt, OFF, **kw)
     assert off.new == text
     return on
 
@@ -66,7 +67,7 @@ GRUB = (
 
 
 def test_grub_entries():
-    entries = bc.read_entries('grub', GRUB)
+    entries = readers.read_entries('grub', GRUB)
     assert [(e.title, e.path, e.kernel) for e in entries] == [
         ('Rescue', 'Rescue', '/sysresccd/boot/x86_64/vmlinuz'),
         ('Quoted "title"', 'Quoted "title"', '/sysresccd/boot/x86_64/vmlinuz'),
@@ -94,25 +95,25 @@ def test_grub_enable_only_kernel_lines():
 
 
 def test_grub_quoted_value_inside_eval_is_escaped():
-    on = bc.plan(GRUB, 'grub', {'sysrescuecfg': 'a b'}, titles=['Rescue'])
+    on = edit.plan_config(GRUB, 'grub', {'sysrescuecfg': 'a b'}, titles=['Rescue'])
     assert 'iomem=relaxed sysrescuecfg=\\"a b\\" # keep me' in on.new
     if GRUB_CHECK:
-        assert bc.grub_script_check(GRUB_CHECK, bc.encode(on.new)) is None
+        assert grub_check.grub_script_check(GRUB_CHECK, encode(on.new)) is None
 
 
 def test_grub_titles_and_kernel_selection():
-    on = bc.plan(GRUB, 'grub', ON, titles=['More>*'])
+    on = edit.plan_config(GRUB, 'grub', ON, titles=['More>*'])
     assert [e['title'] for e in on.entries] == ['EFI kernel', 'Sixteen']
-    on = bc.plan(GRUB, 'grub', ON, kernels=['/EFI/memtest.efi'])
+    on = edit.plan_config(GRUB, 'grub', ON, kernels=['/EFI/memtest.efi'])
     assert [e['title'] for e in on.entries] == ['Memtest']
-    on = bc.plan(GRUB, 'grub', ON, kernels=['*vmlinuz-lts'])
+    on = edit.plan_config(GRUB, 'grub', ON, kernels=['*vmlinuz-lts'])
     assert [e['title'] for e in on.entries] == ['EFI kernel']
 
 
 def test_grub_replaces_disabled_and_collapses_duplicates():
     text = "menuentry 'a' {\n  linux /vmlinuz loadsrm=n x loadsrm=0 noloadsrm\n}\n"
-    assert bc.plan(text, 'grub', ON).new == "menuentry 'a' {\n  linux /vmlinuz loadsrm x noloadsrm\n}\n"
-    assert bc.plan(text, 'grub', OFF).new == "menuentry 'a' {\n  linux /vmlinuz x noloadsrm\n}\n"
+    assert edit.plan_config(text, 'grub', ON).new == "menuentry 'a' {\n  linux /vmlinuz loadsrm x noloadsrm\n}\n"
+    assert edit.plan_config(text, 'grub', OFF).new == "menuentry 'a' {\n  linux /vmlinuz x noloadsrm\n}\n"
 
 
 def test_grub_crlf_no_final_newline_and_if_blocks():
@@ -123,10 +124,10 @@ def test_grub_crlf_no_final_newline_and_if_blocks():
 
 @pytest.mark.skipif(not GRUB_CHECK, reason='grub-script-check is not installed')
 def test_grub_results_pass_grub_script_check():
-    assert bc.grub_script_check(GRUB_CHECK, bc.encode(GRUB)) is None
-    on = bc.plan(GRUB, 'grub', {'loadsrm': True, 'x': 'a;b', 'y': "it's"})
-    assert bc.grub_script_check(GRUB_CHECK, bc.encode(on.new)) is None
-    assert bc.grub_script_check(GRUB_CHECK, b'if true; then\n linux /vmlinuz\n') is not None
+    assert grub_check.grub_script_check(GRUB_CHECK, encode(GRUB)) is None
+    on = edit.plan_config(GRUB, 'grub', {'loadsrm': True, 'x': 'a;b', 'y': "it's"})
+    assert grub_check.grub_script_check(GRUB_CHECK, encode(on.new)) is None
+    assert grub_check.grub_script_check(GRUB_CHECK, b'if true; then\n linux /vmlinuz\n') is not None
 
 
 # -- syslinux -----------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ SYSLINUX = (
 
 
 def test_syslinux_entries():
-    entries = bc.read_entries('syslinux', SYSLINUX)
+    entries = readers.read_entries('syslinux', SYSLINUX)
     assert [(e.label, e.title, e.kernel, e.linux) for e in entries] == [
         ('rescue', '^Rescue', 'boot/x86_64/vmlinuz', True),
         ('kernelkw', 'kernelkw', '/sysresccd/boot/x86_64/vmlinuz', True),
@@ -196,13 +197,13 @@ def test_syslinux_enable():
 
 
 def test_syslinux_labels_are_matched_by_label_or_menu_label():
-    assert [e['label'] for e in bc.plan(SYSLINUX, 'syslinux', ON, titles=['^Res*']).entries] == ['rescue']
-    assert [e['label'] for e in bc.plan(SYSLINUX, 'syslinux', ON, titles=['kernelkw']).entries] == ['kernelkw']
+    assert [e['label'] for e in edit.plan_config(SYSLINUX, 'syslinux', ON, titles=['^Res*']).entries] == ['rescue']
+    assert [e['label'] for e in edit.plan_config(SYSLINUX, 'syslinux', ON, titles=['kernelkw']).entries] == ['kernelkw']
 
 
 def test_syslinux_non_linux_entries_are_never_edited():
     text = 'LABEL c\nCOM32 chain.c32\nAPPEND hd0 0\n'
-    assert bc.plan(text, 'syslinux', ON, kernels=['*']).new == text
+    assert edit.plan_config(text, 'syslinux', ON, kernels=['*']).new == text
 
 
 GLOBAL = 'APPEND root=/dev/x\nDEFAULT a\nLABEL a\nLINUX /boot/vmlinuz\nLABEL b\nKERNEL /boot/vmlinuz-2\n'
@@ -216,19 +217,19 @@ def test_syslinux_global_append_when_all_inheritors_selected():
 
 def test_syslinux_global_append_shared_with_unselected_label_fails():
     with pytest.raises(BootCfgError, match="global APPEND line, which also applies to 'b'"):
-        bc.plan(GLOBAL, 'syslinux', ON, titles=['a'])
+        edit.plan_config(GLOBAL, 'syslinux', ON, titles=['a'])
     # nothing to change: no complaint
-    assert not bc.plan(GLOBAL, 'syslinux', OFF, titles=['a']).changed
+    assert not edit.plan_config(GLOBAL, 'syslinux', OFF, titles=['a']).changed
 
 
 def test_syslinux_append_dash_is_refused():
     with pytest.raises(BootCfgError, match='APPEND -'):
-        bc.plan('LABEL a\nLINUX vmlinuz\nAPPEND -\n', 'syslinux', ON)
+        edit.plan_config('LABEL a\nLINUX vmlinuz\nAPPEND -\n', 'syslinux', ON)
 
 
 def test_syslinux_empty_append_line_is_kept_when_it_existed_with_a_global():
     text = 'APPEND g\nLABEL a\nLINUX vmlinuz\nAPPEND loadsrm\nLABEL b\nLINUX vmlinuz\nAPPEND loadsrm\n'
-    assert bc.plan(text, 'syslinux', OFF).new == 'APPEND g\nLABEL a\nLINUX vmlinuz\nAPPEND\nLABEL b\nLINUX vmlinuz\nAPPEND\n'
+    assert edit.plan_config(text, 'syslinux', OFF).new == 'APPEND g\nLABEL a\nLINUX vmlinuz\nAPPEND\nLABEL b\nLINUX vmlinuz\nAPPEND\n'
 
 
 # -- iPXE ---------------------------------------------------------------------------------------
@@ -252,7 +253,7 @@ IPXE = (
 
 
 def test_ipxe_entries():
-    entries = bc.read_entries('ipxe', IPXE)
+    entries = readers.read_entries('ipxe', IPXE)
     assert [(e.title, e.label, e.kernel) for e in entries] == [
         ('SystemRescue (HTTP)', 'rescue', '${base}/sysresccd/boot/x86_64/vmlinuz'),
         ('SystemRescue (HTTP)', 'rescue', '${base}/sysresccd/boot/x86_64/vmlinuz'),
@@ -277,8 +278,8 @@ def test_ipxe_enable():
 
 def test_bls_multiple_options_lines():
     text = 'title Rescue\nlinux /sysresccd/vmlinuz\noptions a loadsrm=0\noptions  b loadsrm\n# c\n'
-    assert bc.plan(text, 'bls', ON).new == 'title Rescue\nlinux /sysresccd/vmlinuz\noptions a loadsrm\noptions  b\n# c\n'
-    off = bc.plan(text, 'bls', OFF)
+    assert edit.plan_config(text, 'bls', ON).new == 'title Rescue\nlinux /sysresccd/vmlinuz\noptions a loadsrm\noptions  b\n# c\n'
+    off = edit.plan_config(text, 'bls', OFF)
     assert off.new == 'title Rescue\nlinux /sysresccd/vmlinuz\noptions a\noptions  b\n# c\n'
     assert off.entries[0]['title'] == 'Rescue'
 
@@ -291,7 +292,7 @@ def test_bls_without_options_gets_a_line():
 
 def test_bls_other_kernel_untouched():
     text = 'title Memtest\nefi /memtest.efi\n'
-    assert not bc.plan(text, 'bls', ON).changed
+    assert not edit.plan_config(text, 'bls', ON).changed
 
 
 @pytest.mark.parametrize('text, expected', [
@@ -395,10 +396,10 @@ def syslinux_configs(draw):
 @given(st.one_of(grub_configs().map(lambda t: ('grub', t)), syslinux_configs().map(lambda t: ('syslinux', t))))
 def test_generated_configs_add_then_remove_is_identity(item):
     fmt, text = item
-    on = bc.plan(text, fmt, ON)
-    assert bc.plan(on.new, fmt, ON).new == on.new
-    assert bc.plan(on.new, fmt, OFF).new == text
-    selected = [e for e in bc.read_entries(fmt, text) if e.kernel.endswith('vmlinuz')]
+    on = edit.plan_config(text, fmt, ON)
+    assert edit.plan_config(on.new, fmt, ON).new == on.new
+    assert edit.plan_config(on.new, fmt, OFF).new == text
+    selected = [e for e in readers.read_entries(fmt, text) if e.kernel.endswith('vmlinuz')]
     assert len(on.entries) == len(selected)
     for entry in on.entries:
         assert entry['after'].split() == entry['before'].split() + ['loadsrm']
@@ -415,15 +416,15 @@ def test_generated_configs_add_then_remove_is_identity(item):
 def test_generated_grub_results_pass_grub_script_check(text):
     if not GRUB_CHECK:
         pytest.skip('grub-script-check is not installed')
-    on = bc.plan(text, 'grub', {'loadsrm': True, 'sysrescuecfg': 'http://x/a b.yaml'})
-    assert bc.grub_script_check(GRUB_CHECK, bc.encode(on.new)) is None
+    on = edit.plan_config(text, 'grub', {'loadsrm': True, 'sysrescuecfg': 'http://x/a b.yaml'})
+    assert grub_check.grub_script_check(GRUB_CHECK, encode(on.new)) is None
 
 
 # -- the real SystemRescue 12.00 menus ----------------------------------------------------------
 
 def _read(root, path):
     with open(os.path.join(root, path), 'rb') as handle:
-        return bc.decode(handle.read())
+        return decode(handle.read())
 
 
 def test_sysrescue_grub(sysrescue_media):
@@ -436,7 +437,7 @@ def test_sysrescue_grub(sysrescue_media):
         assert new == old[:-1] + ' loadsrm\n'
     assert 'linux /EFI/memtest.efi keyboard=both\n' in on.new
     if GRUB_CHECK:
-        assert bc.grub_script_check(GRUB_CHECK, bc.encode(on.new)) is None
+        assert grub_check.grub_script_check(GRUB_CHECK, encode(on.new)) is None
 
 
 @pytest.mark.parametrize('name, count', [('sysresccd_sys.cfg', 8), ('sysresccd_pxe.cfg', 3)])
@@ -459,7 +460,7 @@ def test_sysrescue_files_without_rescue_kernel_stay(sysrescue_media, path):
     text = _read(sysrescue_media, path)
     fmt = bc.detect_format(path, text)
     for changes in (ON, OFF, {'x': 'y'}):
-        assert bc.plan(text, fmt, changes).new == text
+        assert edit.plan_config(text, fmt, changes).new == text
 
 
 @pytest.mark.parametrize('path', ['isolinux/isolinux.cfg', 'sysresccd/boot/syslinux/syslinux.cfg',
@@ -468,7 +469,7 @@ def test_sysrescue_module_appends_are_not_kernel_args(sysrescue_media, path):
     """APPEND /sysresccd/, ../../ and -pxe- ... belong to CONFIG and COM32 entries: even a kernel
     pattern that matches everything leaves them alone."""
     text = _read(sysrescue_media, path)
-    assert bc.plan(text, 'syslinux', ON, kernels=['*']).new == text
+    assert edit.plan_config(text, 'syslinux', ON, kernels=['*']).new == text
 
 
 def test_sysrescue_discovery(sysrescue_media):
@@ -511,9 +512,9 @@ def test_discovery_walks_real_layouts(tmp_path, layout):
         (tmp_path / rel).write_text(text)
     found = bc.discover(DirectoryMedium(str(tmp_path), writable=False))
     assert sorted(p for p, _fmt in found) == sorted(EXPECTED[layout])
-    assert all(fmt in bc.FORMATS for _p, fmt in found)
+    assert all(fmt in readers.FORMATS for _p, fmt in found)
 
 
 def test_systemd_boot_efi_entry_is_not_linux():
-    entries = bc.read_entries('bls', 'title M\nefi /memtest.efi\n')
+    entries = readers.read_entries('bls', 'title M\nefi /memtest.efi\n')
     assert entries and not entries[0].linux

@@ -14,7 +14,8 @@ import subprocess
 import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._dracut.module import (
-    MARKER, DracutModule, DracutModuleError, generate_setup, quote, two_digits, wanted_files)
+    MARKER, DracutModuleError, generate_setup, quote, two_digits, wanted_files)
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.dracut_module import DracutModule
 
 BASH = shutil.which('bash')
 HOOK = '#!/bin/sh\necho loadsrm\n'

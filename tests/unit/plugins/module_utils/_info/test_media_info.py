@@ -20,8 +20,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._info import boo
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import inventory as inv
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
-from ansible_collections.rescuefleet.media.plugins.module_utils._info.media_info import (
-    MediaInfo, read_yaml_files)
+from ansible_collections.rescuefleet.media.plugins.module_utils._info.media_info import read_yaml_files
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.media_info import MediaInfo
 
 SQUASH_TOOLS = all(shutil.which(t) for t in ('mksquashfs', 'unsquashfs'))
 

@@ -10,8 +10,9 @@ import subprocess
 
 import pytest
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.build import LinuxrcPartBuild, build_params
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.build import build_params
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import LinuxrcError
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.linuxrc_part import LinuxrcPartBuild
 
 
 def params(tmp_path, **extra):

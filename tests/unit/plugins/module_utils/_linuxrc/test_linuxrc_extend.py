@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import edit
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import (
     Item, effective, entry_edit, merge, parse_item, parse_value, render)
 
@@ -61,13 +61,13 @@ GRUB = '''menuentry 'Installation' {
 
 
 def test_one_extend_option_replaces_the_repeated_ones():
-    plan = bootcfg.plan(GRUB, 'grub', entry_edit([parse_item('?c')]), kernels=['*/loader/linux'])
+    plan = edit.plan_config(GRUB, 'grub', entry_edit([parse_item('?c')]), kernels=['*/loader/linux'])
     assert 'linuxefi /boot/x86_64/loader/linux splash=silent extend=a,b,?c quiet\n' in plan.new
-    again = bootcfg.plan(plan.new, 'grub', entry_edit([parse_item('?c')]), kernels=['*/loader/linux'])
+    again = edit.plan_config(plan.new, 'grub', entry_edit([parse_item('?c')]), kernels=['*/loader/linux'])
     assert not again.changed
 
 
 def test_absent_of_the_last_part_removes_extend():
     text = GRUB.replace(' extend=a extend=+b', ' extend=a')
-    plan = bootcfg.plan(text, 'grub', entry_edit([parse_item('a')], 'absent'), kernels=['*/loader/linux'])
+    plan = edit.plan_config(text, 'grub', entry_edit([parse_item('a')], 'absent'), kernels=['*/loader/linux'])
     assert 'loader/linux splash=silent quiet\n' in plan.new

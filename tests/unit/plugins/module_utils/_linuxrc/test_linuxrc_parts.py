@@ -10,12 +10,12 @@ import os
 
 import pytest
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.enable import LinuxrcExtend
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.info import linuxrc_facts, warnings
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import (
     LinuxrcError, parse_config, part_name_problem, spec_name)
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.parts import LinuxrcParts
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.linuxrc_extend import LinuxrcExtend
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.linuxrc_parts import LinuxrcParts
 
 GRUB = '''menuentry 'Installation' {
   linuxefi /boot/x86_64/loader/linux splash=silent extend=common

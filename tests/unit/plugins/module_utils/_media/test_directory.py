@@ -104,13 +104,13 @@ def test_special_files_are_refused_without_blocking(tmp_path, deadline):
 
 def test_names_are_checked_with_the_temporary_suffix(tmp_path):
     medium = DirectoryMedium(str(tmp_path))
-    medium.check_name('sysresccd/' + 'a' * 238)
+    medium.check_path('sysresccd/' + 'a' * 238)
     with pytest.raises(MediumError, match='at most 238 bytes'):
         medium.write_bytes('sysresccd/' + 'a' * 239, b'x')
     with pytest.raises(MediumError, match='holds at most 255 bytes'):
         medium.makedirs('d' * 256)
     with pytest.raises(MediumError, match='path .* is too long'):
-        medium.check_name('/'.join(['d' * 200] * 21))
+        medium.check_path('/'.join(['d' * 200] * 21))
     assert os.listdir(str(tmp_path)) == []
     medium.write_bytes(u'\u00e4' * 119, b'x')  # 238 bytes of UTF-8: stored as given
     assert os.listdir(str(tmp_path)) == [u'\u00e4' * 119]

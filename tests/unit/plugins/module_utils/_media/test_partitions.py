@@ -10,10 +10,11 @@ import subprocess
 
 import pytest
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import is_iso9660
 from ansible_collections.rescuefleet.media.tests.unit.fat_images import make_fat_image
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import (
-    PartitionError, is_iso9660, locate, parse_blkid_export, parse_sfdisk_json)
+    PartitionError, locate, parse_blkid_export, parse_sfdisk_json)
 
 SFDISK_DOS = '''{"partitiontable": {"label": "dos", "id": "0x1", "device": "x.img", "unit": "sectors",
  "sectorsize": 512, "partitions": [

@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 
 import pytest
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.clients import PxeError
-from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import DIFF_FILES, PxeHosts
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.pxe_hosts import DIFF_FILES, PxeHosts
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
 
 
@@ -117,3 +119,29 @@ def test_loaders_switched_off_lose_their_marked_menus(tmp_path):
     assert str(tmp_path / 'tftp' / 'grub' / 'grub.cfg') in result['removed'] and not own.exists()
     own.write_text('#!ipxe\nexit\n')  # somebody else's: kept
     assert not PxeHosts(params(tmp_path, 1, loaders=['pxelinux'])).run()['changed']
+
+
+def test_a_symlink_leading_out_of_the_tree_is_refused_and_nothing_written(tmp_path):
+    """pxe_hosts writes through the directory medium: a link out of the tree is never written through."""
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    (tmp_path / 'http').mkdir()
+    (tmp_path / 'http' / 'hosts').symlink_to(outside)
+    with pytest.raises(RescueFleetError, match='outside the medium'):
+        PxeHosts(params(tmp_path, 2)).run()
+    assert list(outside.iterdir()) == [] and not (tmp_path / 'tftp').exists()
+
+
+def test_runs_on_one_tree_take_turns(tmp_path):
+    """While a run plans and writes, the tree's roots are locked (an flock on each root directory)."""
+    PxeHosts(params(tmp_path, 1)).run()
+    tree = PxeHosts(params(tmp_path, 1)).open()
+    with tree.locked():
+        for root in ('http', 'tftp'):
+            fd = os.open(str(tmp_path / root), os.O_RDONLY)
+            try:
+                with pytest.raises(BlockingIOError):
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            finally:
+                os.close(fd)
+    tree.close()

@@ -15,7 +15,7 @@ import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import squashfs
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import SrmBuild
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_build import SrmBuild
 
 MKSQUASHFS = shutil.which('mksquashfs')
 pytestmark = pytest.mark.skipif(not MKSQUASHFS, reason='mksquashfs (squashfs-tools) is not installed')

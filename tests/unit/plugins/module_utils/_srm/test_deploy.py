@@ -10,12 +10,15 @@ import os
 
 import pytest
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.labels import check_label, labels_in
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.labels import check_label, labels_in
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import (
-    Deploy, DeployError, SrmDeploy, check_name, round_up)
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import INDEX_NAME, parse_index, render_index
+    Deploy, DeployError, MissingSources, round_up)
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import (
+    INDEX_NAME, ModuleNameError, check_module_name, parse_index, render_index)
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_deploy import SrmDeploy
+from ansible_collections.rescuefleet.media.tests.unit.medium_hashes import tree_hash
 
 
 def module(tmp_path, name, data):
@@ -28,7 +31,7 @@ def module(tmp_path, name, data):
 
 @pytest.mark.parametrize('name', ['10-tools.srm', 'A.srm', '20 fleet tools.srm'])
 def test_good_names(name):
-    assert check_name(name) == name
+    assert check_module_name(name) == name
 
 
 @pytest.mark.parametrize('name, message', [
@@ -36,8 +39,8 @@ def test_good_names(name):
     ('a:b.srm', 'path separator'), ('..srm', 'not usable'), ('.hidden.srm', 'not usable'), (' x.srm', 'not usable'),
 ])
 def test_bad_names(name, message):
-    with pytest.raises(DeployError, match=message):
-        check_name(name)
+    with pytest.raises(ModuleNameError, match=message):
+        check_module_name(name)
 
 
 def test_index_round_trip_and_garbage():
@@ -216,3 +219,35 @@ def test_task_reports_label_warning_and_predicts_inventory(tmp_path, medium):
     assert any('archisolabel' in w or 'label' in w for w in task.warnings)
     assert not os.path.exists(os.path.join(medium.root, 'sysresccd', '10-a.srm'))
     assert SrmDeploy(params).run()['srms'] == result['srms']
+
+
+def test_full_verify_finds_a_changed_module_and_names_it_for_the_controller(tmp_path, medium):
+    """A module whose bytes changed behind an intact index: fast trusts the index, full reads it back. A
+    real run given only name, size and sha256 (the action plugin's sent-nothing entry) refuses before any
+    write and names the module in missing_sources, so the controller sends it and runs again."""
+    a = module(tmp_path, '10-a.srm', b'a' * 100)
+    SrmDeploy(deploy_params(medium.root, [a])).run()
+    on_medium = os.path.join(medium.root, 'sysresccd', '10-a.srm')
+    with open(on_medium, 'r+b') as handle:
+        handle.seek(50)
+        handle.write(b'X')
+    before = tree_hash(medium.root)
+    known = [{k: a[k] for k in ('name', 'sha256', 'size')}]
+    assert not SrmDeploy(deploy_params(medium.root, known), check_mode=True).run()['changed']
+    assert SrmDeploy(deploy_params(medium.root, known, verify='full'), check_mode=True).run()['changed']
+    with pytest.raises(MissingSources, match='needs SRM 10-a.srm but no file was given') as err:
+        SrmDeploy(deploy_params(medium.root, known, verify='full')).run()
+    assert err.value.facts == {'missing_sources': ['10-a.srm']}
+    assert tree_hash(medium.root) == before
+    assert SrmDeploy(deploy_params(medium.root, [a], verify='full')).run()['changed']
+    assert tree_hash(medium.root) != before
+
+
+def test_the_label_is_probed_once_per_run(tmp_path, medium, monkeypatch):
+    from ansible_collections.rescuefleet.media.plugins.module_utils._media import directory
+    probes = []
+    real = directory._device_label
+    monkeypatch.setattr(directory, '_device_label', lambda device: probes.append(device) or real(device))
+    a = module(tmp_path, '10-a.srm', b'a' * 10)
+    SrmDeploy(deploy_params(medium.root, [a], label='auto')).run()
+    assert len(probes) == 1

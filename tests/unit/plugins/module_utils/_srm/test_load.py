@@ -16,7 +16,8 @@ import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted import WantedError
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import load
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.load import LoadError, SrmLoad
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.load import LoadError
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_load import SrmLoad
 
 SHA_A = 'a' * 64
 SHA_B = 'b' * 64

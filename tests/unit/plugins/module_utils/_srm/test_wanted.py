@@ -48,6 +48,20 @@ def test_bad_entries_are_named(srms, match):
         resolve(srms)
 
 
+KNOWN = {'name': 'fleet-tools', 'sha256': 'f' * 64, 'size': 1}
+
+
+@pytest.mark.parametrize('parts, match', [
+    ('fleet-tools', 'parts must be a list of mappings'),
+    ([KNOWN, 'x'], r'parts\[1\] is \'x\': each entry must be a mapping'),
+    ([KNOWN, {}], r'parts\[1\] needs name or src'),
+])
+def test_messages_name_the_option_they_resolve(parts, match):
+    """linuxrc_parts resolves its parts with the same resolver: the messages say parts, not srms."""
+    with pytest.raises(WantedError, match=match):
+        resolve(parts, option='parts', allow_non_squashfs=True)
+
+
 def test_size_mismatch_and_special_files(tmp_path):
     src = tmp_path / 'a.srm'
     src.write_bytes(b'hsqs')

@@ -14,10 +14,12 @@ import pytest
 import yaml
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
-    SysrescueConfig, check_name, mask_text, render, render_text)
+    check_yaml_name, mask_text, render, render_text)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import same_value
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import load, table_of
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.sysrescue_config import SysrescueConfig
 
 HOSTILE = [
     'line one\nline two',
@@ -106,7 +108,7 @@ def test_render_empty():
 
 @pytest.mark.parametrize('name', ['500-fleet.yaml', '500-fleet.YAML', 'a.Yaml', 'web01 host.yaml', 'ä.yaml'])
 def test_good_names(name):
-    check_name(name)
+    check_yaml_name(name)
 
 
 @pytest.mark.parametrize('name, words', [
@@ -122,7 +124,7 @@ def test_good_names(name):
 ])
 def test_bad_names(name, words):
     with pytest.raises(RescueFleetError) as info:
-        check_name(name)
+        check_yaml_name(name)
     assert words in str(info.value)
 
 
@@ -350,8 +352,8 @@ def test_stock_medium(sysrescue_media, tmp_path):
     assert not any('overridden' in w for w in task.warnings)
 
 
-class FakeImageMedium:
-    """An in-memory medium like a FAT partition of a disk image: no ``root``, names fold case."""
+class FakeImageMedium(Medium):
+    """An in-memory medium like a FAT partition of a disk image: no local path, names fold case."""
 
     kind = 'fat-image'
 
@@ -406,7 +408,7 @@ class FakeImageMedium:
 
 
 def test_image_medium_through_the_interface(monkeypatch):
-    from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue import config as module_utils
+    from ansible_collections.rescuefleet.media.plugins.module_utils._tasks import sysrescue_config as module_utils
     fake = FakeImageMedium({'sysrescue.d/100-defaults.yaml': b'global: {loadsrm: false}\n',
                             'sysrescue.d/500-FLEET.YAML': b'global: {dovnc: true}\n',
                             'sysresccd/10-tools.srm': b'hsqs'})

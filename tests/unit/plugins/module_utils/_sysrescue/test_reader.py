@@ -15,8 +15,8 @@ from hypothesis import given, settings, strategies as st
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue import reader as r
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
-    SysrescueConfig, render, same_value)
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render, same_value
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.sysrescue_config import SysrescueConfig
 
 # -- 3a: plain scalars, as values and as keys ------------------------------------------------
 PLAIN = [

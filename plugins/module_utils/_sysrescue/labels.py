@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR
+
 MENU_FILES = (
     'boot/grub/grubsrcd.cfg',
-    'sysresccd/boot/syslinux/sysresccd_sys.cfg',
-    'sysresccd/boot/syslinux/sysresccd_pxe.cfg',
+    '%s/boot/syslinux/sysresccd_sys.cfg' % BASEDIR,
+    '%s/boot/syslinux/sysresccd_pxe.cfg' % BASEDIR,
     'isolinux/isolinux.cfg',
-    'sysresccd/boot/syslinux/syslinux.cfg',
+    '%s/boot/syslinux/syslinux.cfg' % BASEDIR,
 )
 
 _LABEL = re.compile(r'(?:^|[\s"\'])archisolabel=([^\s"\'\\]+)')
@@ -47,7 +49,7 @@ def check_label(medium, wanted):
 
     Returns ``(ok, message)``; ``ok`` is ``None`` when there was nothing to compare.
     """
-    actual = medium.describe().get('label')
+    actual = medium.label()
     if wanted == 'auto':
         expected = expected_labels(medium)
         if not expected:

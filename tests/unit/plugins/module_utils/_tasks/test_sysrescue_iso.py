@@ -12,10 +12,10 @@ import subprocess
 import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils import _hashing as hashing
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso import image as isoimage
-from ansible_collections.rescuefleet.media.plugins.module_utils._iso import plan as isoplan
-from ansible_collections.rescuefleet.media.plugins.module_utils._iso.remaster import SysrescueIso
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.sysrescue_iso import SysrescueIso
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 
 ISOLINUX = '/usr/lib/ISOLINUX/isolinux.bin'
@@ -87,8 +87,8 @@ def test_noop_does_not_read_the_source(tmp_path, source_iso, monkeypatch):
     p = params(tmp_path, source_iso)
     SysrescueIso(p).run()
     read = []
-    original = isoplan.sha256_file
-    monkeypatch.setattr(isoplan, 'sha256_file', lambda path: read.append(path) or original(path))
+    original = hashing.sha256_file
+    monkeypatch.setattr(hashing, 'sha256_file', lambda path: read.append(path) or original(path))
     assert not SysrescueIso(p).run()['changed']
     assert source_iso not in read
 

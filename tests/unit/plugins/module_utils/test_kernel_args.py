@@ -11,7 +11,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reade
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import kernel_args as ka
+from ansible_collections.rescuefleet.media.plugins.module_utils import _kernel_args as ka
 
 
 def toks(text, dialect='kernel'):

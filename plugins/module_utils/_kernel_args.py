@@ -28,12 +28,16 @@ An edit works on one or several *segments* (several ``options`` lines of one boo
 example): the first occurrence of a key is replaced in place, later duplicates are removed, a
 new argument goes after the last token of the last segment.
 
+The collection's one tokenizer of command lines: the boot config editor (``_bootcfg``) and the model
+of SystemRescue's reader (``_sysrescue``) both read with it, so it sits below both, with the shared
+primitives.
+
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 DIALECTS = ('kernel', 'shell', 'shell-dq')  # the ones a command line can be edited in
 READ_DIALECTS = DIALECTS + ('words',)
@@ -43,7 +47,7 @@ WHITESPACE = ' \t\r\n\v\f'
 SHELL_SPECIAL = '"\'\\;#|&<>`'
 
 
-class KernelArgsError(BootCfgError):
+class KernelArgsError(RescueFleetError):
     """An argument cannot be written in this command line; the message says why."""
 
 

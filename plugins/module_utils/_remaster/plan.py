@@ -25,40 +25,23 @@ import json
 import os
 import posixpath
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import cached_sha256
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, iso_path
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import check_name as check_srm_name
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import check_name as check_yaml_name
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import file_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import check_module_name
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import check_yaml_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, CONFIG_DIR
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import validate
 
 RECORD_SUFFIX = '.rescuefleet.json'
 RECORD_VERSION = 1
-CONFIG_DIR = 'sysrescue.d'
+ISO_PATH_ADVICE = 'give a path inside the ISO such as /autorun/autorun0'
 SECTOR = 2048
 
 
 def record_path(dest):
     return dest + RECORD_SUFFIX
-
-
-def stat_data(path):
-    st = os.stat(path)
-    return {'size': st.st_size, 'mtime_ns': st.st_mtime_ns, 'inode': st.st_ino, 'device': st.st_dev}
-
-
-def same_stat(previous, current):
-    return bool(previous) and all(previous.get(key) == value for key, value in current.items())
-
-
-def cached_sha256(path, previous):
-    """``(sha256, stat data, read)``: the sha256 of a local file, taken from ``previous`` (a record
-    entry with ``sha256`` and stat data) when size, mtime, inode and device all still match."""
-    current = stat_data(path)
-    if same_stat(previous, current) and isinstance(previous.get('sha256'), str):
-        return previous['sha256'], current, False
-    return sha256_file(path), current, True
 
 
 def load_record(dest):
@@ -77,16 +60,6 @@ def render_record(record):
     return json.dumps(dict(record, version=RECORD_VERSION), sort_keys=True, indent=1) + '\n'
 
 
-def _path(where, value):
-    try:
-        path = clean_path(value)
-    except MediumError as exc:
-        raise IsoError('%s: %s; give a path inside the ISO such as /autorun/autorun0' % (where, exc)) from exc
-    if not path:
-        raise IsoError('%s: %r is the root of the ISO; give a file path such as /autorun/autorun0' % (where, value))
-    return path
-
-
 def _local_file(where, path):
     if not os.path.isfile(path):
         raise IsoError('%s %s is not a readable regular file; build it first (srm_build) or fix the path'
@@ -96,13 +69,13 @@ def _local_file(where, path):
 
 def collect(params):
     """``(additions, warnings)``: ``[{'path', 'kind', 'src', 'data'}]`` in the order given, checked."""
-    basedir = _path('basedir', params.get('basedir') or 'sysresccd')
+    basedir = file_path(params.get('basedir') or BASEDIR, 'basedir', IsoError, ISO_PATH_ADVICE)
     additions = []
     warnings = []
     for index, item in enumerate(params.get('srms') or []):
         where = 'srms[%d]' % index
         src = os.path.abspath(_local_file(where + '.src', item['src']))
-        name = check_srm_name(item.get('name') or os.path.basename(src))
+        name = check_module_name(item.get('name') or os.path.basename(src))
         additions.append({'path': posixpath.join(basedir, name), 'kind': 'srm', 'src': src, 'data': None})
     for index, item in enumerate(params.get('configs') or []):
         check_yaml_name(item['name'])
@@ -116,7 +89,8 @@ def collect(params):
     for index, item in enumerate(params.get('files') or []):
         where = 'files[%d]' % index
         src = os.path.abspath(_local_file(where + '.src', item['src']))
-        additions.append({'path': _path(where + '.dest', item['dest']), 'kind': 'file', 'src': src, 'data': None})
+        path = file_path(item['dest'], where + '.dest', IsoError, ISO_PATH_ADVICE)
+        additions.append({'path': path, 'kind': 'file', 'src': src, 'data': None})
     check_collisions(additions)
     return additions, warnings
 

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.loadsrm import (
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.bootcfg_loadsrm import (
     LoadsrmRun, backup_name, build_changes,
 )
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError

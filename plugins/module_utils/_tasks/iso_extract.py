@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The run object of the iso_extract module: a directory of an ISO image as a directory of this host.
+
+The ISO is read with the collection's ISO reader (:mod:`.._iso.image`), never mounted. The new tree is
+extracted beside ``dest`` under a temporary name, checked (the checksum files it holds, the files it must
+hold) and only then swapped in for the old one. A record remembers the sha256 of the ISO with its stat
+data, so that a run on the same ISO reads nothing and changes nothing.
+
+Private to this collection: the interface may change without notice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import cached_sha256, sum_file_problems
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, extract_tree, read_volume
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path, file_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
+
+RECORD_SUFFIX = '.rescuefleet-iso.json'
+INSIDE = 'give a file inside the extracted directory, relative to dest'
+
+
+def load_record(path):
+    """The record at ``path``: ``{'iso', 'sha256', 'src'}`` (``src``: stat data), or ``{}``."""
+    try:
+        with open(path, 'rb') as handle:
+            record = json.loads(handle.read().decode('utf-8'))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _describe(record):
+    return '%s sha256:%s\n' % (record['iso'], record['sha256']) if record.get('sha256') else ''
+
+
+class ExtractPlan(Plan):
+    """Whether ``dest`` gets the ISO's directory (``changed``), and the record afterwards."""
+
+    def __init__(self, task, changed, old, new, refresh=False):
+        super().__init__()
+        self.task = task
+        self._changed = changed
+        self.old = old
+        self.new = new
+        self.refresh = refresh
+
+    @property
+    def changed(self):
+        return self._changed
+
+    def public(self):
+        task = self.task
+        return {'src': task.src, 'dest': task.dest, 'path': task.path, 'volume_id': task.volume['volume_id'],
+                'sha256': self.new['sha256'], 'record': task.record}
+
+    def diff(self):
+        return {'before': _describe(self.old) if os.path.isdir(self.task.dest) else '', 'after': _describe(self.new),
+                'before_header': self.task.dest, 'after_header': self.task.dest}
+
+
+class IsoExtract(Task):
+    """One ``iso_extract`` run on plain parameters."""
+
+    def __init__(self, params, check_mode=False, want_diff=False):
+        super().__init__(params, check_mode, want_diff)
+        self.src = os.path.abspath(params['src'])
+        self.dest = os.path.abspath(params['dest'])
+        self.record = os.path.abspath(params.get('record') or self.dest + RECORD_SUFFIX)
+
+    def open(self):
+        params = self.params
+        self.path = '/' + clean_path(params.get('path') or '/')
+        self.checksums = [file_path(item, 'checksums', IsoError, INSIDE) for item in params.get('checksums') or []]
+        self.required = [file_path(item, 'required', IsoError, INSIDE) for item in params.get('required') or []]
+        self.volume = read_volume(self.src)
+        if os.path.lexists(self.dest) and not os.path.isdir(self.dest):
+            raise IsoError('dest %s exists and is not a directory; remove it or choose another dest' % self.dest)
+        if os.path.islink(self.dest):
+            raise IsoError('dest %s is a symlink; give the real directory, which is replaced as a whole' % self.dest)
+        return OutputFiles()
+
+    def leftover_places(self, target):
+        return [self.dest, self.record]
+
+    def plan(self, target):
+        old = load_record(self.record)
+        known = old.get('src') if isinstance(old.get('src'), dict) and old.get('path') == self.path else None
+        sha, src_stat, _read = cached_sha256(self.src, dict(known, sha256=old.get('sha256')) if known else None)
+        new = {'iso': os.path.basename(self.src), 'sha256': sha, 'src': src_stat, 'path': self.path}
+        same = old.get('sha256') == sha and old.get('path', self.path) == self.path and os.path.isdir(self.dest)
+        return ExtractPlan(self, not same, old, new, refresh=same and old != new)
+
+    def apply(self, target, plan):
+        if plan.changed:
+            self._extract()
+        if plan.changed or plan.refresh:
+            os.makedirs(os.path.dirname(self.record), exist_ok=True)
+            atomic.write_text(self.record, json.dumps(plan.new, sort_keys=True, indent=1) + '\n')
+
+    def _extract(self):
+        os.makedirs(os.path.dirname(self.dest), exist_ok=True)
+        work = atomic.make_temp_dir(self.dest)  # beside dest: the swap is two renames on one filesystem
+        try:
+            tree = os.path.join(work, 'new')
+            extract_tree(self.src, self.path, tree)
+            self._check(tree)
+            old = os.path.join(work, 'old')
+            if os.path.isdir(self.dest):
+                os.rename(self.dest, old)
+            try:
+                os.rename(tree, self.dest)
+            except BaseException:
+                if os.path.isdir(old):
+                    os.rename(old, self.dest)
+                raise
+        finally:
+            atomic.remove_tree(work)
+
+    def _check(self, tree):
+        problems = []
+        for rel in self.checksums:
+            sums = os.path.join(tree, rel)
+            if not os.path.isfile(sums):
+                problems.append('%s is not in %s of the ISO' % (rel, self.path))
+                continue
+            problems.extend(sum_file_problems(sums))
+        problems.extend('%s is not in %s of the ISO' % (rel, self.path) for rel in self.required
+                        if not os.path.isfile(os.path.join(tree, rel)))
+        if problems:
+            raise IsoError('the ISO %s does not hold what it should: %s. Use an unmodified ISO (copy it again); '
+                           '%s was left as it was' % (self.src, '; '.join(problems), self.dest))

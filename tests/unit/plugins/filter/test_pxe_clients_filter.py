@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The pxe_clients filter: inventory hosts as pxe_hosts' clients, with the module each one loads."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.rescuefleet.media.plugins.filter.pxe_clients import FilterModule, pxe_clients
+from ansible_collections.rescuefleet.media.plugins.filter.srm_set_key import srm_set_key
+
+BUILT = {'10-a.srm': {'path': '/c/10-a.srm'}, '20-b.srm': {'path': '/c/20-b.srm'},
+         '10-a+20-b.srm': {'path': '/c/combined/10-a+20-b.srm'}}
+SETS = {'10-a.srm,20-b.srm': '10-a+20-b.srm'}
+
+
+def test_each_host_gets_its_module():
+    hostvars = {
+        'one': {'pxe_mac': '52:54:00:00:00:01', 'pxe_modules': ['10-a.srm'], 'pxe_config': {'global': {'dovnc': True}}},
+        'two': {'pxe_mac': '52:54:00:00:00:02', 'pxe_modules': ['20-b.srm', '10-a.srm', '20-b.srm']},
+        'none': {'pxe_mac': '52:54:00:00:00:03'},
+    }
+    assert pxe_clients(['one', 'two', 'none'], hostvars, built=BUILT, sets=SETS) == [
+        {'name': 'one', 'mac': '52:54:00:00:00:01', 'module': '10-a.srm', 'config': {'global': {'dovnc': True}}},
+        # several modules: the combined module of the set, whatever the order and repetitions
+        {'name': 'two', 'mac': '52:54:00:00:00:02', 'module': '10-a+20-b.srm', 'config': {}},
+        {'name': 'none', 'mac': '52:54:00:00:00:03', 'module': '', 'config': {}},
+    ]
+    assert FilterModule().filters()['pxe_clients'] is pxe_clients
+
+
+def test_other_variable_names_and_a_missing_mac():
+    hostvars = {'h': {'mac': 525400000001, 'mods': ['20-b.srm'], 'cfg': {'sysconfig': {}}}, 'i': {}}
+    clients = pxe_clients(['h', 'i'], hostvars, mac_var='mac', modules_var='mods', config_var='cfg', built=BUILT)
+    assert clients[0] == {'name': 'h', 'mac': '525400000001', 'module': '20-b.srm', 'config': {'sysconfig': {}}}
+    # pxe_hosts reports the missing MAC with every other client problem at once
+    assert clients[1] == {'name': 'i', 'mac': '', 'module': '', 'config': {}}
+
+
+def test_every_problem_in_one_message():
+    hostvars = {'a': {'pxe_modules': ['10-a.srm', '30-c.srm']}, 'b': {'pxe_modules': ['99-x.srm']},
+                'c': {'pxe_modules': ['10-a.srm']}}
+    with pytest.raises(AnsibleFilterError) as err:
+        pxe_clients(['a', 'b', 'c'], hostvars, built=BUILT, sets=SETS)
+    message = str(err.value)
+    assert 'did not combine (run rescuefleet.media.srm_catalog' in message and ': a;' in message
+    assert 'modules not in the catalog (srm_catalog_built): 99-x.srm (b)' in message
+    assert '(c)' not in message
+
+
+def test_the_set_key_is_the_one_srm_catalog_uses():
+    assert srm_set_key(['20-b.srm', '10-a.srm', '20-b.srm']) == '10-a.srm,20-b.srm'
+    assert srm_set_key(['20-b.srm', '10-a.srm'], combined=True) == '10-a+20-b.srm'
+    for bad in ('10-a.srm', ['10-a.srm', ''], [None]):
+        with pytest.raises(AnsibleFilterError):
+            srm_set_key(bad)

@@ -1,0 +1,142 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) rescuefleet.media contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""iso_extract with a real ISO made by xorriso: four ways, another ISO, refusals that leave dest alone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.rescuefleet.media.plugins.module_utils import _hashing as hashing
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.iso_extract import IsoExtract
+from ansible_collections.rescuefleet.media.tests.unit.medium_hashes import tree_hash
+
+pytestmark = pytest.mark.skipif(not shutil.which('xorriso'), reason='needs xorriso')
+
+ROOTFS = b'squashfs root' * 100
+
+
+def make_iso(base, name='src.iso', kernel=b'kernel', rootfs=ROOTFS, sums=None):
+    tree = base / ('tree-' + name)
+    (tree / 'sysresccd' / 'boot' / 'x86_64').mkdir(parents=True)
+    (tree / 'sysresccd' / 'x86_64').mkdir(parents=True)
+    (tree / 'sysresccd' / 'boot' / 'x86_64' / 'vmlinuz').write_bytes(kernel)
+    (tree / 'sysresccd' / 'x86_64' / 'airootfs.sfs').write_bytes(rootfs)
+    digest = sums if sums is not None else hashlib.sha512(rootfs).hexdigest()
+    (tree / 'sysresccd' / 'x86_64' / 'airootfs.sha512').write_text('%s  airootfs.sfs\n' % digest)
+    (tree / 'EFI').mkdir()
+    (tree / 'EFI' / 'other.txt').write_text('not extracted\n')
+    iso = base / name
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(iso), '-V', 'RESCUE1200', '-r', str(tree)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return str(iso)
+
+
+def params(tmp_path, src, **extra):
+    base = dict(src=src, dest=str(tmp_path / 'http' / 'sysresccd'), path='/sysresccd',
+                checksums=['x86_64/airootfs.sha512'], required=['boot/x86_64/vmlinuz'], record=None)
+    base.update(extra)
+    return base
+
+
+@pytest.fixture
+def http(tmp_path):
+    (tmp_path / 'http').mkdir()
+    return tmp_path / 'http'
+
+
+def test_four_ways_and_the_iso_is_not_read_again(tmp_path, http, monkeypatch):
+    src = make_iso(tmp_path)
+    check = IsoExtract(params(tmp_path, src), check_mode=True, want_diff=True).run()
+    assert check['changed'] and os.listdir(str(http)) == []
+    assert check['diff']['before'] == '' and check['diff']['after'].startswith('src.iso sha256:')
+    real = IsoExtract(params(tmp_path, src)).run()
+    assert real['changed'] and real['volume_id'] == 'RESCUE1200' and real['path'] == '/sysresccd'
+    assert (http / 'sysresccd' / 'boot' / 'x86_64' / 'vmlinuz').read_bytes() == b'kernel'
+    assert not (http / 'sysresccd' / 'EFI').exists() and sorted(os.listdir(str(http))) == [
+        'sysresccd', 'sysresccd.rescuefleet-iso.json']
+    assert os.stat(str(http / 'sysresccd' / 'x86_64' / 'airootfs.sfs')).st_mode & 0o200  # writable for its owner
+    read = []
+    original = hashing.sha256_file
+    monkeypatch.setattr(hashing, 'sha256_file', lambda path: read.append(path) or original(path))
+    assert not IsoExtract(params(tmp_path, src)).run()['changed']
+    assert not IsoExtract(params(tmp_path, src), check_mode=True).run()['changed']
+    assert read == []
+
+
+def test_another_iso_replaces_the_tree_as_a_whole(tmp_path, http):
+    IsoExtract(params(tmp_path, make_iso(tmp_path))).run()
+    (http / 'sysresccd' / 'stray').write_text('left by hand\n')
+    result = IsoExtract(params(tmp_path, make_iso(tmp_path, 'new.iso', kernel=b'kernel 2'))).run()
+    assert result['changed']
+    assert (http / 'sysresccd' / 'boot' / 'x86_64' / 'vmlinuz').read_bytes() == b'kernel 2'
+    assert not (http / 'sysresccd' / 'stray').exists()
+    assert sorted(os.listdir(str(http))) == ['sysresccd', 'sysresccd.rescuefleet-iso.json']
+
+
+def test_a_record_of_the_old_role_is_taken_and_refreshed(tmp_path, http):
+    """The pxe_server role recorded {iso, sha256}; the module takes that record and adds the stat data."""
+    src = make_iso(tmp_path)
+    record = tmp_path / 'http' / '.rescuefleet-iso.json'
+    IsoExtract(params(tmp_path, src, record=str(record))).run()
+    record.write_text(json.dumps({'iso': 'src.iso', 'sha256': hashing.sha256_file(src)}))
+    assert not IsoExtract(params(tmp_path, src, record=str(record)), check_mode=True).run()['changed']
+    assert 'src' not in json.loads(record.read_text())
+    assert not IsoExtract(params(tmp_path, src, record=str(record))).run()['changed']
+    assert json.loads(record.read_text())['src']['size'] == os.path.getsize(src)
+
+
+@pytest.mark.parametrize('iso, extra, match', [
+    ({'sums': '0' * 128}, {}, r'airootfs.sfs: its sha512 is [0-9a-f]+, not 0+'),
+    ({}, {'required': ['boot/x86_64/vmlinuz', 'boot/x86_64/initrd']}, 'boot/x86_64/initrd is not in /sysresccd'),
+    ({}, {'checksums': ['x86_64/missing.sha512']}, 'x86_64/missing.sha512 is not in /sysresccd'),
+    ({}, {'path': '/nothing'}, 'xorriso extracting /nothing'),
+    ({}, {'required': ['../etc/passwd']}, r'required: path .* contains ".."'),
+])
+def test_refusals_leave_dest_as_it_was(tmp_path, http, iso, extra, match):
+    IsoExtract(params(tmp_path, make_iso(tmp_path))).run()
+    before = tree_hash(str(http))
+    with pytest.raises(RescueFleetError, match=match):
+        IsoExtract(params(tmp_path, make_iso(tmp_path, 'bad.iso', kernel=b'other', **iso), **extra)).run()
+    assert tree_hash(str(http)) == before
+
+
+def test_bad_places_are_refused(tmp_path, http):
+    src = make_iso(tmp_path)
+    (http / 'file').write_text('x')
+    with pytest.raises(RescueFleetError, match='is not a directory'):
+        IsoExtract(params(tmp_path, src, dest=str(http / 'file'))).run()
+    (http / 'elsewhere').mkdir()
+    (http / 'link').symlink_to(http / 'elsewhere')
+    with pytest.raises(RescueFleetError, match='is a symlink'):
+        IsoExtract(params(tmp_path, src, dest=str(http / 'link'))).run()
+    plain = tmp_path / 'plain.iso'
+    plain.write_bytes(b'\0' * 65536)
+    with pytest.raises(RescueFleetError, match='not an ISO9660 image'):
+        IsoExtract(params(tmp_path, str(plain))).run()
+
+
+def test_missing_parents_count_as_empty_and_are_made(tmp_path):
+    src = make_iso(tmp_path)
+    dest = str(tmp_path / 'new' / 'tree' / 'sysresccd')
+    assert IsoExtract(params(tmp_path, src, dest=dest), check_mode=True).run()['changed']
+    assert not (tmp_path / 'new').exists()
+    assert IsoExtract(params(tmp_path, src, dest=dest)).run()['changed'] and os.path.isdir(dest)
+    assert not IsoExtract(params(tmp_path, src, dest=dest)).run()['changed']
+
+
+def test_leftovers_of_an_interrupted_run_are_swept(tmp_path, http):
+    src = make_iso(tmp_path)
+    IsoExtract(params(tmp_path, src)).run()
+    leftover = http / '.sysresccd.rf-tmp-abcdefgh'
+    (leftover / 'new').mkdir(parents=True)
+    assert not IsoExtract(params(tmp_path, src), check_mode=True).run()['changed'] and leftover.exists()
+    assert not IsoExtract(params(tmp_path, src)).run()['changed'] and not leftover.exists()
