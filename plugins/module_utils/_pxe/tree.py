@@ -57,13 +57,14 @@ class PxeHosts(Task):
         problems = []
         warned = {}
         for client in clients:
-            self.secrets.extend(find_secrets(client.config))
-            errors, warnings = validate(client.config)
-            problems.extend('%s: %s' % (client.name, error) for error in errors)
-            for warning in warnings:
-                warned.setdefault(warning, []).append(client.name)
-            yaml_path = os.path.join(self.http_root, self.site.hosts_dir, client.name + '.yaml')
-            desired[yaml_path] = (client.name, yaml_writer.render(client.config))
+            if self.site.writes_yaml:
+                self.secrets.extend(find_secrets(client.config))
+                errors, warnings = validate(client.config)
+                problems.extend('%s: %s' % (client.name, error) for error in errors)
+                for warning in warnings:
+                    warned.setdefault(warning, []).append(client.name)
+                yaml_path = os.path.join(self.http_root, self.site.hosts_dir, client.name + '.yaml')
+                desired[yaml_path] = (client.name, yaml_writer.render(client.config))
             for kind, rel, text in bootfiles.host_files(self.site, client):
                 desired[os.path.join(self._root(kind), rel)] = (client.name, text.encode('utf-8'))
         if self.params.get('menus', True):
