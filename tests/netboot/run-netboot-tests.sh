@@ -5,7 +5,10 @@
 #
 # The network: a namespace made here, with a bridge rfbr0 (10.77.0.1/24), one tap device per client
 # and no route out. Inside it run the role's dnsmasq (DHCP for the whole network and TFTP, started with
-# the file the role wrote and checked) and nginx (the role's site, in a main configuration of this test).
+# the file the role wrote and checked) and nginx (the role's site, in a main configuration of this test),
+# and the network's IPv6 router: a second dnsmasq that only sends router advertisements for fd77::/64,
+# as most networks have one. Without them iPXE waits for IPv6 autoconfiguration to time out (about 12 s
+# of every iPXE start under TCG here) before it runs the boot file it was given.
 # The tree the role wrote lives in a mktemp -d directory (mode 0755) outside the checkout, because
 # nginx's workers and dnsmasq read it as other users. The chain each client follows:
 #   client-a       BIOS, MAC ...:0a. Its NIC ROM is iPXE (QEMU's), which asks DHCP with the user class
@@ -94,6 +97,7 @@ make_network() {
         ip -n "$NS" link set lo up
         ip -n "$NS" link add rfbr0 type bridge
         ip -n "$NS" addr add "$SERVER/24" dev rfbr0
+        ip -n "$NS" addr add fd77::1/64 dev rfbr0 nodad
         ip -n "$NS" link set rfbr0 up
         local tap
         for tap in rftap0 rftap1; do
@@ -111,6 +115,11 @@ start_services() {
     echo $! > "$WORK/dnsmasq.pid"
     ip netns exec "$NS" nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' > "$WORK/nginx.out" 2>&1 &
     echo $! > "$WORK/nginx.pid"
+    # the network's IPv6 router (not the role's): router advertisements only
+    ip netns exec "$NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --interface=rfbr0 --bind-dynamic \
+        --enable-ra --dhcp-range=::,constructor:rfbr0,ra-only --leasefile-ro --pid-file= --log-facility=- \
+        > "$WORK/router.log" 2>&1 &
+    echo $! > "$WORK/router.pid"
     local code=
     for _ in $(seq 50); do
         code=$(ip netns exec "$NS" curl -s -o /dev/null -w '%{http_code}' "http://$SERVER/boot.ipxe" || true)
