@@ -114,10 +114,10 @@ def host_files(site, client):
 def pxelinux_default(site):
     base = _http_base(site)
     label = _entry_label(site)
+    default = 'local' if site.menu_default == 'local' else label
     return ''.join((
         '# Machines without a file of their own (pxelinux.cfg/01-<mac>) get this menu.\n# %s\n' % MARKER,
-        'DEFAULT %s\nPROMPT 1\nTIMEOUT %d\n\n' % ('local' if site.menu_default == 'local' else label,
-                                                     site.menu_timeout * 10),
+        'DEFAULT %s\nPROMPT 1\nTIMEOUT %d\n\n' % (default, site.menu_timeout * 10),
         'LABEL local\n  MENU LABEL Boot from the local disk\n  LOCALBOOT 0\n\n',
         'LABEL %s\n  MENU LABEL %s\n' % (label, _entry_title(site)),
         '  LINUX %s%s\n' % (base, site.kernel),

@@ -133,10 +133,10 @@ def test_live_clients_refuse_what_only_systemrescue_reads():
         parse_clients(live_site(), [
             {'name': 'a', 'mac': '52:54:00:00:00:0a', 'module': '10-x.srm', 'config': {'global': {'nofirewall': True}},
              'ip': '10.0.0.5::10.0.0.1:255.255.255.0:a:eth0:none'},
-            {'name': 'b', 'mac': '52:54:00:00:00:0b', 'modules': [{'name': '10-x.srm', 'sha256': 'abc'},
-                                                                   {'name': '20-y.srm'}]},
-            {'name': 'c', 'mac': '52:54:00:00:00:0c', 'modules': [{'name': '10-x.srm', 'sha256': SUM_A},
-                                                                   {'name': '10-x.srm', 'sha256': SUM_A}]},
+            {'name': 'b', 'mac': '52:54:00:00:00:0b',
+             'modules': [{'name': '10-x.srm', 'sha256': 'abc'}, {'name': '20-y.srm'}]},
+            {'name': 'c', 'mac': '52:54:00:00:00:0c',
+             'modules': [{'name': '10-x.srm', 'sha256': SUM_A}, {'name': '10-x.srm', 'sha256': SUM_A}]},
         ], {'sysconfig': {'timezone': 'UTC'}})
     message = str(failure.value)
     for part in ("a: module is SystemRescue's late_load_srm", 'a: config is SystemRescue configuration',
