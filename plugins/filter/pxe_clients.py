@@ -12,9 +12,12 @@ name: pxe_clients
 short_description: Turn PXE client hosts of the inventory into the clients list of pxe_hosts
 version_added: 0.1.0
 description:
-  - Reads each client's MAC address, module names and configuration from its host variables and gives the
-    O(rescuefleet.media.pxe_hosts#module:clients) list, with the module each client loads (its one module, or
-    the combined module that C(rescuefleet.media.srm_catalog) built for its set).
+  - Reads each client's MAC address, module names, configuration and extra kernel arguments from its host variables
+    and gives the O(rescuefleet.media.pxe_hosts#module:clients) list, with the module each client loads (its one
+    module, or the combined module that C(rescuefleet.media.srm_catalog) built for its set).
+  - With O(system=dracut), each client gets its modules as O(rescuefleet.media.pxe_hosts#module:clients[].modules)
+    instead, each with the sha256 the catalog reports (a dracut live system with C(loadsrm) stacks several modules, no
+    combined module is needed), and no configuration.
   - Fails with one message naming every client whose modules the catalog does not have or did not combine.
   - The C(rescuefleet.media.pxe_server) role uses it instead of a loop per client.
 options:
@@ -39,6 +42,15 @@ options:
     description: Host variable holding the SystemRescue configuration.
     type: str
     default: pxe_config
+  kernel_args_var:
+    description: Host variable holding extra kernel arguments of the client's boot entries.
+    type: str
+    default: pxe_kernel_args
+  system:
+    description: What the clients boot, as O(rescuefleet.media.pxe_hosts#module:system) says.
+    type: str
+    choices: [sysrescue, dracut]
+    default: sysrescue
   built:
     description: C(srm_catalog_built), the modules of the catalog by name.
     type: dict
@@ -62,7 +74,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: One mapping per client with C(name), C(mac), C(module) (a name of the catalog or V("")) and C(config).
+  description:
+    - One mapping per client with C(name), C(mac), C(kernel_args), and C(module) (a name of the catalog or V(""))
+      and C(config), or with O(system=dracut) C(modules) (C(name) and C(sha256) each).
   type: list
   elements: dict
 '''
@@ -73,7 +87,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index impor
 
 
 def pxe_clients(hosts, hostvars, mac_var='pxe_mac', modules_var='pxe_modules', config_var='pxe_config',
-                built=None, sets=None):
+                built=None, sets=None, kernel_args_var='pxe_kernel_args', system='sysrescue'):
     built = built or {}
     sets = sets or {}
     clients = []
@@ -86,6 +100,13 @@ def pxe_clients(hosts, hostvars, mac_var='pxe_mac', modules_var='pxe_modules', c
         for name in variables.get(modules_var) or []:
             if name not in modules:
                 modules.append(name)
+        common = {'name': host, 'mac': '' if mac is None else str(mac),
+                  'kernel_args': str(variables.get(kernel_args_var) or '')}
+        if system == 'dracut':
+            missing.extend('%s (%s)' % (name, host) for name in modules if name not in built)
+            clients.append(dict(common, modules=[{'name': name, 'sha256': built[name]['sha256']}
+                                                 for name in modules if name in built]))
+            continue
         if not modules:
             module = ''
         elif len(modules) == 1:
@@ -96,8 +117,7 @@ def pxe_clients(hosts, hostvars, mac_var='pxe_mac', modules_var='pxe_modules', c
                 not_combined.append(host)
         if module and module not in built:
             missing.append('%s (%s)' % (module, host))
-        clients.append({'name': host, 'mac': '' if mac is None else str(mac), 'module': module,
-                        'config': variables.get(config_var) or {}})
+        clients.append(dict(common, module=module, config=variables.get(config_var) or {}))
     problems = []
     if not_combined:
         problems.append('clients whose module set the catalog did not combine (run rescuefleet.media.srm_catalog '

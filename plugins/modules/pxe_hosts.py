@@ -11,16 +11,23 @@ module: pxe_hosts
 short_description: Write every PXE client's SystemRescue YAML and boot files in one call
 version_added: 0.1.0
 description:
-  - Owns the per-client files of a SystemRescue HTTP PXE tree and writes all of them in one call, for
-    hundreds or thousands of clients.
+  - Owns the per-client files of a SystemRescue HTTP PXE tree (or of a dracut live system's, see O(system)) and
+    writes all of them in one call, for hundreds or thousands of clients.
   - For each client, C(<http_root>/<hosts_dir>/<name>.yaml) (written by the same writer as
     M(rescuefleet.media.sysrescue_config), with C(global.late_load_srm) set to the client's module), and, per
     loader in O(loaders), pxelinux C(pxelinux.cfg/01-aa-bb-cc-dd-ee-ff), GRUB C(<grub_dir>/grub.cfg-01-aa-bb-cc-dd-ee-ff)
     and iPXE C(MAC-aabbccddeeff.ipxe), C(MAC-aa-bb-cc-dd-ee-ff.ipxe) and C(HOSTNAME-<name>.ipxe) under O(tftp_root).
   - Every boot entry gets one kernel command line, C(archisobasedir) C(archiso_http_srv) C(ip) C(sysrescuecfg),
     then O(kernel_args) and the client's own arguments; GRUB and iPXE add C(BOOTIF), pxelinux C(SYSAPPEND 2).
+  - With O(system=dracut), the clients boot a dracut live system whose initramfs holds the collection's C(loadsrm)
+    dracut module (the C(rescuefleet.media.dracut_media) role in netboot mode). No YAML is written; every entry gets
+    O(kernel_args) (which must name the live root, C(root=live:<url>), as that role reports in
+    C(dracut_media_result.netboot.cmdline)), then one C(rd.loadsrm.url=<url>#sha256=<hex>) per module in
+    O(clients[].modules), then the client's own arguments.
   - With O(menus), also the default menus C(pxelinux.cfg/default), C(<grub_dir>/grub.cfg) and C(boot.ipxe), which
-    chains the per-MAC and per-hostname iPXE files.
+    chains the per-MAC and per-hostname iPXE files. Machines without files of their own get a menu with the local
+    disk and the tree's system without any client's modules or configuration; O(menu_default) says which one boots
+    after O(menu_timeout).
   - Content is compared before writing; a file is written only when it differs, under a temporary name renamed
     into place. Files of clients no longer listed are removed, but only files this module (or the
     C(rescuefleet.media.pxe_server) role before it) wrote, recognised by their marker comment or YAML header.
@@ -62,10 +69,25 @@ options:
       - Base URL of kernel and initramfs in the boot files. Defaults to O(url).
       - V("") loads them by TFTP, relative to O(tftp_root), which must then hold the tree.
     type: str
-  basedir:
-    description: The C(archisobasedir) of the tree.
+  system:
+    description:
+      - What the clients boot. V(sysrescue) is SystemRescue over HTTP with a YAML file per client. V(dracut) is a
+        dracut live system with the collection's C(loadsrm) module, its modules given on the command line with their
+        sha256.
     type: str
-    default: sysresccd
+    choices: [sysrescue, dracut]
+    default: sysrescue
+  basedir:
+    description:
+      - The directory of the tree that holds the system, relative to O(url) and O(boot_url); for SystemRescue its
+        C(archisobasedir).
+      - Default V(sysresccd), or V(LiveOS) with O(system=dracut).
+    type: str
+  kernel:
+    description:
+      - The kernel, relative to O(basedir).
+      - Default V(boot/x86_64/vmlinuz), or V(vmlinuz) with O(system=dracut).
+    type: str
   hosts_dir:
     description: Directory of O(http_root) for the per-client YAML files. It belongs to the module.
     type: str
@@ -79,18 +101,30 @@ options:
     type: str
     default: grub
   initrds:
-    description: Initramfs images, relative to O(basedir), in order.
+    description:
+      - Initramfs images, relative to O(basedir), in order.
+      - Default V([boot/intel_ucode.img, boot/amd_ucode.img, boot/x86_64/sysresccd.img]), or V([initrd.img]) with
+        O(system=dracut).
     type: list
     elements: str
-    default: [boot/intel_ucode.img, boot/amd_ucode.img, boot/x86_64/sysresccd.img]
   kernel_args:
-    description: Extra kernel arguments of every boot entry.
+    description:
+      - Extra kernel arguments of every boot entry.
+      - With O(system=dracut), the arguments every client needs, starting with the live root (C(root=live:<url>)).
     type: str
     default: ''
   menu_timeout:
     description: Seconds before the menus boot their default entry.
     type: int
     default: 10
+  menu_default:
+    description:
+      - The entry of the default menus that boots after O(menu_timeout) on a machine without files of its own.
+      - V(local) boots from the local disk, V(network) boots the tree's system without any client's modules or
+        configuration.
+    type: str
+    choices: [local, network]
+    default: local
   loaders:
     description: The boot loaders to write files for; marked files of the others are removed.
     type: list
@@ -102,7 +136,9 @@ options:
     type: bool
     default: true
   default_config:
-    description: SystemRescue configuration every client gets, under its own (merged recursively).
+    description:
+      - SystemRescue configuration every client gets, under its own (merged recursively).
+      - Must stay empty with O(system=dracut).
     type: dict
     default: {}
   verify:
@@ -133,10 +169,30 @@ options:
         description:
           - The module for C(global.late_load_srm), a file name served from O(srm_dir) (a combined module for a
             client with several) or a full C(http://) or C(https://) URL. Empty for none.
+          - SystemRescue only; with O(system=dracut) use O(clients[].modules).
         type: str
         default: ''
+      modules:
+        description:
+          - With O(system=dracut), the modules the client stacks on its live root, each a file name served from
+            O(srm_dir) or a full URL, with the sha256 the C(loadsrm) dracut module checks it against. Where modules
+            hold the same path, the one whose name sorts first wins, whatever the order here.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          name:
+            description: The module's file name in O(srm_dir), or its URL.
+            type: str
+            required: true
+          sha256:
+            description: Its sha256, 64 hex digits.
+            type: str
+            required: true
       config:
-        description: The client's SystemRescue configuration, merged over O(default_config).
+        description:
+          - The client's SystemRescue configuration, merged over O(default_config).
+          - Must stay empty with O(system=dracut).
         type: dict
         default: {}
       kernel_args:
@@ -147,6 +203,7 @@ options:
         description:
           - The value of C(ip=) instead of V(dhcp), for a static address
             (C(client-ip::gateway:netmask:hostname:device:none)).
+          - SystemRescue only; with O(system=dracut) put C(ip=) into O(clients[].kernel_args).
         type: str
 requirements:
   - PyYAML on the host that runs the module.
@@ -187,6 +244,19 @@ EXAMPLES = r'''
 - name: Show which clients changed
   ansible.builtin.debug:
     var: pxe.changed_clients
+
+- name: Clients of a dracut live system (dracut_media role in netboot mode earlier in the play)
+  rescuefleet.media.pxe_hosts:
+    http_root: /srv/http/live
+    url: http://pxe.example.com/live/
+    system: dracut
+    kernel_args: "{{ dracut_media_result.netboot.cmdline }} console=ttyS0,115200"
+    menu_default: network
+    clients:
+      - name: web01
+        mac: "52:54:00:12:34:01"
+        modules:
+          - {name: 10-fleet-tools.srm, sha256: "{{ srm_catalog_built['10-fleet-tools.srm'].sha256 }}"}
 '''
 
 RETURN = r'''
@@ -230,7 +300,7 @@ changed_clients:
 boot_urls:
   description:
     - Every URL the clients' boots request over HTTP, once each; kernel, initramfs images and root filesystem first,
-      then each client's YAML and module.
+      then each client's YAML and modules.
   returned: success
   type: list
   elements: str
@@ -250,14 +320,16 @@ def main():
             tftp_root=dict(type='path'),
             url=dict(type='str', required=True),
             boot_url=dict(type='str'),
-            basedir=dict(type='str', default='sysresccd'),
+            system=dict(type='str', choices=['sysrescue', 'dracut'], default='sysrescue'),
+            basedir=dict(type='str'),
+            kernel=dict(type='str'),
             hosts_dir=dict(type='str', default='hosts'),
             srm_dir=dict(type='str', default='srm'),
             grub_dir=dict(type='str', default='grub'),
-            initrds=dict(type='list', elements='str',
-                         default=['boot/intel_ucode.img', 'boot/amd_ucode.img', 'boot/x86_64/sysresccd.img']),
+            initrds=dict(type='list', elements='str'),
             kernel_args=dict(type='str', default=''),
             menu_timeout=dict(type='int', default=10),
+            menu_default=dict(type='str', choices=['local', 'network'], default='local'),
             loaders=dict(type='list', elements='str', choices=['pxelinux', 'grub', 'ipxe'],
                          default=['pxelinux', 'grub', 'ipxe']),
             menus=dict(type='bool', default=True),
@@ -268,6 +340,10 @@ def main():
                 name=dict(type='str', required=True),
                 mac=dict(type='str', required=True),
                 module=dict(type='str', default=''),
+                modules=dict(type='list', elements='dict', default=[], options=dict(
+                    name=dict(type='str', required=True),
+                    sha256=dict(type='str', required=True),
+                )),
                 config=dict(type='dict', default={}),
                 kernel_args=dict(type='str', default=''),
                 ip=dict(type='str'),

@@ -11,10 +11,15 @@ commands; ``yaml newcomer file=PATH`` blocks are files the README asks the reade
 which is the test run this stage is part of.
 
 Usage: python readme_script.py README.md > script.sh
+
+Other stages run examples that need what the newcomer stage cannot give (root, a network namespace):
+``python readme_script.py --save TAG README.md DIR`` writes every ``file=PATH`` block whose info string
+holds the word TAG to DIR/PATH, exactly as the README shows it (the netboot stage: TAG ``netboot``).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import sys
@@ -60,7 +65,29 @@ def script(text):
     return '\n'.join(out) + '\n'
 
 
+def save(text, tag, directory):
+    """Write the ``file=`` blocks tagged ``tag`` under ``directory``; their paths, in order."""
+    saved = []
+    for _lang, words, body in blocks(text):
+        attrs = dict(word.split('=', 1) for word in words if '=' in word)
+        if tag not in words or 'file' not in attrs:
+            continue
+        path = os.path.join(directory, attrs['file'])
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w', encoding='utf-8') as handle:
+            handle.write(body)
+        saved.append(path)
+    return saved
+
+
 def main(argv):
+    if argv[1] == '--save':
+        with open(argv[3], encoding='utf-8') as handle:
+            saved = save(handle.read(), argv[2], argv[4])
+        if not saved:
+            sys.exit('no block tagged %s with file= in %s' % (argv[2], argv[3]))
+        sys.stdout.write(''.join(path + '\n' for path in saved))
+        return
     with open(argv[1], encoding='utf-8') as handle:
         sys.stdout.write(script(handle.read()))
 

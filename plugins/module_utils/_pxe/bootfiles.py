@@ -31,19 +31,32 @@ def _grub_base(site):
     return '(http,%s)%s' % (parts.netloc, parts.path)
 
 
-def _about(client):
-    return ('# %s (%s): SystemRescue over HTTP with %s.\n# %s\n'
-            % (client.name, client.mac_colons, client.module or 'no module', MARKER))
+def _about(site, client):
+    if site.live:
+        names = [url.rsplit('/', 1)[-1] for url, _sha256 in client.modules]
+        what = 'a live system over HTTP with %s' % (', '.join(names) or 'no module')
+    else:
+        what = 'SystemRescue over HTTP with %s' % (client.module or 'no module')
+    return '# %s (%s): %s.\n# %s\n' % (client.name, client.mac_colons, what, MARKER)
+
+
+def _entry_label(site):
+    """The label of the network boot entry in the default menus."""
+    return 'live_http' if site.live else 'sysresccd_http'
+
+
+def _entry_title(site):
+    return '%s (HTTP, %s)' % (site.title, 'no modules' if site.live else 'no host configuration')
 
 
 # -- per client ----------------------------------------------------------------------------
 def pxelinux_host(site, client):
     base = _http_base(site)
     return ''.join((
-        _about(client),
+        _about(site, client),
         'DEFAULT rescuefleet\nPROMPT 0\nTIMEOUT %d\n\n' % (site.menu_timeout * 10),
         'LABEL rescuefleet\n',
-        '  MENU LABEL SystemRescue for %s (HTTP)\n' % client.name,
+        '  MENU LABEL %s for %s (HTTP)\n' % (site.title, client.name),
         '  LINUX %s%s\n' % (base, site.kernel),
         '  INITRD %s\n' % ','.join(base + path for path in site.initrd_paths()),
         '  APPEND %s\n' % site.cmdline(client),
@@ -55,9 +68,9 @@ def pxelinux_host(site, client):
 def grub_host(site, client):
     base = _grub_base(site)
     return ''.join((
-        _about(client),
+        _about(site, client),
         'set timeout=%d\nset default=0\n\n' % site.menu_timeout,
-        "menuentry 'SystemRescue for %s (HTTP)' {\n" % client.name,
+        "menuentry '%s for %s (HTTP)' {\n" % (site.title, client.name),
         '\tlinux %s%s %s BOOTIF=01-%s\n' % (base, site.kernel, site.cmdline(client), client.mac_dashed),
         '\tinitrd %s\n' % ' '.join(base + path for path in site.initrd_paths()),
         '}\n',
@@ -76,7 +89,7 @@ def _ipxe_entry(site, args):
 
 def ipxe_host(site, client):
     args = '%s BOOTIF=01-%s' % (site.cmdline(client), client.mac_dashed)
-    return '#!ipxe\n' + _about(client) + _ipxe_entry(site, args)
+    return '#!ipxe\n' + _about(site, client) + _ipxe_entry(site, args)
 
 
 def host_files(site, client):
@@ -96,13 +109,17 @@ def host_files(site, client):
 
 
 # -- default menus -------------------------------------------------------------------------
+# Machines without files of their own get a menu of two entries: the local disk and the tree's system
+# without a client's modules or configuration; menu_default says which one boots after the timeout.
 def pxelinux_default(site):
     base = _http_base(site)
+    label = _entry_label(site)
+    default = 'local' if site.menu_default == 'local' else label
     return ''.join((
         '# Machines without a file of their own (pxelinux.cfg/01-<mac>) get this menu.\n# %s\n' % MARKER,
-        'DEFAULT local\nPROMPT 1\nTIMEOUT %d\n\n' % (site.menu_timeout * 10),
+        'DEFAULT %s\nPROMPT 1\nTIMEOUT %d\n\n' % (default, site.menu_timeout * 10),
         'LABEL local\n  MENU LABEL Boot from the local disk\n  LOCALBOOT 0\n\n',
-        'LABEL sysresccd_http\n  MENU LABEL SystemRescue (HTTP, no host configuration)\n',
+        'LABEL %s\n  MENU LABEL %s\n' % (label, _entry_title(site)),
         '  LINUX %s%s\n' % (base, site.kernel),
         '  INITRD %s\n' % ','.join(base + path for path in site.initrd_paths()),
         '  APPEND %s\n  SYSAPPEND 2\n' % site.cmdline(),
@@ -113,8 +130,8 @@ def grub_default(site):
     base = _grub_base(site)
     return ''.join((
         '# GRUB reads grub.cfg-01-<mac> of a machine first, then this menu.\n# %s\n' % MARKER,
-        'set timeout=%d\nset default=0\n\n' % site.menu_timeout,
-        "menuentry 'SystemRescue (HTTP, no host configuration)' {\n",
+        'set timeout=%d\nset default=%d\n\n' % (site.menu_timeout, 1 if site.menu_default == 'local' else 0),
+        "menuentry '%s' {\n" % _entry_title(site),
         '\tlinux %s%s %s BOOTIF=01-${net_default_mac}\n' % (base, site.kernel, site.cmdline()),
         '\tinitrd %s\n}\n\n' % ' '.join(base + path for path in site.initrd_paths()),
         "menuentry 'Boot from the local disk' {\n\texit\n}\n",
@@ -122,17 +139,19 @@ def grub_default(site):
 
 
 def ipxe_default(site):
+    label = _entry_label(site)
+    local, network = ('--default ', '') if site.menu_default == 'local' else ('', '--default ')
     return ''.join((
         '#!ipxe\n',
         '# Entry point: a machine with a file of its own (by MAC or hostname) boots it, others get the menu.\n',
         '# %s\n' % MARKER,
         'chain --autofree MAC-${mac:hexraw}.ipxe || chain --autofree MAC-${mac:hexhyp}.ipxe || '
         'chain --autofree HOSTNAME-${hostname}.ipxe || goto menu\n\n',
-        ':menu\nmenu SystemRescue\n',
-        'item --default local local Boot from the local disk\n',
-        'item sysresccd_http SystemRescue (HTTP, no host configuration)\n',
+        ':menu\nmenu %s\n' % site.title,
+        'item %slocal Boot from the local disk\n' % local,
+        'item %s%s %s\n' % (network, label, _entry_title(site)),
         'choose --timeout %d target && goto ${target} || goto local\n\n' % (site.menu_timeout * 1000),
-        ':sysresccd_http\n',
+        ':%s\n' % label,
         _ipxe_entry(site, '%s BOOTIF=01-${mac:hexhyp}' % site.cmdline()),
         '\n:local\nexit\n',
     ))

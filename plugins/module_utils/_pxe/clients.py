@@ -10,6 +10,13 @@ client's kernel command line is put together, so every boot file and the YAML's 
 use the same arguments. ``parse_clients`` checks every client at once and raises one
 :class:`PxeError` that lists all the problems.
 
+Two systems boot from a tree. ``sysrescue``: SystemRescue over HTTP, each client with its YAML
+(``sysrescuecfg=``) whose ``late_load_srm`` names its one module. ``dracut``: a dracut live system
+whose initramfs holds the collection's ``loadsrm`` module (the ``dracut_media`` role in netboot
+mode); the caller gives the arguments every client needs (``root=live:...``, as that role reports
+them) in ``kernel_args``, and each client adds one ``rd.loadsrm.url=<url>#sha256=<hex>`` per module,
+which ``loadsrm`` checks before stacking the module. No YAML is written for it.
+
 Private to this collection: the interface may change without notice.
 """
 
@@ -17,15 +24,30 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.rescuefleet.media.plugins.module_utils import _kernel_args as cmdline_args
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, BASEDIR_ARG, HTTP_PXE_ARG, SYSRESCUECFG_ARG
 
 LOADERS = ('pxelinux', 'grub', 'ipxe')
+SYSTEMS = ('sysrescue', 'dracut')
+MENU_DEFAULTS = ('local', 'network')
+# What each system boots when the caller names nothing else: directory of the tree, kernel and
+# initramfs images relative to it (SystemRescue's ISO layout; the dracut_media role's netboot tree).
+SYSTEM_DEFAULTS = {
+    'sysrescue': {'basedir': BASEDIR, 'kernel': 'boot/x86_64/vmlinuz',
+                  'initrds': ['boot/intel_ucode.img', 'boot/amd_ucode.img', 'boot/x86_64/sysresccd.img'],
+                  'title': 'SystemRescue'},
+    'dracut': {'basedir': 'LiveOS', 'kernel': 'vmlinuz', 'initrds': ['initrd.img'], 'title': 'Live system'},
+}
+# The argument of the loadsrm dracut module (roles/dracut_media/files/loadsrm-mount.sh) that names one
+# module to fetch and the sha256 it must have.
+LOADSRM_URL = 'rd.loadsrm.url'
 # A client name becomes part of file names and URLs: keep it to what a hostname may hold.
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$')
 _MAC_SEPARATORS = re.compile(r'[:\-.]')
 _HEX12 = re.compile(r'^[0-9a-f]{12}$')
 _URL = re.compile(r'^https?://[^\s/]+/(\S*/)?$')
+_SHA256 = re.compile(r'^[0-9a-f]{64}$')
 
 
 class PxeError(RescueFleetError):
@@ -54,12 +76,13 @@ def deep_merge(base, over):
 class Client:
     """One machine that boots from the tree."""
 
-    __slots__ = ('name', 'mac', 'module', 'config', 'kernel_args', 'ip')
+    __slots__ = ('name', 'mac', 'module', 'modules', 'config', 'kernel_args', 'ip')
 
-    def __init__(self, name, mac, module, config, kernel_args, ip):
+    def __init__(self, name, mac, module, config, kernel_args, ip, modules=()):
         self.name = name
         self.mac = mac              # 12 lower-case hex digits
-        self.module = module        # URL for late_load_srm, or ''
+        self.module = module        # URL for late_load_srm, or '' (SystemRescue)
+        self.modules = list(modules)  # [(URL, sha256)] for rd.loadsrm.url (dracut live system)
         self.config = config        # merged configuration, late_load_srm included
         self.kernel_args = kernel_args
         self.ip = ip
@@ -80,17 +103,36 @@ class Site:
         self.url = params['url']
         boot_url = params.get('boot_url')
         self.boot_url = self.url if boot_url is None else boot_url
-        self.basedir = params.get('basedir') or BASEDIR
+        self.system = params.get('system') or 'sysrescue'
+        defaults = SYSTEM_DEFAULTS.get(self.system, SYSTEM_DEFAULTS['sysrescue'])
+        self.title = defaults['title']
+        self.basedir = params.get('basedir') or defaults['basedir']
+        self.kernel_path = params.get('kernel') or defaults['kernel']
         self.hosts_dir = (params.get('hosts_dir') or 'hosts').strip('/')
         self.srm_dir = (params.get('srm_dir') or 'srm').strip('/')
         self.grub_dir = (params.get('grub_dir') or 'grub').strip('/')
-        self.initrds = list(params.get('initrds') or [])
+        initrds = params.get('initrds')
+        self.initrds = list(defaults['initrds'] if initrds is None else initrds)
         self.kernel_args = ' '.join((params.get('kernel_args') or '').split())
         self.menu_timeout = int(params.get('menu_timeout') if params.get('menu_timeout') is not None else 10)
+        self.menu_default = params.get('menu_default') or 'local'
         self.loaders = list(params.get('loaders') or LOADERS)
+
+    @property
+    def live(self):
+        """A dracut live system: modules by rd.loadsrm.url on the command line, no YAML."""
+        return self.system == 'dracut'
+
+    @property
+    def writes_yaml(self):
+        return not self.live
 
     def check(self):
         problems = []
+        if self.system not in SYSTEMS:
+            problems.append('system %r must be one of %s' % (self.system, ', '.join(SYSTEMS)))
+        if self.menu_default not in MENU_DEFAULTS:
+            problems.append('menu_default %r must be one of %s' % (self.menu_default, ', '.join(MENU_DEFAULTS)))
         if not _URL.match(self.url or ''):
             problems.append('url %r must be an http:// or https:// URL ending in /' % (self.url,))
         if self.boot_url and not _URL.match(self.boot_url):
@@ -100,10 +142,15 @@ class Site:
                              ('grub_dir', self.grub_dir)):
             if not value or '..' in value.split('/') or any(ch.isspace() for ch in value):
                 problems.append('%s %r must be a relative directory without spaces or ..' % (label, value))
-        for initrd in self.initrds:
-            if not initrd or initrd.startswith('/') or any(ch.isspace() or ch == ',' for ch in initrd):
-                problems.append('initrds entry %r must be a path relative to basedir without spaces or commas'
-                                % (initrd,))
+        for label, path in [('kernel', self.kernel_path)] + [('initrds entry', initrd) for initrd in self.initrds]:
+            if not path or path.startswith('/') or '..' in path.split('/') or any(
+                    ch.isspace() or ch == ',' for ch in path):
+                problems.append('%s %r must be a path relative to basedir without spaces, commas or ..'
+                                % (label, path))
+        if self.live and not cmdline_args.get(self.kernel_args, 'root'):
+            problems.append('kernel_args must name the live root for system dracut (root=live:<url of the '
+                            'squashfs image>, with the other arguments the dracut_media role reports in '
+                            'dracut_media_result.netboot.cmdline)')
         if self.menu_timeout < 0:
             problems.append('menu_timeout must not be negative')
         return problems
@@ -122,32 +169,51 @@ class Site:
 
     @property
     def kernel(self):
-        return '%s/boot/x86_64/vmlinuz' % self.basedir
+        return '%s/%s' % (self.basedir, self.kernel_path)
 
     def initrd_paths(self):
         return ['%s/%s' % (self.basedir, initrd) for initrd in self.initrds]
 
+    def _root_url(self):
+        """The root filesystem a boot fetches over HTTP, if any."""
+        if not self.live:
+            return '%s%s/x86_64/airootfs.sfs' % (self.url, self.basedir)
+        root = cmdline_args.get(self.kernel_args, 'root')
+        if isinstance(root, str) and root.startswith('live:http'):
+            return root[len('live:'):]
+        return None
+
     def boot_urls(self, client=None):
-        """Every URL a boot requests over HTTP: kernel, initramfs, root filesystem, YAML, module."""
+        """Every URL a boot requests over HTTP: kernel, initramfs, root filesystem, YAML, modules."""
         urls = []
         if self.boot_url:
             urls.extend(self.boot_url + path for path in [self.kernel] + self.initrd_paths())
-        urls.append('%s%s/x86_64/airootfs.sfs' % (self.url, self.basedir))
+        root = self._root_url()
+        if root:
+            urls.append(root)
         if client is not None:
-            urls.append(self.yaml_url(client))
+            if self.writes_yaml:
+                urls.append(self.yaml_url(client))
             if client.module:
                 urls.append(client.module)
+            urls.extend(url for url, _sha256 in client.modules)
         return urls
 
     # -- the one kernel command line --------------------------------------------------------
     def cmdline(self, client=None):
         """The kernel arguments of a boot entry (without BOOTIF, which each loader adds its own way)."""
-        args = ['%s=%s' % (BASEDIR_ARG, self.basedir), '%s=%s' % (HTTP_PXE_ARG, self.url),
-                'ip=%s' % (client.ip if client is not None and client.ip else 'dhcp')]
-        if client is not None:
-            args.append('%s=%s' % (SYSRESCUECFG_ARG, self.yaml_url(client)))
-        if self.kernel_args:
-            args.append(self.kernel_args)
+        if self.live:
+            args = [self.kernel_args] if self.kernel_args else []
+            if client is not None:
+                # loadsrm stacks the modules by name, whatever their order here
+                args.extend('%s=%s#sha256=%s' % (LOADSRM_URL, url, sha256) for url, sha256 in client.modules)
+        else:
+            args = ['%s=%s' % (BASEDIR_ARG, self.basedir), '%s=%s' % (HTTP_PXE_ARG, self.url),
+                    'ip=%s' % (client.ip if client is not None and client.ip else 'dhcp')]
+            if client is not None:
+                args.append('%s=%s' % (SYSRESCUECFG_ARG, self.yaml_url(client)))
+            if self.kernel_args:
+                args.append(self.kernel_args)
         if client is not None and client.kernel_args:
             args.append(client.kernel_args)
         return ' '.join(args)
@@ -181,11 +247,20 @@ def parse_clients(site, items, default_config):
         if not isinstance(config, dict):
             problems.append('%s: config must be a mapping of scopes' % label)
             config = {}
-        config = deep_merge(default_config or {}, config)
         module = site.module_url(item.get('module') or '')
+        if module and any(ch.isspace() for ch in module):
+            problems.append('%s: module %r must not contain spaces' % (label, module))
+        if site.live:
+            problems.extend('%s: %s' % (label, problem) for problem in _live_only(item, ip, config, module))
+            modules, module_problems = _live_modules(site, item.get('modules') or [])
+            problems.extend('%s: %s' % (label, problem) for problem in module_problems)
+            clients.append(Client(label, mac, '', {}, kernel_args, '', modules))
+            continue
+        if item.get('modules'):
+            problems.append('%s: modules (with their sha256) are for system dracut; SystemRescue loads one module '
+                            'late: give it as module (a combined module for several)' % label)
+        config = deep_merge(default_config or {}, config)
         if module:
-            if any(ch.isspace() for ch in module):
-                problems.append('%s: module %r must not contain spaces' % (label, module))
             config = deep_merge(config, {'global': {'late_load_srm': module}})
         clients.append(Client(label, mac, module, config, kernel_args, ip))
     duplicates = sorted('%s (%s)' % (':'.join(mac[i:i + 2] for i in range(0, 12, 2)), ', '.join(labels))
@@ -195,7 +270,50 @@ def parse_clients(site, items, default_config):
     names = sorted('%s (%d times)' % (name, len(indexes)) for name, indexes in by_name.items() if len(indexes) > 1)
     if names:
         problems.append('client names given more than once: %s' % ', '.join(names))
+    if site.live and default_config:
+        problems.append('default_config is SystemRescue configuration, which a dracut live system does not read: '
+                        'leave it empty for system dracut')
     if problems:
         raise PxeError('the PXE clients cannot be written: %s. Fix the inventory; nothing was changed'
                        % '; '.join(problems))
     return clients
+
+
+def _live_only(item, ip, config, module):
+    """What a client of a dracut live tree may not have: the SystemRescue-only options."""
+    problems = []
+    if module:
+        problems.append('module is SystemRescue\'s late_load_srm; for system dracut list the client\'s modules '
+                        'with their sha256 in modules')
+    if config:
+        problems.append('config is SystemRescue configuration, which a dracut live system does not read')
+    if ip:
+        problems.append('ip is for SystemRescue; for system dracut put the address into kernel_args (ip=...)')
+    return problems
+
+
+def _live_modules(site, items):
+    """``[(URL, sha256)]`` of a dracut live client's modules, and the problems with them."""
+    modules = []
+    problems = []
+    seen = set()
+    for entry in items:
+        name = entry.get('name') if isinstance(entry, dict) else None
+        sha256 = entry.get('sha256') if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name or any(ch.isspace() for ch in name):
+            problems.append('modules entry %r needs a name (a file of srm_dir or a URL) without spaces' % (entry,))
+            continue
+        if not isinstance(sha256, str) or not _SHA256.match(sha256.lower()):
+            problems.append('module %s needs its sha256 (64 hex digits): loadsrm refuses a module it cannot check'
+                            % name)
+            continue
+        url = site.module_url(name)
+        if '#' in url:
+            problems.append('module %s: a URL with # cannot carry #sha256=' % name)
+            continue
+        if url in seen:
+            problems.append('module %s is listed twice' % name)
+            continue
+        seen.add(url)
+        modules.append((url, sha256.lower()))
+    return modules, problems

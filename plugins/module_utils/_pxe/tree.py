@@ -122,12 +122,13 @@ def wanted_files(site, clients, menus=True):
     problems = []
     warned = {}
     for client in clients:
-        errors, warnings = validate(client.config)
-        problems.extend('%s: %s' % (client.name, error) for error in errors)
-        for warning in warnings:
-            warned.setdefault(warning, []).append(client.name)
-        read = render_reading(client.config)
-        files[('http', posixpath.join(site.hosts_dir, client.name + '.yaml'))] = (client.name, read.data, read)
+        if site.writes_yaml:
+            errors, warnings = validate(client.config)
+            problems.extend('%s: %s' % (client.name, error) for error in errors)
+            for warning in warnings:
+                warned.setdefault(warning, []).append(client.name)
+            read = render_reading(client.config)
+            files[('http', posixpath.join(site.hosts_dir, client.name + '.yaml'))] = (client.name, read.data, read)
         for kind, rel, text in bootfiles.host_files(site, client):
             files[(kind, rel)] = (client.name, text.encode('utf-8'), None)
     if menus:

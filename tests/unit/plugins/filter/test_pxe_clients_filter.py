@@ -2,7 +2,8 @@
 # Copyright (c) rescuefleet.media contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The pxe_clients filter: inventory hosts as pxe_hosts' clients, with the module each one loads."""
+"""The pxe_clients filter: inventory hosts as pxe_hosts' clients, with the module(s) each one loads, for
+SystemRescue and dracut live trees; the srm_set_key filter beside it."""
 
 from __future__ import annotations
 
@@ -24,10 +25,11 @@ def test_each_host_gets_its_module():
         'none': {'pxe_mac': '52:54:00:00:00:03'},
     }
     assert pxe_clients(['one', 'two', 'none'], hostvars, built=BUILT, sets=SETS) == [
-        {'name': 'one', 'mac': '52:54:00:00:00:01', 'module': '10-a.srm', 'config': {'global': {'dovnc': True}}},
+        {'name': 'one', 'mac': '52:54:00:00:00:01', 'kernel_args': '', 'module': '10-a.srm',
+         'config': {'global': {'dovnc': True}}},
         # several modules: the combined module of the set, whatever the order and repetitions
-        {'name': 'two', 'mac': '52:54:00:00:00:02', 'module': '10-a+20-b.srm', 'config': {}},
-        {'name': 'none', 'mac': '52:54:00:00:00:03', 'module': '', 'config': {}},
+        {'name': 'two', 'mac': '52:54:00:00:00:02', 'kernel_args': '', 'module': '10-a+20-b.srm', 'config': {}},
+        {'name': 'none', 'mac': '52:54:00:00:00:03', 'kernel_args': '', 'module': '', 'config': {}},
     ]
     assert FilterModule().filters()['pxe_clients'] is pxe_clients
 
@@ -35,9 +37,10 @@ def test_each_host_gets_its_module():
 def test_other_variable_names_and_a_missing_mac():
     hostvars = {'h': {'mac': 525400000001, 'mods': ['20-b.srm'], 'cfg': {'sysconfig': {}}}, 'i': {}}
     clients = pxe_clients(['h', 'i'], hostvars, mac_var='mac', modules_var='mods', config_var='cfg', built=BUILT)
-    assert clients[0] == {'name': 'h', 'mac': '525400000001', 'module': '20-b.srm', 'config': {'sysconfig': {}}}
+    assert clients[0] == {'name': 'h', 'mac': '525400000001', 'kernel_args': '', 'module': '20-b.srm',
+                          'config': {'sysconfig': {}}}
     # pxe_hosts reports the missing MAC with every other client problem at once
-    assert clients[1] == {'name': 'i', 'mac': '', 'module': '', 'config': {}}
+    assert clients[1] == {'name': 'i', 'mac': '', 'kernel_args': '', 'module': '', 'config': {}}
 
 
 def test_every_problem_in_one_message():
@@ -57,3 +60,25 @@ def test_the_set_key_is_the_one_srm_catalog_uses():
     for bad in ('10-a.srm', ['10-a.srm', ''], [None]):
         with pytest.raises(AnsibleFilterError):
             srm_set_key(bad)
+
+
+HOSTVARS = {
+    'ws01': {'pxe_mac': '52:54:00:00:00:01', 'pxe_modules': ['20-b.srm', '10-a.srm', '20-b.srm'],
+             'pxe_config': {'global': {'setkmap': 'de'}}, 'pxe_kernel_args': 'console=ttyS0'},
+}
+SHA = {'10-a.srm': {'sha256': 'a' * 64}, '20-b.srm': {'sha256': 'b' * 64}}
+
+
+def test_per_host_kernel_arguments():
+    assert pxe_clients(['ws01'], HOSTVARS, built=BUILT, sets=SETS)[0]['kernel_args'] == 'console=ttyS0'
+
+
+def test_live_clients_get_every_module_with_its_sha256():
+    assert pxe_clients(['ws01'], HOSTVARS, built=SHA, system='dracut') == [
+        {'name': 'ws01', 'mac': '52:54:00:00:00:01', 'kernel_args': 'console=ttyS0',
+         'modules': [{'name': '20-b.srm', 'sha256': 'b' * 64}, {'name': '10-a.srm', 'sha256': 'a' * 64}]}]
+
+
+def test_live_modules_the_catalog_lacks_are_named():
+    with pytest.raises(AnsibleFilterError, match=r'modules not in the catalog \(srm_catalog_built\): 20-b.srm \(ws01\)'):
+        pxe_clients(['ws01'], HOSTVARS, built={'10-a.srm': SHA['10-a.srm']}, system='dracut')

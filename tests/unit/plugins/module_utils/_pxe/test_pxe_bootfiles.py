@@ -67,3 +67,41 @@ def test_grub_files_parse(tmp_path):
         path = tmp_path / name
         path.write_text(text)
         subprocess.run(['grub-script-check', str(path)], check=True)
+
+
+LIVE = Site({'url': 'http://10.77.0.1/', 'system': 'dracut', 'menu_default': 'network', 'menu_timeout': 2,
+             'kernel_args': 'root=live:http://10.77.0.1/LiveOS/squashfs.img rd.live.overlay.overlayfs=1 ip=dhcp'})
+LIVE_CLIENT = parse_clients(LIVE, [{'name': 'a', 'mac': '52:54:00:15:00:0a',
+                                    'modules': [{'name': '10-x.srm', 'sha256': 'c' * 64}]}], {})[0]
+
+
+def test_live_ipxe_script():
+    text = bootfiles.ipxe_host(LIVE, LIVE_CLIENT)
+    assert ('kernel http://10.77.0.1/LiveOS/vmlinuz root=live:http://10.77.0.1/LiveOS/squashfs.img '
+            'rd.live.overlay.overlayfs=1 ip=dhcp rd.loadsrm.url=http://10.77.0.1/srm/10-x.srm#sha256=' + 'c' * 64
+            + ' BOOTIF=01-52-54-00-15-00-0a initrd=initrd.img\ninitrd http://10.77.0.1/LiveOS/initrd.img\nboot\n') in text
+    assert '# a (52:54:00:15:00:0a): a live system over HTTP with 10-x.srm.\n' in text
+
+
+def test_menu_default_picks_the_entry_every_loader_boots():
+    assert '\nitem --default live_http Live system (HTTP, no modules)\n' in bootfiles.ipxe_default(LIVE)
+    assert 'choose --timeout 2000 target' in bootfiles.ipxe_default(LIVE)
+    assert bootfiles.pxelinux_default(LIVE).split('\n')[2] == 'DEFAULT live_http'
+    assert 'set default=0\n' in bootfiles.grub_default(LIVE)
+    # local: every loader boots the local disk after the timeout (GRUB's local entry is the second)
+    assert '\nitem --default local Boot from the local disk\n' in bootfiles.ipxe_default(SITE)
+    assert bootfiles.pxelinux_default(SITE).split('\n')[2] == 'DEFAULT local'
+    assert 'set default=1\n' in bootfiles.grub_default(SITE)
+
+
+def test_live_default_entry_has_no_module():
+    for text in (bootfiles.ipxe_default(LIVE), bootfiles.pxelinux_default(LIVE), bootfiles.grub_default(LIVE)):
+        assert 'rd.loadsrm' not in text and 'root=live:http://10.77.0.1/LiveOS/squashfs.img' in text
+
+
+@pytest.mark.skipif(not shutil.which('grub-script-check'), reason='grub-script-check (grub-common) is not installed')
+def test_live_grub_files_parse(tmp_path):
+    for name, text in (('host', bootfiles.grub_host(LIVE, LIVE_CLIENT)), ('default', bootfiles.grub_default(LIVE))):
+        path = tmp_path / name
+        path.write_text(text)
+        subprocess.run(['grub-script-check', str(path)], check=True)

@@ -90,3 +90,68 @@ def test_boot_urls_over_tftp():
     client = parse_clients(site(boot_url=''), [{'name': 'a', 'mac': '525400ab0001', 'module': 'm.srm'}], {})[0]
     assert site(boot_url='').boot_urls(client) == [URL + 'sysresccd/x86_64/airootfs.sfs', URL + 'hosts/a.yaml',
                                                    URL + 'srm/m.srm']
+
+
+# -- dracut live clients ----------------------------------------------------------------------
+LIVE_ARGS = 'root=live:http://pxe.example.com/LiveOS/squashfs.img rd.live.overlay.overlayfs=1 ip=dhcp rd.neednet=1'
+SUM_A = 'a' * 64
+SUM_B = 'B' * 64
+
+
+def live_site(**extra):
+    params = {'url': URL, 'system': 'dracut', 'kernel_args': LIVE_ARGS}
+    params.update(extra)
+    return Site(params)
+
+
+def test_live_site_defaults_to_the_dracut_media_tree():
+    live = live_site()
+    assert (live.kernel, live.initrd_paths()) == ('LiveOS/vmlinuz', ['LiveOS/initrd.img'])
+    assert not live.writes_yaml and live.title == 'Live system'
+    assert (site().kernel, site().writes_yaml) == ('sysresccd/boot/x86_64/vmlinuz', True)
+
+
+def test_live_cmdline_carries_each_module_with_its_sha256():
+    live = live_site()
+    client = parse_clients(live, [{'name': 'a', 'mac': '52:54:00:00:00:0a', 'kernel_args': 'console=ttyS0',
+                                   'modules': [{'name': '20-y.srm', 'sha256': SUM_A},
+                                               {'name': 'http://other.example.com/m/10-x.srm', 'sha256': SUM_B}]}],
+                           {})[0]
+    assert live.cmdline(client) == (
+        LIVE_ARGS + ' rd.loadsrm.url=http://pxe.example.com/srm/20-y.srm#sha256=' + SUM_A
+        + ' rd.loadsrm.url=http://other.example.com/m/10-x.srm#sha256=' + SUM_B.lower() + ' console=ttyS0')
+    # the default entry: the arguments every client needs, no module
+    assert live.cmdline() == LIVE_ARGS
+    assert live.boot_urls(client) == [
+        'http://pxe.example.com/LiveOS/vmlinuz', 'http://pxe.example.com/LiveOS/initrd.img',
+        'http://pxe.example.com/LiveOS/squashfs.img', 'http://pxe.example.com/srm/20-y.srm',
+        'http://other.example.com/m/10-x.srm']
+
+
+def test_live_clients_refuse_what_only_systemrescue_reads():
+    with pytest.raises(PxeError) as failure:
+        parse_clients(live_site(), [
+            {'name': 'a', 'mac': '52:54:00:00:00:0a', 'module': '10-x.srm', 'config': {'global': {'nofirewall': True}},
+             'ip': '10.0.0.5::10.0.0.1:255.255.255.0:a:eth0:none'},
+            {'name': 'b', 'mac': '52:54:00:00:00:0b',
+             'modules': [{'name': '10-x.srm', 'sha256': 'abc'}, {'name': '20-y.srm'}]},
+            {'name': 'c', 'mac': '52:54:00:00:00:0c',
+             'modules': [{'name': '10-x.srm', 'sha256': SUM_A}, {'name': '10-x.srm', 'sha256': SUM_A}]},
+        ], {'sysconfig': {'timezone': 'UTC'}})
+    message = str(failure.value)
+    for part in ("a: module is SystemRescue's late_load_srm", 'a: config is SystemRescue configuration',
+                 'a: ip is for SystemRescue', 'b: module 10-x.srm needs its sha256', 'b: module 20-y.srm needs its sha256',
+                 'c: module 10-x.srm is listed twice', 'default_config is SystemRescue configuration'):
+        assert part in message
+
+
+def test_systemrescue_clients_refuse_a_module_list():
+    with pytest.raises(PxeError, match='SystemRescue loads one module late'):
+        parse_clients(site(), [{'name': 'a', 'mac': '52:54:00:00:00:0a',
+                                'modules': [{'name': '10-x.srm', 'sha256': SUM_A}]}], {})
+
+
+def test_live_site_problems():
+    assert 'kernel_args must name the live root' in ' '.join(live_site(kernel_args='console=ttyS0').check())
+    assert 'kernel' in ' '.join(live_site(kernel='../vmlinuz').check())
+    assert 'menu_default' in ' '.join(site(menu_default='disk').check())

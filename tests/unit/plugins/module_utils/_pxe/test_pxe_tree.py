@@ -145,3 +145,20 @@ def test_runs_on_one_tree_take_turns(tmp_path):
             finally:
                 os.close(fd)
     tree.close()
+
+
+def test_live_tree_writes_no_yaml_and_drops_the_systemrescue_ones(tmp_path):
+    PxeHosts(params(tmp_path, 2)).run()
+    live = params(tmp_path, 2, system='dracut', default_config={},
+                  kernel_args='root=live:http://pxe.example.com/LiveOS/squashfs.img ip=dhcp', initrds=None)
+    for client in live['clients']:
+        client.update(module='', modules=[{'name': '10-a.srm', 'sha256': 'd' * 64}])
+    result = PxeHosts(live).run()
+    assert result['files'] == 2 * 5 + 3 and not (tmp_path / 'http' / 'hosts' / 'c000.yaml').exists()
+    assert str(tmp_path / 'http' / 'hosts' / 'c001.yaml') in result['removed']
+    script = (tmp_path / 'tftp' / 'MAC-525400000001.ipxe').read_text()
+    assert 'rd.loadsrm.url=http://pxe.example.com/srm/10-a.srm#sha256=' + 'd' * 64 in script
+    assert 'kernel http://pxe.example.com/LiveOS/vmlinuz ' in script
+    assert result['boot_urls'][:3] == ['http://pxe.example.com/LiveOS/vmlinuz', 'http://pxe.example.com/LiveOS/initrd.img',
+                                       'http://pxe.example.com/LiveOS/squashfs.img']
+    assert not PxeHosts(live).run()['changed']
