@@ -3,55 +3,29 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The work of the ``linuxrc_extend`` module: parts on or off in the ``extend=`` list of linuxrc boot entries.
+"""The work of the ``linuxrc_extend`` module: parts on or off in the ``extend`` list of linuxrc boot entries.
 
-The boot configs are found, read, edited and checked by bootcfg_loadsrm's machinery
-(:class:`~.._bootcfg.loadsrm.LoadsrmRun`, ``_bootcfg.discovery``); the edit of each entry is the
-list merge of :mod:`.extend`, so an existing ``extend=a`` becomes ``extend=a,b`` instead of gaining a
-second ``extend=``. Besides the usual places, ``boot/<arch>/loader/isolinux.cfg`` of a SUSE medium is
-edited. ``CHECKSUMS`` entries of the edited files are kept correct in two steps (:mod:`.checksums`).
+The boot configs are read, edited and checked by bootcfg_loadsrm's machinery
+(:class:`~.._bootcfg.loadsrm.LoadsrmRun`); which menus and entries belong to linuxrc, on every
+architecture, is :mod:`.layout`'s; the edit of each entry is :mod:`.extend`'s (the list as linuxrc
+computes it, changed as asked, written back as one option). Parts are checked with :mod:`.parts_check`
+before anything is written. linuxrc never reads boot menus through its download path, so the digest
+list (``CHECKSUMS`` or ``/content``) and its signature are left alone.
 
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
-import io
-import posixpath
-
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bootcfg
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.loadsrm import LoadsrmRun
-from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_stream
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import checksums as sums
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import entry_edit, parse_item
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import (
-    LinuxrcError, part_name_problem, parts_dir)
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import digests as digest_lists
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import layout as layouts
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import parts_check
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import entry_edit
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import LinuxrcError
 
-# The kernel of a SUSE installation medium: boot/<arch>/loader/linux (isolinux names it "linux").
-LINUXRC_KERNELS = ('linux', '*/loader/linux')
-
-
-def linuxrc_configs(medium, arch):
-    """``[(path, format)]``: the configs bootcfg discovery finds, plus the isolinux menu of ``boot/<arch>/loader/``."""
-    found = list(bootcfg.discover(medium))
-    loader = posixpath.join(parts_dir(arch), 'loader')
-    for entry in medium.list_dir(loader):
-        if entry['type'] == 'file' and entry['name'].lower() == 'isolinux.cfg':
-            found.append((posixpath.join(loader, entry['name']), 'syslinux'))
-    return found
-
-
-def wanted_items(parts):
-    items = []
-    for spec in parts or []:
-        item = parse_item(str(spec))
-        problem = part_name_problem(item.name)
-        if problem:
-            raise LinuxrcError('parts: %r %s' % (spec, problem))
-        items.append(item)
-    if not items:
-        raise LinuxrcError('parts is empty; name the parts to turn on or off, such as [fleet-tools, ?extras]')
-    return items
+LINUXRC_KERNELS = layouts.KERNELS
 
 
 class LinuxrcExtend(LoadsrmRun):
@@ -59,63 +33,51 @@ class LinuxrcExtend(LoadsrmRun):
 
     def run(self):
         params = self.params
-        items = wanted_items(params['parts'])
-        changes = entry_edit(items, params['state'])
+        items = parts_check.wanted_items(params['parts'])
         kernels = params.get('kernel') or list(LINUXRC_KERNELS)
         titles = params.get('titles') or None
-        basedir = parts_dir(params['arch'])
         medium, files = self._target()
         try:
             with medium.locked():
-                if params['state'] == 'present':
-                    self._check_parts(medium, basedir, items)
+                found_layouts = layouts.arch_layouts(medium)
+                arch = parts_check.chosen_arch(params.get('arch'), found_layouts)
+                if arch and not params.get('kernel'):
+                    kernels = layouts.arch_kernels(arch)
                 found = {}
                 if files is None:
-                    discovered = linuxrc_configs(medium, params['arch'])
+                    discovered = parts_check.menus_of(medium, found_layouts, arch)
                     files = [(path, False) for path, _fmt in discovered]
                     found = dict(discovered)
-                plans = [self._plan(medium, path, explicit, found.get(path), params.get('format') or 'auto', changes,
-                                    None, kernels, titles) for path, explicit in files]
+                plans = [self._plan(medium, path, explicit, found.get(path), params.get('format') or 'auto',
+                                    entry_edit(items, params['state']), None, kernels, titles) for path, explicit in files]
                 plans = [p for p in plans if p is not None]
+                edited = parts_check.entry_arches(plans, found_layouts, arch)
+                if params['state'] == 'present':
+                    if not edited:
+                        raise LinuxrcError(parts_check.no_entry_message(plans, kernels, titles, arch))
+                    parts_check.check_entries(medium, plans, edited, found_layouts, items)
+                    self.warnings.extend(parts_check.init_warnings(medium, edited, found_layouts, items))
                 self._validate(plans)
                 changed = [p for p in plans if p.changed]
-                original = sums.Checksums.read(medium)
-                after = {p.path: sha256_stream(io.BytesIO(bootcfg.encode(p.new))) for p in changed}
-                interim = original.update(medium, dict.fromkeys(after), write=not self.check_mode)
                 if not self.check_mode:
                     for item in changed:
                         medium.write_bytes(item.path, bootcfg.encode(item.new))
-                # a boot config the medium did not list stays unlisted (linuxrc does not read it); one it
-                # listed gets its entry back with the new digest
-                listed = original.digests()
-                final = interim.finish(medium, {p: s for p, s in after.items() if sums.path_key(p) in listed}, add=True,
-                                       write=not self.check_mode)
+                digests = digest_lists.read(medium)
         finally:
             medium.close()
-        checksums_changed = original.present and final != original.text
-        if checksums_changed and original.signed:
-            self.warnings.append(sums.SIGNED_WARNING % ', '.join(sorted(after)))
         result = {
             'changed': bool(changed),
             'files': [p.result() for p in plans],
             'extend': [item.as_dict() for item in items],
-            'checksums': {'present': original.present, 'signed': original.signed, 'changed': checksums_changed},
+            'arches': sorted({a for a in edited.values() if a}),
+            # linuxrc does not read boot menus through its download path: their digests stay as they are
+            'checksums': dict(digest_lists.describe(digests), changed=False),
         }
         self._warn_unmatched(plans, kernels, titles)
         if self.want_diff:
             result['diff'] = [{'before_header': p.path, 'after_header': p.path, 'before': _shown(p.old),
                                'after': _shown(p.new)} for p in changed]
         return result
-
-    def _check_parts(self, medium, basedir, items):
-        """A part that is not optional must be on the medium: linuxrc stops with an error when it is missing."""
-        present = {e['name'] for e in medium.list_dir(basedir) if e['type'] == 'file'}
-        missing = [item.name for item in items if not item.optional and item.name not in present]
-        if missing:
-            raise LinuxrcError('%s not on the medium in %s/; deploy %s first (rescuefleet.media.linuxrc_parts) or mark '
-                               '%s optional with a leading ? (such as ?%s); nothing was changed'
-                               % (', '.join(missing), basedir, 'them' if len(missing) > 1 else 'it',
-                                  'them' if len(missing) > 1 else 'it', missing[0]))
 
 
 def _shown(text):

@@ -8,16 +8,22 @@
 The planning, space check, atomic writes, sweeping and index are srm_deploy's
 (:class:`~.._srm.deploy.Deploy`), with the naming policy of :mod:`.names`: only parts this
 collection put there count as members, so the medium's own inst-sys parts are never replaced or
-removed. ``CHECKSUMS`` is kept correct in two steps (:mod:`.checksums`).
+removed. Each part's format is checked as linuxrc checks it (:mod:`.formats`); the digest list linuxrc
+reads (``CHECKSUMS`` or ``/content``, :mod:`.digests`) is kept correct in two steps, and a signed list
+is refused, re-signed or knowingly invalidated (:mod:`.signing`).
 
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import checksums as sums
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import digests as digest_lists
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import formats
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import layout as layouts
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import signing
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import (
     LinuxrcError, part_naming, parts_dir)
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
@@ -30,17 +36,23 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue imp
 def resolve(items, state):
     """The wanted parts, resolved as srm_deploy resolves its ``srms`` (size, sha256 from a manifest)."""
     try:
-        # linuxrc loads squashfs parts and unpacks cpio and rpm ones: the content is not checked here
-        return wanted_modules.resolve(items, state, allow_non_squashfs=True)
+        # linuxrc mounts filesystem images and unpacks cpio, tar and rpm archives: formats.check_part decides
+        wanted = wanted_modules.resolve(items, state, allow_non_squashfs=True)
     except wanted_modules.WantedError as exc:
         raise LinuxrcError(str(exc).replace('srms', 'parts', 1)) from exc
+    if state == 'present':
+        for number, item in enumerate(wanted):
+            if item.get('src') and os.path.isfile(item['src']):
+                formats.check_part(item['src'], 'parts[%d].src %s' % (number, item['src']))
+    return wanted
 
 
 class LinuxrcParts(Task):
     """One ``linuxrc_parts`` run on plain parameters."""
 
-    def __init__(self, params, check_mode=False, want_diff=False):
+    def __init__(self, params, check_mode=False, want_diff=False, gpg=None):
         super().__init__(params, check_mode, want_diff)
+        self.gpg = gpg or 'gpg'
 
     def run(self):
         params = self.params
@@ -74,33 +86,40 @@ class LinuxrcParts(Task):
     def _run(self, medium, basedir, wanted):
         params = self.params
         deploy = Deploy(medium, basedir, params['verify'], part_naming(self._managed(medium, basedir, wanted)))
-        swept = medium.leftovers(basedir) if self.check_mode else medium.sweep(basedir)
+        swept = medium.leftovers(basedir)
         plan = deploy.plan(wanted, params['state'], params['exclusive'])
         deploy.check_space(plan)
-        original = sums.Checksums.read(medium)
+        original = digest_lists.read(medium)
         if self.check_mode or original.present:
-            deploy.fill_source_hashes(plan)  # CHECKSUMS needs the digests of what is written
+            deploy.fill_source_hashes(plan)  # the digest list needs the digests of what is written
         changing = {posixpath.join(basedir, a['name']): (a.get('sha256') if a['action'] != 'remove' else None)
                     for a in plan.actions}
-        interim = original.update(medium, changing, write=not self.check_mode)
-        if self.check_mode:
-            parts = plan.predicted_inventory()
-        else:
-            parts = deploy.apply(plan)
-        after = {posixpath.join(basedir, a['name']): None for a in plan.actions if a['action'] == 'remove'}
-        after.update({posixpath.join(basedir, p['name']): p['sha256'] for p in parts})
-        final = interim.finish(medium, after, add=True, write=not self.check_mode)
+        signed = signing.SignedList(medium, original, params.get('signed_media') or 'refuse', params.get('sign_key'),
+                                    params.get('sign_key_passphrase'), self.gpg, check_mode=self.check_mode)
+        initrds = [layout['initrd'] for layout in layouts.arch_layouts(medium) if layout['initrd']]
+        try:
+            predicted = original.render(_after(basedir, plan, plan.predicted_inventory()), add=True)
+            signed.prepare(predicted, changing, initrds)  # may refuse: nothing is written before this
+            if not self.check_mode:
+                swept = medium.sweep(basedir)
+            interim = original.update(medium, changing, write=not self.check_mode)
+            parts = plan.predicted_inventory() if self.check_mode else deploy.apply(plan)
+            final = interim.finish(medium, _after(basedir, plan, parts), add=True, write=not self.check_mode)
+            signed.apply(final, initrds)
+        finally:
+            signed.close()
         checksums_changed = original.present and final != original.text
-        if checksums_changed and original.signed:
-            self.warnings.append(sums.SIGNED_WARNING % ', '.join(sorted(changing) or sorted(after)))
+        if signed.action == 'invalidated':
+            self.warnings.append(signing.INVALIDATED_WARNING % (original.name, original.signature))
         for part in parts:
             part['path'] = posixpath.join(basedir, part['name'])
         result = {
-            'changed': bool(plan.actions or swept or checksums_changed),
+            'changed': bool(plan.actions or swept or checksums_changed or signed.changed),
             'actions': plan.public_actions(),
             'parts': parts,
             'basedir': basedir,
-            'checksums': {'present': original.present, 'signed': original.signed, 'changed': checksums_changed},
+            'checksums': dict(digest_lists.describe(original), changed=checksums_changed),
+            'signature': signed.result(),
             'medium': medium.describe(),
             'swept': swept,
         }
@@ -108,6 +127,13 @@ class LinuxrcParts(Task):
             diff = plan.diff(basedir, swept)
             result['diff'] = [diff]
             if checksums_changed:
-                result['diff'].append({'before_header': sums.NAME, 'after_header': sums.NAME,
+                result['diff'].append({'before_header': original.name, 'after_header': original.name,
                                        'before': original.text, 'after': final})
         return result
+
+
+def _after(basedir, plan, parts):
+    """``{path: sha256 or None}``: the digest entries of the parts after the run (``None``: removed)."""
+    after = {posixpath.join(basedir, a['name']): None for a in plan.actions if a['action'] == 'remove'}
+    after.update({posixpath.join(basedir, p['name']): p['sha256'] for p in parts})
+    return after

@@ -87,6 +87,12 @@ class Medium:
         """Content of a file, or ``None`` when it does not exist."""
         raise NotImplementedError
 
+    def read_head(self, path, size):
+        """The first ``size`` bytes of a file (all of a shorter one), or ``None`` when it does not exist;
+        backends that can stop early override it, so that a large file is not read whole."""
+        data = self.read_bytes(path)
+        return None if data is None else data[:size]
+
     def write_bytes(self, path, data):
         """Atomically create or replace a file with ``data``; parent directories are created."""
         raise NotImplementedError

@@ -157,6 +157,16 @@ class DirectoryMedium(Medium):
                 raise MediumError('%s on the medium is not a regular file; remove it' % path)
             return handle.read()
 
+    def read_head(self, path, size):
+        full = self._regular(path)
+        if full is None:
+            return None
+        fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, 'rb') as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise MediumError('%s on the medium is not a regular file; remove it' % path)
+            return handle.read(size)
+
     def makedirs(self, path):
         full = self._abs(path)
         self.check_name(path)

@@ -211,6 +211,29 @@ class FatImageMedium(Medium):
             raise MediumError('%s on the medium is a directory, not a file' % path)
         return self._mtools('mcopy', '-n', self._target(path), '-').stdout
 
+    def read_head(self, path, size):
+        entry = self._entry(path)
+        if entry is None:
+            return None
+        if entry['type'] == 'dir':
+            raise MediumError('%s on the medium is a directory, not a file' % path)
+        # mcopy streams the file; it is stopped once the head is read, so a large file is not read whole
+        proc = subprocess.Popen(['mcopy', '-i', self._drive(), '-n', self._target(path), '-'], env=self._env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            chunks, wanted = [], size
+            while wanted > 0:
+                chunk = proc.stdout.read(wanted)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                wanted -= len(chunk)
+        finally:
+            proc.stdout.close()
+            proc.kill()
+            proc.wait()
+        return b''.join(chunks)
+
     def sha256(self, path):
         cmd = ['mcopy', '-i', self._drive(), '-n', self._target(path), '-']
         proc = subprocess.Popen(cmd, env=self._env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
