@@ -127,12 +127,8 @@ def _refused_archive(data):
     return None
 
 
-def detect_head(head, size, decompressed=None):
-    """The :class:`PartFormat` of a file from its first bytes ``head``, its ``size`` and, for a
-    compressed file, the first bytes of its decompressed content."""
-    if size < 512:
-        return PartFormat('unknown', problem='only %d bytes: linuxrc reads 512 bytes before it looks at a part\'s '
-                                             'format, so it cannot load this file; %s' % (size, BUILD_ADVICE))
+def _uncompressed(head):
+    """What ``fstype`` (and, per docs/linuxrc.md, the uncompressed archive check) reports, or ``None``."""
     fs = _filesystem(head)
     if fs:
         return PartFormat(fs, 'mount')
@@ -149,20 +145,39 @@ def detect_head(head, size, decompressed=None):
         return PartFormat('cpio-binary', 'unpack')
     if head[0x101:0x107] == b'ustar\0':
         return PartFormat('tar', 'unpack')
+    return None
+
+
+def _compressed(compression, decompressed):
+    archive = _archive(decompressed)
+    if archive:
+        return PartFormat(archive, 'unpack', compression)
+    refused = _refused_archive(decompressed)
+    if refused:
+        return PartFormat(refused[0], compression=compression, problem='%s-compressed %s' % (compression, refused[1]))
+    inner = _filesystem(decompressed) or ('squashfs' if decompressed[:4] in (b'hsqs', b'sqsh') else None)
+    what = ('a %s image' % inner) if inner else 'content that is neither cpio nor tar'
+    return PartFormat('compressed', compression=compression,
+                      problem='%s-compressed %s: linuxrc unpacks only compressed cpio and tar archives; give the '
+                              'image uncompressed or %s' % (compression, what, BUILD_ADVICE))
+
+
+def detect_head(head, size, decompressed=None):
+    """The :class:`PartFormat` of a file from its first bytes ``head``, its ``size`` and, for a
+    compressed file, the first bytes of its decompressed content.
+
+    As ``util_mount`` does: ``fstype`` first (it needs 512 bytes), then the compressed archive check.
+    """
+    if size >= 512:
+        found = _uncompressed(head)
+        if found:
+            return found
     compression = cpio.compression_of(head)
     if compression:
-        archive = _archive(decompressed or b'')
-        if archive:
-            return PartFormat(archive, 'unpack', compression)
-        refused = _refused_archive(decompressed or b'')
-        inner = _filesystem(decompressed or b'') or ('squashfs' if (decompressed or b'')[:4] in (b'hsqs', b'sqsh')
-                                                     else None)
-        if refused:
-            return PartFormat(refused[0], compression=compression, problem='%s-compressed %s' % (compression, refused[1]))
-        what = ('a %s image' % inner) if inner else 'content that is neither cpio nor tar'
-        return PartFormat('compressed', compression=compression,
-                          problem='%s-compressed %s: linuxrc unpacks only compressed cpio and tar archives; give the '
-                                  'image uncompressed or %s' % (compression, what, BUILD_ADVICE))
+        return _compressed(compression, decompressed or b'')
+    if size < 512:
+        return PartFormat('unknown', problem='only %d bytes: linuxrc reads 512 bytes before it looks at a part\'s '
+                                             'format, so it cannot load this file; %s' % (size, BUILD_ADVICE))
     other = cpio.unknown_compression_of(head)
     if other:
         return PartFormat(other, compression=other,

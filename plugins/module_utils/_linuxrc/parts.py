@@ -98,13 +98,14 @@ class LinuxrcParts(Task):
                                     params.get('sign_key_passphrase'), self.gpg, check_mode=self.check_mode)
         initrds = [layout['initrd'] for layout in layouts.arch_layouts(medium) if layout['initrd']]
         try:
-            predicted = original.render(_after(basedir, plan, plan.predicted_inventory()), add=True)
-            signed.prepare(predicted, changing, initrds)  # may refuse: nothing is written before this
+            signed.prepare(_after(basedir, plan, plan.predicted_inventory()), changing, initrds)  # may refuse
             if not self.check_mode:
-                swept = medium.sweep(basedir)
-            interim = original.update(medium, changing, write=not self.check_mode)
+                swept = medium.sweep(basedir)  # nothing is written before the refusal above
+            interim = original.update(medium, dict(changing, **signed.extra), write=not self.check_mode)
             parts = plan.predicted_inventory() if self.check_mode else deploy.apply(plan)
-            final = interim.finish(medium, _after(basedir, plan, parts), add=True, write=not self.check_mode)
+            signed.write_initrds()
+            final = interim.finish(medium, dict(_after(basedir, plan, parts), **signed.extra), add=True,
+                                   write=not self.check_mode)
             signed.apply(final, initrds)
         finally:
             signed.close()

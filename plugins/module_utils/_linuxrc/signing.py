@@ -33,7 +33,9 @@ import shutil
 import subprocess
 import tempfile
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_stream
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import initrd
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.checksums import path_key
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import LinuxrcError
 
 MODES = ('refuse', 'resign', 'invalidate')
@@ -92,13 +94,21 @@ class Gpg:
             handle.write(data)
         return self.path(name)
 
+    def _passphrase(self, passphrase):
+        """gpg options that give it ``passphrase`` from a file only this run can read (never on a command line)."""
+        path = self.path('passphrase')
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(passphrase or '')
+        return ['--pinentry-mode', 'loopback', '--passphrase-file', path]
+
     def import_secret(self, key_file, passphrase=None):
         """Import the secret key of ``key_file``; returns the fingerprint of the signing key."""
         if not os.path.isfile(key_file):
             raise LinuxrcError('sign_key %s is not a file; give the path of a secret key file (gpg --export-secret-keys '
                                '--armor KEYID > key.asc)' % key_file)
         args = ['--import', key_file]
-        self.run(['--pinentry-mode', 'loopback', '--passphrase', passphrase or ''] + args, 'import sign_key')
+        self.run(self._passphrase(passphrase) + args, 'import sign_key')
         listing = self.run(['--with-colons', '--list-secret-keys'], 'list the imported key').stdout.decode()
         fingerprints = [line.split(':')[9] for line in listing.splitlines() if line.startswith('fpr:')]
         if not fingerprints:
@@ -112,7 +122,7 @@ class Gpg:
     def sign(self, data, fingerprint, passphrase=None):
         """An armored detached signature of ``data``."""
         source = self.write('to-sign', data)
-        return self.run(['--pinentry-mode', 'loopback', '--passphrase', passphrase or '', '--local-user', fingerprint,
+        return self.run(self._passphrase(passphrase) + ['--local-user', fingerprint,
                          '--armor', '--detach-sign', '--output', '-', source],
                         'sign with sign_key (is sign_key_passphrase right?)').stdout
 
@@ -182,6 +192,7 @@ class SignedList:
         self.keyrings = {}         # medium path -> keyring bytes after the run
         self.initrd_updates = []   # medium paths whose initrd gets the key
         self.sign_needed = False
+        self.extra = {}
         self.changing = False
         self.action = 'none'
         self.holds = None
@@ -214,12 +225,16 @@ class SignedList:
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.scratch = None
 
-    # -- the two steps ---------------------------------------------------------------------------
-    def prepare(self, new_text, changed_paths, initrd_paths):
-        """Before writing: refuse, or plan the re-signing. ``new_text`` is the list after the run."""
+    # -- the steps ------------------------------------------------------------------------------
+    def prepare(self, after, changed_paths, initrd_paths):
+        """Before writing: refuse, or plan the re-signing. ``after`` is ``{path: sha256 or None}``, the
+        entries the run sets; with ``resign``, :attr:`extra` then holds the new entries of the initrds
+        that get the key (those the list names: linuxrc reads them for kexec)."""
         digests = self.digests
+        self.extra = {}
         if not digests.present or not digests.signed:
             return
+        new_text = digests.render(after, add=True)
         self.changing = new_text != digests.text
         if self.mode == 'refuse':
             if self.changing:
@@ -238,10 +253,18 @@ class SignedList:
         self.fingerprint = gpg.import_secret(self.sign_key, self.passphrase)
         public = gpg.export_public(self.fingerprint)
         self._read_keyrings(initrd_paths)
+        listed = digests.digests()
         for path in initrd_paths:
             if self.fingerprint not in gpg.keyring_fingerprints(self.keyrings[path]):
                 self.keyrings[path] = gpg.keyring_with(self.keyrings[path], public)
                 self.initrd_updates.append(path)
+                local = self._local_initrd(path)
+                initrd.append_files(local, [(initrd.KEYRING, 0o644, self.keyrings[path])])  # the local copy only
+                if path_key(path) in listed:
+                    with open(local, 'rb') as handle:
+                        self.extra[path] = sha256_stream(handle)
+        new_text = digests.render(dict(after, **self.extra), add=True)
+        self.changing = new_text != digests.text
         signature = self.medium.read_bytes(digests.signature)
         self.sign_needed = (self.changing or not signature
                             or not all(gpg.verify(_encode(new_text), signature, k) for k in self.keyrings.values()))
@@ -250,11 +273,18 @@ class SignedList:
 
     @property
     def changed(self):
-        """Whether :meth:`apply` writes the signature or an initrd."""
+        """Whether the run writes the signature or an initrd."""
         return bool(self.sign_needed or self.initrd_updates)
 
+    def write_initrds(self):
+        """Put the initrds that got the key onto the medium (before the list names their new digests)."""
+        if self.check_mode:
+            return
+        for path in self.initrd_updates:
+            self.medium.put_file(path, self.initrds[path], self.extra.get(path))
+
     def apply(self, final_text, initrd_paths):
-        """After the list is written: sign, add the key to the initrds, check the signature."""
+        """After the list is written: sign it and check the signature."""
         digests = self.digests
         if not digests.present or not digests.signed:
             return
@@ -266,10 +296,6 @@ class SignedList:
             if self.sign_needed:
                 signature = gpg.sign(_encode(final_text), self.fingerprint, self.passphrase)
                 self.medium.write_bytes(digests.signature, signature)
-            for path in self.initrd_updates:
-                local = self._local_initrd(path)
-                initrd.append_files(local, [(initrd.KEYRING, 0o644, self.keyrings[path])])
-                self.medium.put_file(path, local)
             self.holds = self._verify(final_text, initrd_paths, fresh=True)
             if not self.holds:
                 raise LinuxrcError('%s was re-signed, but the signature does not verify against the keyring of the '

@@ -16,7 +16,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.kernel_args import Segment
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import (
     Part, Wanted, assign, effective, entry_edit, merge, parse_wanted, values_for)
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.keys import is_cmdline_option, same_key
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.keys import is_cmdline_option
 
 
 # -- a direct transcription of docs/linuxrc.md section 1, independent of the module ----------------
@@ -68,13 +68,6 @@ def test_the_model_reads_a_command_line_as_the_docs_say(words):
     """Section 1: key spellings, +/-/replace forms, empty items, bare key."""
     values = [w.partition('=')[2] for w in words if is_cmdline_option(w.partition('=')[0], 'Extend')]
     assert effective(values) == doc_reads(words)
-
-
-@pytest.mark.parametrize('key, same', [('Extend', True), ('EXTEND', True), ('ex-tend', True), ('e.x_t-e.n_d', True),
-                                       ('_extend', False), ('extend_', True), ('extends', False), ('Insecure', False)])
-def test_keys_ignore_case_and_dash_underscore_dot(key, same):
-    """Section 1: keys match ignoring case, '-', '_', '.'; a key starting with '_' is compared as it is."""
-    assert same_key(key, 'Extend') is same
 
 
 @pytest.mark.parametrize('values, expected', [
