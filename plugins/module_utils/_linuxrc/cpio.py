@@ -120,32 +120,25 @@ def members(stream, want_data=()):
         if len(magic) < 6:
             raise CpioError('the cpio archive ends without its trailer')
         if magic in (NEWC, NEWC_CRC):
+            header_size, align = 110, 4
             header = read_head(stream, 104)
             if len(header) < 104:
                 raise CpioError('the cpio archive ends inside a header')
             fields = [int(header[i:i + 8], 16) for i in range(0, 104, 8)]
             mode, filesize, namesize = fields[1], fields[6], fields[11]
-            offset += 110
-            name = read_head(stream, namesize)
-            offset += namesize
-            _skip(stream, _pad(offset, 4))
-            offset += _pad(offset, 4)
-            align = 4
         elif magic[:2] == BINARY_LE:
+            header_size, align = 26, 2
             rest = read_head(stream, 20)
             if len(rest) < 20:
                 raise CpioError('the cpio archive ends inside a header')
             values = struct.unpack('<13H', magic + rest)
-            mode, namesize = values[3], values[10]
-            filesize = (values[11] << 16) | values[12]
-            offset += 26
-            name = read_head(stream, namesize)
-            offset += namesize
-            _skip(stream, _pad(offset, 2))
-            offset += _pad(offset, 2)
-            align = 2
+            mode, namesize, filesize = values[3], values[10], (values[11] << 16) | values[12]
         else:
             raise CpioError('not a newc or binary cpio member header')
+        name = read_head(stream, namesize)
+        offset += header_size + namesize
+        _skip(stream, _pad(offset, align))
+        offset += _pad(offset, align)
         name = name.rstrip(b'\0').decode('utf-8', 'surrogateescape')
         if name == TRAILER:
             return

@@ -51,13 +51,7 @@ def arch_kernels(arch):
 
 def lookup(medium, path):
     """The listing entry of ``path`` (names compared as written), or ``None`` when it does not exist."""
-    parent, name = posixpath.split(path.rstrip('/'))
-    if not name:
-        return {'name': '', 'type': 'dir', 'size': 0}
-    for entry in medium.list_dir(parent):
-        if entry['name'] == name:
-            return entry
-    return None
+    return medium.entry(path.rstrip('/'))
 
 
 def _resolve(medium, path):

@@ -70,8 +70,11 @@ class Medium:
         """``[{'name', 'type': 'file'|'dir', 'size'}]`` of a directory, or ``[]`` when it is missing."""
         raise NotImplementedError
 
-    def _entry(self, path):
+    def entry(self, path):
         """The listing entry of ``path`` (the root is a directory), or ``None``: one listing of its parent."""
+        return self._entry(path)
+
+    def _entry(self, path):
         parent, name = posixpath.split(clean_path(path))
         if not name:
             return {'name': '', 'type': 'dir', 'size': 0}
@@ -88,10 +91,12 @@ class Medium:
         raise NotImplementedError
 
     def read_head(self, path, size):
-        """The first ``size`` bytes of a file (all of a shorter one), or ``None`` when it does not exist;
-        backends that can stop early override it, so that a large file is not read whole."""
+        """The first ``size`` bytes of a file (all of a shorter one; all of it for ``size`` -1), or ``None``
+        when it does not exist; backends that can stop early override it, so that a large file is not read whole."""
         data = self.read_bytes(path)
-        return None if data is None else data[:size]
+        if data is None or size < 0:
+            return data
+        return data[:size]
 
     def write_bytes(self, path, data):
         """Atomically create or replace a file with ``data``; parent directories are created."""

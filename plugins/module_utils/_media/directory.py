@@ -147,20 +147,13 @@ class DirectoryMedium(Medium):
         return full
 
     def read_bytes(self, path):
-        full = self._regular(path)
-        if full is None:
-            return None
-        # O_NONBLOCK: should the file be swapped for a FIFO after the check, open does not wait for a writer
-        fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, 'rb') as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise MediumError('%s on the medium is not a regular file; remove it' % path)
-            return handle.read()
+        return self.read_head(path, -1)
 
     def read_head(self, path, size):
         full = self._regular(path)
         if full is None:
             return None
+        # O_NONBLOCK: should the file be swapped for a FIFO after the check, open does not wait for a writer
         fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK)
         with os.fdopen(fd, 'rb') as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
