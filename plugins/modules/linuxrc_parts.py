@@ -24,7 +24,7 @@ description:
   - Each part is checked as linuxrc checks it, by content - a filesystem image (squashfs, ext2/3/4, ...), a newc or
     binary cpio, a POSIX tar or an rpm archive, cpio and tar also compressed with gzip, xz or zstd. Anything else
     (odc or crc cpio, zip, GNU-format tar, a compressed filesystem image, a file shorter than 512 bytes) is refused
-    with advice: linuxrc stops the boot at a part it cannot load, even an optional one.
+    with advice, because linuxrc stops the boot at a part it cannot load, even an optional one.
   - The digest list linuxrc reads is kept correct - C(/content) (its C(HASH) lines) on SUSE-tags media, else
     C(/CHECKSUMS). linuxrc checks every part it loads against it, and a part without an entry fails that check
     exactly like a wrong digest, so every part gets its entry. Entries that will be wrong are dropped before the parts

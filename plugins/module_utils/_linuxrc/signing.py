@@ -122,9 +122,9 @@ class Gpg:
     def sign(self, data, fingerprint, passphrase=None):
         """An armored detached signature of ``data``."""
         source = self.write('to-sign', data)
-        return self.run(self._passphrase(passphrase) + ['--local-user', fingerprint,
-                         '--armor', '--detach-sign', '--output', '-', source],
-                        'sign with sign_key (is sign_key_passphrase right?)').stdout
+        args = self._passphrase(passphrase) + ['--local-user', fingerprint, '--armor', '--detach-sign', '--output', '-',
+                                               source]
+        return self.run(args, 'sign with sign_key (is sign_key_passphrase right?)').stdout
 
     def keyring_with(self, keyring, public):
         """``keyring`` (bytes or ``None``) with the keys of ``public`` imported, in the same format."""

@@ -56,18 +56,21 @@ fi
 
 cd "$root"
 case $digests in
-    checksums)
-        find . -type f ! -name CHECKSUMS | sed 's|^\./||' | LC_ALL=C sort | xargs sha256sum > CHECKSUMS
-        list=CHECKSUMS ;;
-    content)
-        {
-            printf 'PRODUCT openSUSE\nVERSION 15.6\nLABEL openSUSE Leap 15.6\n'
-            find . -type f ! -name content | sed 's|^\./||' | LC_ALL=C sort | xargs sha256sum | awk '{print "HASH SHA256 " $1 "  " $2}'
-            printf 'META SHA256 %s  packages\n' "$(printf '%064d' 0)"
-        } > content
-        list=content ;;
+    checksums) list=CHECKSUMS ;;
+    content) list=content ;;
     *) exit 0 ;;
 esac
+# the digests of every file but the list itself, computed before the list is written
+find . -type f | sed 's|^\./||' | LC_ALL=C sort | xargs sha256sum > "$work/digests"
+if [ "$list" = CHECKSUMS ]; then
+    cp "$work/digests" CHECKSUMS
+else
+    {
+        printf 'PRODUCT openSUSE\nVERSION 15.6\nLABEL openSUSE Leap 15.6\n'
+        awk '{print "HASH SHA256 " $1 "  " $2}' "$work/digests"
+        printf 'META SHA256 %s  packages\n' "$(printf '%064d' 0)"
+    } > content
+fi
 if [ "$keyhome" != - ]; then
     gpg --homedir "$keyhome" --batch --yes --armor --detach-sign --output "$list.asc" "$list" 2>/dev/null
 fi
