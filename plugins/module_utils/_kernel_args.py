@@ -282,6 +282,27 @@ def edit_segments(segments, changes, present=None):
                 replace[s][t] = None
         else:
             appended.append(render(key, wanted, segments[-1].dialect))
+    return _rebuild_all(segments, replace, appended)
+
+
+def replace_tokens(segments, replacements, appended=()):
+    """The new texts of ``segments`` with tokens replaced or dropped, every other byte kept.
+
+    ``replacements`` maps ``(segment index, token index)`` to the new text of that token (which may
+    hold several arguments) or ``None`` to drop it; ``appended`` texts go after the last token of the
+    last segment. For edits that are not one value per key, such as linuxrc's ``extend=`` list.
+    """
+    if not segments:
+        raise KernelArgsError('nothing to edit')
+    for segment in segments:
+        check_balanced(segment.text, segment.dialect)
+    replace = [dict() for dummy in segments]
+    for (seg_index, token_index), new in replacements.items():
+        replace[seg_index][token_index] = new
+    return _rebuild_all(segments, replace, list(appended))
+
+
+def _rebuild_all(segments, replace, appended):
     out = []
     for index, seg in enumerate(segments):
         extra = appended if index == len(segments) - 1 else []

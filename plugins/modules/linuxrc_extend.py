@@ -11,18 +11,27 @@ module: linuxrc_extend
 short_description: Turn linuxrc parts on or off with extend= in the boot menus of SUSE installation media
 version_added: 0.1.0
 description:
-  - Edits the C(extend=) option of every boot entry that starts linuxrc's kernel (C(boot/<arch>/loader/linux)) in
-    the GRUB and isolinux menus of a SUSE installation medium (C(EFI/BOOT/grub.cfg), C(boot/grub2/grub.cfg),
-    C(boot/<arch>/loader/isolinux.cfg) and the other places M(rescuefleet.media.bootcfg_loadsrm) finds), with the
-    same byte-preserving argument editing and GRUB check as that module.
-  - linuxrc takes one list - C(extend=a,?b) loads the parts C(a) and C(b) (C(?) marks an optional part), a later
-    C(extend=) replaces the list and C(extend=+c) appends to it. The module merges O(parts) into the list the entry
-    already has and writes it back as one C(extend=) option, instead of adding a second C(extend=) that would
-    replace the first.
-  - With O(state=present) a part that is not optional must already be in C(boot/<arch>/) of the medium (put it
-    there with M(rescuefleet.media.linuxrc_parts)); otherwise nothing is changed and the task fails.
-  - When the medium's C(CHECKSUMS) lists an edited menu, its entry is updated (dropped before the write, added
-    after it); a signed C(CHECKSUMS) (C(CHECKSUMS.asc)) then no longer matches its signature, and the module warns.
+  - Turns parts on or off in the C(extend) list of every boot entry that starts linuxrc's kernel - C(boot/<arch>/loader/linux)
+    on x86_64 and i386, C(boot/<arch>/linux) on aarch64, ppc64le, s390x, riscv64 and others - in the menus of a SUSE
+    installation medium (C(EFI/BOOT/grub.cfg), C(boot/<arch>/grub2-efi/grub.cfg), C(boot/<arch>/grub2-ieee1275/grub.cfg),
+    C(boot/<arch>/loader/isolinux.cfg), C(boot/<arch>/parmfile) and the places M(rescuefleet.media.bootcfg_loadsrm)
+    finds), with the same byte-preserving argument editing and GRUB check as that module.
+  - 'The list is read as linuxrc reads it: the option key is matched ignoring case and C(-), C(_), C(.) (C(Extend=),
+    C(ex-tend=)); the value is split on C(,) only, empty items kept; a value starting with C(+) appends the items not
+    listed yet, one starting with C(-) removes the items it names, any other value replaces the list. An item with a
+    leading C(?) is optional: a missing optional part is skipped.'
+  - The module computes the list the entry's arguments give, adds the parts of O(parts) at the end (a part already
+    listed keeps its place and takes the C(?) given) or, with O(state=absent), removes every item that loads them, and
+    writes the result as one option in place of the first C(extend) argument (its spelling kept; the others are
+    dropped). Every other byte of the menu stays as it is; an entry whose list already is the result is not touched.
+  - With O(state=present) a part that is not optional must already be in C(boot/<arch>/) of the architecture the entry
+    boots (put it there with M(rescuefleet.media.linuxrc_parts)) - linuxrc rejects a medium that lacks one - and a part
+    that is there must be in a format linuxrc loads (a part it cannot load stops the boot, optional or not). The task
+    fails, changing nothing, when either does not hold, and when no linuxrc boot entry is found at all.
+  - C(.init) of a part loaded at boot never runs (linuxrc runs it only for the shell command C(extend <name>)); the
+    module warns when it turns on a part that holds C(.init).
+  - linuxrc does not read boot menus through its download path, so the digest list (C(CHECKSUMS), C(/content)) and its
+    signature are never changed.
 author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
@@ -40,21 +49,23 @@ options:
     required: true
   parts:
     description:
-      - The parts to turn on or off, by name, V(?name) for an optional part. A part already in the list keeps its
-        place and takes the given C(?); new parts go at the end, in the order given.
+      - The parts to turn on or off, by file name in C(boot/<arch>/), V(?name) for an optional part. A part already in
+        the list keeps its place and takes the given C(?); new parts go at the end, in the order given.
     type: list
     elements: str
     required: true
   state:
-    description: V(present) adds the parts to the C(extend=) lists; V(absent) removes them (and C(extend=) when the
-      list becomes empty).
+    description: V(present) adds the parts to the C(extend) lists; V(absent) removes every item that loads them (and the
+      option when the list becomes empty).
     type: str
     choices: [present, absent]
     default: present
   arch:
-    description: The architecture directory under C(boot/) that holds the parts and C(loader/isolinux.cfg).
+    description:
+      - Edit only the entries that boot this architecture's kernel (C(boot/<arch>/)), and look for the parts there.
+      - Left out, every linuxrc entry is edited and each entry's parts are looked for in C(boot/<arch>/) of the
+        architecture its kernel path names.
     type: str
-    default: x86_64
   files:
     description:
       - Edit only these boot configs (paths relative to the root of the medium) instead of the ones found.
@@ -66,10 +77,12 @@ options:
     choices: [auto, grub, syslinux, ipxe, bls, cmdline]
     default: auto
   kernel:
-    description: Shell-style patterns of the kernel paths of the entries to edit.
+    description:
+      - Shell-style patterns of the kernel paths of the entries to edit; by default linuxrc's kernels of every
+        architecture (or of O(arch)).
     type: list
     elements: str
-    default: [linux, '*/loader/linux']
+    default: [linux, '*/loader/linux', '*/boot/*/linux']
   titles:
     description: Edit only entries whose title or label matches one of these shell-style patterns.
     type: list
@@ -80,9 +93,9 @@ options:
     type: bool
     default: true
 notes:
-  - The C(extend=) syntax (comma-separated list, C(?) optional, C(+) appends, a repeated option replaces) is taken
-    from linuxrc's documentation of the option; parts are loaded from C(boot/<arch>/) relative to the installation
-    source. See C(docs/linuxrc.md) in the collection for the sources.
+  - Facts and sources (openSUSE/linuxrc C(util.c) C(slist_assign_values), C(file.c) C(file_str2key), C(url.c),
+    C(auto2.c); installation-images for the menus) are in C(docs/linuxrc.md) of the collection. The list is computed
+    from the boot menu only; an C(extend) in an C(info) file the initrd reads before the command line is not seen.
 seealso:
   - module: rescuefleet.media.linuxrc_parts
   - module: rescuefleet.media.bootcfg_loadsrm
@@ -94,6 +107,13 @@ EXAMPLES = r'''
     media:
       image: /var/lib/rescue/opensuse-stick.img
     parts: [fleet-tools, "?fleet-extras"]
+
+- name: On a medium for several architectures, only the aarch64 entries (parts from boot/aarch64/)
+  rescuefleet.media.linuxrc_extend:
+    media:
+      path: /srv/install/leap-15.6
+    parts: [fleet-tools]
+    arch: aarch64
 
 - name: Stop loading it
   rescuefleet.media.linuxrc_extend:
@@ -111,24 +131,31 @@ files:
   elements: dict
   sample: [{path: EFI/BOOT/grub.cfg, format: grub, changed: true,
             entries: [{title: Installation, label: null, path: null, kernel: /boot/x86_64/loader/linux,
-                       before: splash=silent, after: splash=silent extend=fleet-tools}]}]
+                       before: splash=silent extend=-common, after: splash=silent extend=fleet-tools}]}]
 extend:
   description: The parts as given, parsed.
   returned: always
   type: list
   elements: dict
   sample: [{name: fleet-tools, optional: false}, {name: fleet-extras, optional: true}]
+arches:
+  description: The architectures whose entries were selected (from their kernel paths).
+  returned: always
+  type: list
+  elements: str
+  sample: [x86_64]
 checksums:
-  description: Whether the medium has C(CHECKSUMS), whether it is signed, and whether its entries changed.
+  description: The digest list linuxrc reads (C(CHECKSUMS) or C(content)), whether it is there and signed; C(changed)
+    is always V(false) - boot menus are not among the files linuxrc checks.
   returned: always
   type: dict
-  sample: {present: true, signed: false, changed: true}
+  sample: {file: CHECKSUMS, present: true, signed: true, signature: CHECKSUMS.asc, changed: false}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.enable import LINUXRC_KERNELS
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.layout import KERNELS
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.linuxrc_extend import LinuxrcExtend
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import media_argument_spec
 
@@ -139,10 +166,10 @@ def main():
             media=media_argument_spec(),
             parts=dict(type='list', elements='str', required=True),
             state=dict(type='str', default='present', choices=['present', 'absent']),
-            arch=dict(type='str', default='x86_64'),
+            arch=dict(type='str'),
             files=dict(type='list', elements='str'),
             format=dict(type='str', default='auto', choices=['auto', 'grub', 'syslinux', 'ipxe', 'bls', 'cmdline']),
-            kernel=dict(type='list', elements='str', default=list(LINUXRC_KERNELS)),
+            kernel=dict(type='list', elements='str', default=list(KERNELS)),
             titles=dict(type='list', elements='str', default=[]),
             validate_grub=dict(type='bool', default=True),
         ),

@@ -12,13 +12,16 @@ short_description: Build a reproducible linuxrc part (a squashfs extension for S
 version_added: 0.1.0
 description:
   - Builds one squashfs image that SUSE's installer and rescue system (linuxrc) load as a part, with
-    C(extend=<name>) on the kernel command line or with the C(extend <name>) command; linuxrc mounts it and links
-    its files into the running system.
+    C(extend=<name>) on the kernel command line (see M(rescuefleet.media.linuxrc_extend)) or with the C(extend <name>)
+    shell command in the running installer; linuxrc loop-mounts it and links its files into C(/).
   - Uses the builder of M(rescuefleet.media.srm_build), with the same O(sources), the same reproducible output and
     the same manifest C(<dest>.manifest.json), so an unchanged part is a no-op that does not run mksquashfs.
-  - O(init) and O(done) are the part's scripts, stored as C(/.init) and C(/.done) at the root of the image with
-    mode 0755. linuxrc runs C(<mountpoint>/.init <mountpoint>) after it has linked the part's files, and
-    C(<mountpoint>/.done <mountpoint>) before it removes the part.
+  - O(init) and O(done) are stored as C(/.init) and C(/.done) at the root of the image with mode 0755. linuxrc runs
+    C(<mountpoint>/.init <mountpoint>) B(only) when the part is added with the shell command C(extend <name>) in the
+    running installer, and C(<mountpoint>/.done <mountpoint>) when C(extend -r <name>) removes it. A part loaded
+    at boot through C(extend=) (or an inst-sys C(config) line) is only linked into C(/) - its C(.init) never runs,
+    and linuxrc has no other way to run code from a part at boot. M(rescuefleet.media.linuxrc_extend) warns when it
+    turns on a part that holds C(.init).
 author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
@@ -75,14 +78,15 @@ options:
         default: []
   init:
     description:
-      - Script linuxrc runs after loading the part, as C(<mountpoint>/.init <mountpoint>); stored as C(/.init),
-        mode 0755. Start it with a C(#!) line.
+      - Script linuxrc runs as C(<mountpoint>/.init <mountpoint>) when the part is added with the shell command
+        C(extend <name>) in the running installer (not when it is loaded at boot with C(extend=)); stored as
+        C(/.init), mode 0755. Start it with a C(#!) line.
       - A source that also writes C(/.init) is refused.
     type: str
   done:
     description:
-      - Script linuxrc runs before removing the part, as C(<mountpoint>/.done <mountpoint>); stored as C(/.done),
-        mode 0755.
+      - Script linuxrc runs as C(<mountpoint>/.done <mountpoint>) when C(extend -r <name>) removes the part; stored as
+        C(/.done), mode 0755.
     type: str
   compression:
     description: Compressor used by mksquashfs. The kernel of the medium must support it (V(xz) is the safest).
@@ -116,9 +120,9 @@ requirements:
     O(sources[].srm).
 notes:
   - Facts relied on, from openSUSE's linuxrc sources (github.com/openSUSE/linuxrc) - C(auto2.c)
-    C(auto2_add_extension) runs C(.init) when the mounted part holds a regular file C(.init) at its root, and
-    C(auto2_remove_extension) runs C(.done) the same way; squashfs parts are mounted, cpio and rpm parts unpacked.
-    See C(docs/linuxrc.md) in the collection.
+    C(auto2_add_extension) (reached only through the C(extend) shell command) runs C(.init) when the mounted part
+    holds a regular file C(.init) at its root, and C(auto2_remove_extension) runs C(.done); C(install.c) C(add_instsys),
+    which integrates the parts loaded at boot, only links them. See C(docs/linuxrc.md) in the collection.
 seealso:
   - module: rescuefleet.media.srm_build
   - module: rescuefleet.media.linuxrc_parts
@@ -126,7 +130,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Build a part with our tools and a script that starts a service when it is loaded
+- name: Build a part with our tools and an SSH key for the installer's root
   rescuefleet.media.linuxrc_part:
     dest: /srv/parts/fleet-tools
     sources:
@@ -134,13 +138,19 @@ EXAMPLES = r'''
       - path: files/authorized_keys
         dest: /root/.ssh/authorized_keys
         mode: "0600"
+
+- name: A part meant to be added by hand in a running installer (extend fleet-debug), with scripts for that
+  rescuefleet.media.linuxrc_part:
+    dest: /srv/parts/fleet-debug
+    sources:
+      - src: files/fleet-debug/
+    # run only by the shell command "extend fleet-debug", never when the part is loaded at boot
     init: |
       #!/bin/sh
-      # $1 is where linuxrc mounted the part
-      /usr/local/bin/report-in --from "$1" &
+      echo "fleet-debug added at $1"
     done: |
       #!/bin/sh
-      pkill -f report-in || true
+      echo "fleet-debug removed"
 '''
 
 RETURN = r'''

@@ -21,10 +21,22 @@ description:
     keeps the index C(boot/<arch>/.rescuefleet-parts.json) (which linuxrc never reads).
   - Only parts listed in that index are managed - the medium's own parts (C(common), C(root), C(bind), ...) are
     never replaced or removed, and a name that is already taken by one of them is refused.
-  - When the medium has a C(CHECKSUMS) file (sha256 per file, which linuxrc checks every file it reads against),
-    the entries of the parts are added, updated or removed with it. Stale entries are dropped before the parts are
-    written and the new ones added afterwards, so C(CHECKSUMS) never names a file with a wrong digest. When
-    C(CHECKSUMS.asc) is present the signature no longer matches after a change, and the module warns.
+  - Each part is checked as linuxrc checks it, by content - a filesystem image (squashfs, ext2/3/4, ...), a newc or
+    binary cpio, a POSIX tar or an rpm archive, cpio and tar also compressed with gzip, xz or zstd. Anything else
+    (odc or crc cpio, zip, GNU-format tar, a compressed filesystem image, a file shorter than 512 bytes) is refused
+    with advice, because linuxrc stops the boot at a part it cannot load, even an optional one.
+  - The digest list linuxrc reads is kept correct - C(/content) (its C(HASH) lines) on SUSE-tags media, else
+    C(/CHECKSUMS). linuxrc checks every part it loads against it, and a part without an entry fails that check
+    exactly like a wrong digest, so every part gets its entry. Entries that will be wrong are dropped before the parts
+    are written and the new ones added afterwards. Entries of files linuxrc does not read (boot menus) are never
+    touched.
+  - A signed list (C(CHECKSUMS.asc), C(content.asc)) that no longer matches makes linuxrc stop with "Invalid signature.
+    Installation aborted.", with no way to go on except booting with C(insecure=1). So by default
+    (O(signed_media=refuse)) a change to a signed list fails before anything is written. O(signed_media=resign)
+    re-signs the list with O(sign_key) as mksusecd does and adds the public key to C(/installkey.gpg) of the medium's
+    initrds (C(boot/<arch>/loader/initrd), C(boot/<arch>/initrd)) by appending a small cpio archive, without rebuilding
+    them; O(signed_media=invalidate) writes the change and leaves the signature broken. RV(signature) says what was
+    done and whether the signature holds.
 author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
@@ -51,11 +63,11 @@ options:
       name:
         description:
           - File name in C(boot/<arch>/), and the name C(extend=) uses. A plain name without whitespace, C(/), C(,),
-            C(?), C(+) or characters FAT refuses. Defaults to the file name of O(parts[].src).
+            C(?), C(+), a leading C(-) or characters FAT refuses. Defaults to the file name of O(parts[].src).
         type: str
       src:
-        description: The part file on the host that runs the module (built by M(rescuefleet.media.linuxrc_part), or an
-          rpm or cpio archive, which linuxrc unpacks).
+        description: The part file on the host that runs the module (built by M(rescuefleet.media.linuxrc_part), or a
+          filesystem image, newc cpio, POSIX tar or rpm archive, which linuxrc mounts or unpacks).
         type: path
       sha256:
         description: SHA-256 of O(parts[].src) when it is known (trusted), or of a part already on the medium.
@@ -82,11 +94,39 @@ options:
     type: str
     choices: [fast, full]
     default: fast
+  signed_media:
+    description:
+      - What to do when the change alters a signed digest list (C(CHECKSUMS.asc) or C(content.asc)).
+      - V(refuse) fails before anything is written, saying how to go on.
+      - V(resign) signs the new list with O(sign_key) (a new detached, armored C(.asc)) and adds the key's public part
+        to C(/installkey.gpg) of every initrd of the medium, appended as a gzip-compressed cpio archive (the kernel
+        unpacks it over the original one; the original bytes stay as they are), and updates the initrd's entry in the
+        list. The signature is then checked with gpg against the keyring each initrd holds. Needs gpg on the host that
+        runs the module.
+      - V(invalidate) writes the change and leaves the signature as it is; the medium then installs only when booted
+        with C(insecure=1) (which turns off signature and digest checks).
+    type: str
+    choices: [refuse, resign, invalidate]
+    default: refuse
+  sign_key:
+    description:
+      - With O(signed_media=resign), a file on the host that runs the module holding the secret key to sign with
+        (C(gpg --export-secret-keys --armor KEYID > key.asc)). gpg uses a temporary home directory; no keyring of the
+        user is read or changed.
+    type: path
+  sign_key_passphrase:
+    description: The passphrase of O(sign_key), when it has one.
+    type: str
 requirements:
   - mtools, sfdisk (util-linux) and blkid on the managed host for O(media.image).
+  - gpg (gnupg) for O(signed_media=resign), and to report whether a signature holds.
+  - zstd to read zstd-compressed parts and initrds.
 notes:
-  - C(CHECKSUMS) lines are C(<sha256>  <path>) with paths relative to the root of the medium, the format linuxrc's
-    C(file_parse_checksums) reads (linuxrc C(file.c), openSUSE/linuxrc pull request 160). See C(docs/linuxrc.md).
+  - C(CHECKSUMS) lines are C(<sha256>  <path>) with paths relative to the root of the medium (linuxrc C(file.c)
+    C(file_parse_checksums); mksusecd writes C("%s  %s\n")); C(/content) lines are C(HASH SHA256 <hex>  <path>).
+    When C(/content) exists linuxrc does not read C(CHECKSUMS). See C(docs/linuxrc.md) in the collection for the
+    sources of every fact.
+  - What was not shown by booting a real SUSE installer is listed in C(docs/linuxrc.md).
 seealso:
   - module: rescuefleet.media.linuxrc_part
   - module: rescuefleet.media.linuxrc_extend
@@ -94,13 +134,23 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Put our part on an openSUSE installation stick image
+- name: Put our part on an unsigned openSUSE installation stick image
   rescuefleet.media.linuxrc_parts:
     media:
       image: /var/lib/rescue/opensuse-stick.img
       partition: 2
     parts:
       - src: /srv/parts/fleet-tools
+
+- name: Put it on a signed medium, re-signing CHECKSUMS with our key as mksusecd --sign-key does
+  rescuefleet.media.linuxrc_parts:
+    media:
+      path: /srv/install/leap-15.6
+    parts:
+      - src: /srv/parts/fleet-tools
+    signed_media: resign
+    sign_key: /etc/rescuefleet/media-signing-key.asc
+    sign_key_passphrase: "{{ vault_media_signing_passphrase }}"
 
 - name: Remove it again
   rescuefleet.media.linuxrc_parts:
@@ -109,6 +159,8 @@ EXAMPLES = r'''
     parts:
       - name: fleet-tools
     state: absent
+    signed_media: resign
+    sign_key: /etc/rescuefleet/media-signing-key.asc
 '''
 
 RETURN = r'''
@@ -131,10 +183,24 @@ basedir:
   type: str
   sample: boot/x86_64
 checksums:
-  description: Whether the medium has C(CHECKSUMS), whether it is signed (C(CHECKSUMS.asc)), and whether it changed.
+  description: The digest list linuxrc reads (C(CHECKSUMS) or C(content)), whether the medium has it, whether it is
+    signed (and by which file), and whether its entries changed.
   returned: always
   type: dict
-  sample: {present: true, signed: true, changed: true}
+  sample: {file: CHECKSUMS, present: true, signed: true, signature: CHECKSUMS.asc, changed: true}
+signature:
+  description:
+    - What happened to the signature of the digest list. C(file) is the signature file (null when the list is not
+      signed), C(mode) is O(signed_media), C(action) is V(none), V(resigned) or V(invalidated), C(key) the fingerprint
+      of O(sign_key) when it was used, C(initrds) the initrds that got the public key.
+    - C(holds) says whether the signature matches the list for the installer - checked with gpg against the keyring
+      C(/installkey.gpg) of every initrd; V(false) after V(invalidated); null when the list is not signed or it cannot
+      be told (no gpg, no initrd keyring). In check mode with O(signed_media=resign) a pending re-signing counts as
+      holding, as the real run checks it.
+  returned: always
+  type: dict
+  sample: {file: CHECKSUMS.asc, mode: resign, action: resigned, key: 0123456789ABCDEF0123456789ABCDEF01234567,
+           initrds: [boot/x86_64/loader/initrd], holds: true}
 medium:
   description: Facts about the medium (kind, filesystem, label, size, free space, partition).
   returned: always
@@ -163,11 +229,16 @@ def main():
             media=media_argument_spec(),
             parts=srms_argument_spec(),
             arch=dict(type='str', default='x86_64'),
+            signed_media=dict(type='str', default='refuse', choices=['refuse', 'resign', 'invalidate']),
+            sign_key=dict(type='path'),
+            sign_key_passphrase=dict(type='str', no_log=True),
             **deploy_options_argument_spec()
         ),
+        required_if=[('signed_media', 'resign', ['sign_key'])],
         supports_check_mode=True,
     )
-    run_task(module, LinuxrcParts(module.params, check_mode=module.check_mode, want_diff=module._diff))
+    run_task(module, LinuxrcParts(module.params, check_mode=module.check_mode, want_diff=module._diff,
+                                  gpg=module.get_bin_path('gpg')))
 
 
 if __name__ == '__main__':

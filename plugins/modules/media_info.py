@@ -298,26 +298,39 @@ config_error:
   sample: "500-x.yaml has the mapping key true (a plain yes/no/true/false is a boolean), which makes SystemRescue fail"
 linuxrc:
   description:
-    - The linuxrc side of a SUSE installation medium, present when the medium has a C(boot/<arch>/) directory with
-      C(loader/) or C(config).
-    - C(arches) lists per architecture the parts in C(boot/<arch>/) (name, path, size, whether this collection
-      manages it with its sha256, the C(config) lines naming it, whether C(CHECKSUMS) lists it) and the parsed
-      C(config).
-    - C(boot_entries) lists every boot entry that starts the linuxrc kernel (C(loader/linux)) with its effective
-      C(extend=) list, the path each part is loaded from, and C(missing) (parts that are not optional and not on
-      the medium; each also gives a warning) and C(missing_optional).
-  returned: when the medium has boot/<arch>/loader or boot/<arch>/config
+    - The linuxrc side of a SUSE installation medium, present when the medium has a C(boot/<arch>/) that holds an
+      installer (a kernel at C(loader/linux) or C(linux), an initrd, an inst-sys C(config) or parts).
+    - C(arches) lists per architecture its C(layout) (V(loader) - kernel and initrd in C(boot/<arch>/loader/), as on
+      x86_64 - or V(flat) - in C(boot/<arch>/), as on aarch64, ppc64le, s390x, riscv64), the C(kernel) and C(initrd)
+      paths, the parsed C(config), and the files in C(boot/<arch>/) (name, path, type, size, whether this collection
+      manages it with its sha256, the C(config) lines naming it, whether the digest list lists it) with the C(format)
+      linuxrc sees in their content, C(compression), whether it is C(loadable) as a part, C(how) (V(mount), V(unpack),
+      V(bind)) and, for one it cannot load, the C(problem).
+    - C(menu_arches) lists the architectures the linuxrc boot entries start, read from their kernel paths.
+    - C(boot_entries) lists every boot entry that starts a linuxrc kernel with its C(arch) and its C(extend) list as
+      linuxrc computes it (option keys matched ignoring case and C(-_.); C(+) appends, C(-) removes, anything else
+      replaces; empty items kept), each item with the part C(name) it loads, whether it is C(optional), its C(query)
+      suffix, its C(path), whether it is C(present) and C(loadable); C(missing) (parts that are not optional and not
+      on the medium - linuxrc rejects such a medium; each also gives a warning), C(missing_optional), and
+      C(unloadable) (present parts linuxrc cannot load, which stop the boot even when optional; also warned about).
+    - C(checksums) names the digest list linuxrc reads - C(content) (its C(HASH) lines) when the medium has
+      C(/content), else C(CHECKSUMS) - and whether it is there and signed.
+  returned: when the medium has a boot/<arch>/ installer directory
   type: dict
   version_added: 0.1.0
   sample:
-    arches: [{arch: x86_64, basedir: boot/x86_64, config: {root: [common, root]},
-              parts: [{name: fleet-tools, path: boot/x86_64/fleet-tools, size: 4096, managed: true,
+    arches: [{arch: x86_64, basedir: boot/x86_64, layout: loader, kernel: boot/x86_64/loader/linux,
+              initrd: boot/x86_64/loader/initrd, config: {root: [common, root]},
+              parts: [{name: fleet-tools, path: boot/x86_64/fleet-tools, type: file, size: 4096, managed: true,
                        sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae,
-                       in_config: [], in_checksums: true}]}]
+                       in_config: [], in_checksums: true, format: squashfs, compression: null, loadable: true,
+                       how: mount, problem: null}]}]
+    menu_arches: [x86_64]
     boot_entries: [{file: EFI/BOOT/grub.cfg, title: Installation, kernel: /boot/x86_64/loader/linux, arch: x86_64,
-                    extend: [{name: fleet-tools, optional: false, path: boot/x86_64/fleet-tools, present: true}],
-                    missing: [], missing_optional: []}]
-    checksums: {present: true, signed: true}
+                    extend: [{item: fleet-tools, name: fleet-tools, optional: false, query: '',
+                              path: boot/x86_64/fleet-tools, present: true, loadable: true, problem: null}],
+                    missing: [], missing_optional: [], unloadable: []}]
+    checksums: {file: CHECKSUMS, present: true, signed: true, signature: CHECKSUMS.asc}
     problems: []
 '''
 

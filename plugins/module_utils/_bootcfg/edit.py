@@ -48,7 +48,7 @@ def _shown(text):
 def plan_config(text, fmt, changes, present=None, kernels=DEFAULT_KERNELS, titles=None, path='config'):
     """Plan the edit of one config; returns a :class:`FilePlan`. Raises :class:`BootCfgError` when a
     selected entry cannot be edited. ``changes`` is the edit of :func:`edit_segments`, or a callable
-    that returns it for the :class:`Segment` list of each selected entry."""
+    that returns the new texts for the :class:`Segment` list of each selected entry."""
     entries = read_entries(fmt, text)
     selected = select(entries, kernels, titles)
     name = posixpath.basename(path)
@@ -64,9 +64,8 @@ def plan_config(text, fmt, changes, present=None, kernels=DEFAULT_KERNELS, title
             continue
         segments = [Segment(text[s.start:s.end], s.dialect, s.after_word) for s in entry.spans]
         try:
-            # a callable computes the edit per entry from its arguments (linuxrc's extend= list merge)
-            entry_changes = changes(segments) if callable(changes) else changes
-            new_texts = edit_segments(segments, entry_changes, present)
+            # a callable computes the new texts per entry from its arguments (linuxrc's extend= list)
+            new_texts = changes(segments) if callable(changes) else edit_segments(segments, changes, present)
         except KernelArgsError as exc:
             raise BootCfgError('%s, entry %r: %s' % (path, title, exc))
         if entry.inherits and new_texts[0] != segments[0].text:

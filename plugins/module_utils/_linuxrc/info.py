@@ -5,11 +5,13 @@
 
 """Read-only facts about the linuxrc side of a SUSE medium, for ``media_info``.
 
-For every ``boot/<arch>/`` that looks like a SUSE installation medium (it has ``loader/`` or
-``config``): the parts in it (files linuxrc can load as ``extend=`` or ``config`` parts), which of
-them this collection manages, whether ``CHECKSUMS`` lists them, the inst-sys lines of ``config``;
-and for every boot entry that starts the linuxrc kernel, its effective ``extend=`` list with where
-each part is loaded from and which named parts are missing.
+For every ``boot/<arch>/`` that holds an installer (:mod:`.layout`): its layout (kernel and initrd
+under ``loader/`` or not), the files in it with the format linuxrc would see (:mod:`.formats`),
+which of them this collection manages, whether the digest list linuxrc reads (:mod:`.digests`)
+lists them, and the inst-sys lines of ``config``; for every boot entry that starts a linuxrc kernel,
+the architecture (from the kernel path) and the ``extend`` list as linuxrc computes it
+(:mod:`.extend`), with where each part is loaded from and which named parts are missing or cannot be
+loaded.
 
 Private to this collection: the interface may change without notice.
 """
@@ -17,74 +19,70 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import posixpath
-import re
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._atomic import is_temp_name
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import MAX_CONFIG_SIZE, discover
-from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import read_entries, select
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.discovery import MAX_CONFIG_SIZE
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
-from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, tokenize
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import checksums as sums
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import KEY, effective
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import read_entries, select
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, Segment
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import digests as digest_lists
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import formats
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import layout as layouts
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import Part, effective, segment_values
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import (
     INDEX_NAME, parse_config, spec_name)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import parse_index
 
-_ARCH_IN_PATH = re.compile(r'(?:^|/)boot/([A-Za-z0-9_]+)/loader/', re.IGNORECASE)
-KERNELS = ('linux', '*/loader/linux')
+KERNELS = layouts.KERNELS
+NOT_PARTS = ('config', 'loader')
 
 
 def arches(medium):
-    """The ``boot/<arch>`` directories that hold ``loader/`` or ``config``."""
-    found = []
-    for entry in medium.list_dir('boot'):
-        if entry['type'] != 'dir':
-            continue
-        names = {e['name'].lower() for e in medium.list_dir('boot/' + entry['name'])}
-        if 'loader' in names or 'config' in names:
-            found.append(entry['name'])
-    return sorted(found)
+    """The names of the ``boot/<arch>`` directories that hold an installer."""
+    return [layout['arch'] for layout in layouts.arch_layouts(medium)]
 
 
-def _parts(medium, arch, listed):
-    basedir = 'boot/' + arch
+def _files(medium, layout, listed):
+    basedir = layout['basedir']
     index = parse_index(medium.read_bytes(posixpath.join(basedir, INDEX_NAME)))
     config = parse_config(medium.read_text(posixpath.join(basedir, 'config')))
     parts = []
     for entry in sorted(medium.list_dir(basedir), key=lambda e: e['name']):
         name = entry['name']
-        if entry['type'] != 'file' or name == INDEX_NAME or is_temp_name(name) or name.lower() == 'config':
+        if name == INDEX_NAME or is_temp_name(name) or name.lower() in NOT_PARTS:
             continue
         path = posixpath.join(basedir, name)
-        parts.append({
+        fmt = formats.detect_on_medium(medium, path, entry)
+        parts.append(dict({
             'name': name,
             'path': path,
-            'size': entry['size'],
+            'type': entry['type'],
+            'size': entry['size'] if entry['type'] == 'file' else None,
             'managed': name in index,
             'sha256': index[name]['sha256'] if name in index and index[name]['size'] == entry['size'] else None,
             'in_config': sorted(key for key, specs in config.items() if name in [spec_name(s) for s in specs]),
             'in_checksums': path in listed if listed is not None else None,
-        })
-    return {'arch': arch, 'basedir': basedir, 'parts': parts, 'config': config}
+        }, **fmt.as_dict()))
+    return dict(layout, parts=parts, config=config)
 
 
-def _entry_arch(path, kernel, default):
-    for text in (kernel or '', path):
-        match = _ARCH_IN_PATH.search(text if text.endswith('/') else text + '/')
-        if match:
-            return match.group(1)
-    return default
+def _entry_items(medium, items, layout):
+    """The facts of each item of an ``extend`` list, looked up in ``boot/<arch>/``."""
+    out = []
+    for item in items:
+        part = Part(item)
+        path = posixpath.join(layout['basedir'], part.path) if part.path else layout['basedir']
+        entry = layouts.lookup(medium, path)
+        fmt = formats.detect_on_medium(medium, path, entry) if entry else None
+        out.append(dict(part.as_dict(), path=path, present=entry is not None,
+                        loadable=fmt.loadable if fmt else None, problem=fmt.problem if fmt else None))
+    return out
 
 
-def _extend_entries(medium, present_by_arch, default_arch):
-    configs = list(discover(medium))
-    for arch in present_by_arch:
-        loader = 'boot/%s/loader' % arch
-        configs.extend((posixpath.join(loader, e['name']), 'syslinux') for e in medium.list_dir(loader)
-                       if e['type'] == 'file' and e['name'].lower() == 'isolinux.cfg')
-    entries = []
-    problems = []
-    for path, fmt in configs:
+def _extend_entries(medium, arch_facts):
+    by_arch = {a['arch']: a for a in arch_facts}
+    entries, problems = [], []
+    for path, fmt in layouts.menus(medium, arch_facts):
         text = medium.read_text(path)
         if text is None or len(text) > MAX_CONFIG_SIZE:
             continue
@@ -94,12 +92,10 @@ def _extend_entries(medium, present_by_arch, default_arch):
             problems.append({'file': path, 'reason': str(exc)})
             continue
         for entry in selected:
-            values = [t.value for s in entry.spans for t in tokenize(text[s.start:s.end], s.dialect) if t.key == KEY]
-            arch = _entry_arch(path, entry.kernel, default_arch)
-            present = present_by_arch.get(arch, set())
-            items = []
-            for item in effective(values):
-                items.append(dict(item.as_dict(), path='boot/%s/%s' % (arch, item.name), present=item.name in present))
+            segments = [Segment(text[s.start:s.end], s.dialect, s.after_word) for s in entry.spans]
+            arch = layouts.entry_arch(path, entry.kernel, by_arch)
+            layout = by_arch.get(arch)
+            items = _entry_items(medium, effective(segment_values(segments)), layout) if layout else []
             entries.append({
                 'file': path,
                 'title': entry.title or entry.label,
@@ -108,31 +104,40 @@ def _extend_entries(medium, present_by_arch, default_arch):
                 'extend': items,
                 'missing': [i['name'] for i in items if not i['present'] and not i['optional']],
                 'missing_optional': [i['name'] for i in items if not i['present'] and i['optional']],
+                'unloadable': [i['name'] for i in items if i['present'] and i['loadable'] is False],
             })
     return entries, problems
 
 
 def linuxrc_facts(medium):
     """The facts, or ``None`` when the medium has no ``boot/<arch>/`` of a SUSE medium."""
-    found = arches(medium)
+    found = layouts.arch_layouts(medium)
     if not found:
         return None
-    checksums = sums.Checksums.read(medium)
-    listed = set(checksums.digests()) if checksums.present else None
-    arch_facts = [_parts(medium, arch, listed) for arch in found]
-    present_by_arch = {a['arch']: {p['name'] for p in a['parts']} for a in arch_facts}
-    entries, problems = _extend_entries(medium, present_by_arch, found[0])
+    digests = digest_lists.read(medium)
+    listed = set(digests.digests()) if digests.present else None
+    arch_facts = [_files(medium, layout, listed) for layout in found]
+    entries, problems = _extend_entries(medium, arch_facts)
     return {
         'arches': arch_facts,
+        'menu_arches': sorted({e['arch'] for e in entries if e['arch']}),
         'boot_entries': entries,
-        'checksums': {'present': checksums.present, 'signed': checksums.signed},
+        'checksums': digest_lists.describe(digests),
         'problems': problems,
     }
 
 
 def warnings(facts):
-    """Messages for parts that boot entries name but the medium lacks."""
-    return ['%s, entry %r: extend= names %s, which %s not in boot/%s/, so linuxrc cannot load it. Deploy the part with '
-            'rescuefleet.media.linuxrc_parts or mark it optional (?name)'
-            % (e['file'], e['title'], ', '.join(e['missing']), 'is' if len(e['missing']) == 1 else 'are', e['arch'])
-            for e in (facts or {}).get('boot_entries', ()) if e['missing']]
+    """Messages for parts that boot entries name but the medium lacks or linuxrc cannot load."""
+    out = []
+    for e in (facts or {}).get('boot_entries', ()):
+        if e['missing']:
+            out.append('%s, entry %r: extend= names %s, which %s not in boot/%s/, so linuxrc cannot load it and the '
+                       'medium fails its repository check. Deploy the part with rescuefleet.media.linuxrc_parts or '
+                       'mark it optional (?name)' % (e['file'], e['title'], ', '.join(e['missing']),
+                                                     'is' if len(e['missing']) == 1 else 'are', e['arch']))
+        for item in e['extend']:
+            if item['present'] and item['loadable'] is False:
+                out.append('%s, entry %r: extend= names %s, which is %s linuxrc stops the boot there, even for an '
+                           'optional part' % (e['file'], e['title'], item['path'], item['problem']))
+    return out

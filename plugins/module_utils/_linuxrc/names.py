@@ -26,7 +26,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index impor
 INDEX_NAME = '.rescuefleet-parts.json'
 DEFAULT_ARCH = 'x86_64'
 # Names linuxrc or the medium use for other things in boot/<arch>/ (compared case-insensitively, as FAT does).
-RESERVED = ('config', 'loader', 'checksums', 'checksums.asc', 'efi', 'grub2-efi', 'directory.yast')
+RESERVED = ('config', 'loader', 'linux', 'initrd', 'checksums', 'checksums.asc', 'efi', 'grub2-efi', 'grub2-ieee1275',
+            'parmfile', 'directory.yast')
 # FAT's forbidden characters and path separators, whitespace (the command line splits on it), and
 # "," "?" "+" which the extend= list syntax gives a meaning.
 _BAD_CHARS = re.compile(r'[\x00-\x20"*/:<>?\\|,+]')
@@ -44,6 +45,10 @@ def part_name_problem(name):
     if _BAD_CHARS.search(name):
         return ('holds whitespace, a path separator, one of , ? + (which extend= lists give a meaning) or a '
                 'character FAT does not allow; give a plain file name such as fleet-tools')
+    if name.startswith('-'):
+        # extend=-name removes name from the list instead of loading it (slist_assign_values)
+        return ('starts with "-", which makes extend=-%s remove parts instead of loading one; give a name that '
+                'starts with a letter or digit, such as fleet-tools' % name[1:])
     if name.startswith('.') or len(name) > 255:
         return 'is not usable: no leading dot, at most 255 characters'
     if name.lower() in RESERVED:

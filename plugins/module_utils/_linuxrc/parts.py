@@ -7,25 +7,35 @@
 
 The planning, space check, atomic writes and index are srm_deploy's (:class:`~.._srm.deploy.Deploy`),
 with the naming policy of :mod:`.names`: only parts this collection put there count as members, so the
-medium's own inst-sys parts are never replaced or removed. The run object, which also keeps
-``CHECKSUMS`` correct (:mod:`.checksums`), is ``_tasks/linuxrc_parts.py``.
+medium's own inst-sys parts are never replaced or removed. Each part's format is checked as linuxrc
+checks it (:mod:`.formats`). The run object, which also keeps the digest list linuxrc reads
+(``CHECKSUMS`` or ``/content``, :mod:`.digests`) correct and refuses, re-signs or knowingly
+invalidates a signed one (:mod:`.signing`), is ``_tasks/linuxrc_parts.py``.
 
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import formats
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import LinuxrcError, part_naming
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import parse_index
 
 
 def resolve(items, state):
-    """The wanted parts, resolved as srm_deploy resolves its ``srms`` (size, sha256 from a manifest)."""
-    # linuxrc loads squashfs parts and unpacks cpio and rpm ones: the content is not checked here
-    return wanted_modules.resolve(items, state, allow_non_squashfs=True, option='parts')
+    """The wanted parts, resolved as srm_deploy resolves its ``srms`` (size, sha256 from a manifest), each
+    local part checked as linuxrc checks its format."""
+    # linuxrc mounts filesystem images and unpacks cpio, tar and rpm archives: formats.check_part decides
+    wanted = wanted_modules.resolve(items, state, allow_non_squashfs=True, option='parts')
+    if state == 'present':
+        for number, item in enumerate(wanted):
+            if item.get('src') and os.path.isfile(item['src']):
+                formats.check_part(item['src'], 'parts[%d].src %s' % (number, item['src']))
+    return wanted
 
 
 def managed_parts(medium, basedir, wanted, state):

@@ -89,7 +89,7 @@ class Medium:
         """``[{'name', 'type': 'file'|'dir', 'size'}]`` of a directory, or ``[]`` when it is missing."""
         raise NotImplementedError
 
-    def _entry(self, path):
+    def entry(self, path):
         """The listing entry of ``path`` (the root is a directory), or ``None``: one listing of its parent."""
         parent, name = posixpath.split(clean_path(path))
         if not name:
@@ -100,11 +100,19 @@ class Medium:
         return None
 
     def exists(self, path):
-        return self._entry(path) is not None
+        return self.entry(path) is not None
 
     def read_bytes(self, path):
         """Content of a file, or ``None`` when it does not exist."""
         raise NotImplementedError
+
+    def read_head(self, path, size):
+        """The first ``size`` bytes of a file (all of a shorter one; all of it for ``size`` -1), or ``None``
+        when it does not exist; backends that can stop early override it, so that a large file is not read whole."""
+        data = self.read_bytes(path)
+        if data is None or size < 0:
+            return data
+        return data[:size]
 
     def write_bytes(self, path, data, mode=None):
         """Atomically create or replace a file with ``data``; parent directories are created.

@@ -158,6 +158,9 @@ class DirectoryMedium(Medium):
         return full
 
     def read_bytes(self, path):
+        return self.read_head(path, -1)
+
+    def read_head(self, path, size):
         full = self._regular(path)
         if full is None:
             return None
@@ -166,7 +169,7 @@ class DirectoryMedium(Medium):
         with os.fdopen(fd, 'rb') as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 raise MediumError('%s on the medium is not a regular file; remove it' % path)
-            return handle.read()
+            return handle.read(size)
 
     def makedirs(self, path):
         full = self._abs(path)

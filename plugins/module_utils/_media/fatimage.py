@@ -207,12 +207,35 @@ class FatImageMedium(Medium):
         self._listings.pop(posixpath.dirname(clean_path(path)), None)
 
     def read_bytes(self, path):
-        entry = self._entry(path)
+        entry = self.entry(path)
         if entry is None:
             return None
         if entry['type'] == 'dir':
             raise MediumError('%s on the medium is a directory, not a file' % path)
         return self._mtools('mcopy', '-n', self._target(path), '-').stdout
+
+    def read_head(self, path, size):
+        entry = self.entry(path)
+        if entry is None:
+            return None
+        if entry['type'] == 'dir':
+            raise MediumError('%s on the medium is a directory, not a file' % path)
+        # mcopy streams the file; it is stopped once the head is read, so a large file is not read whole
+        proc = subprocess.Popen(['mcopy', '-i', self._drive(), '-n', self._target(path), '-'], env=self._env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            chunks, wanted = [], size
+            while wanted > 0:
+                chunk = proc.stdout.read(wanted)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                wanted -= len(chunk)
+        finally:
+            proc.stdout.close()
+            proc.kill()
+            proc.wait()
+        return b''.join(chunks)
 
     def sha256(self, path):
         cmd = ['mcopy', '-i', self._drive(), '-n', self._target(path), '-']
@@ -226,7 +249,7 @@ class FatImageMedium(Medium):
 
     def copy_out(self, path, local_file):
         """Stream a file of the image to ``local_file`` with mcopy (never held in memory)."""
-        entry = self._entry(path)
+        entry = self.entry(path)
         if entry is None or entry['type'] != 'file':
             raise MediumError('%s is not a file on the medium' % path)
         self._mtools('mcopy', '-n', '-o', self._target(path), local_file)
@@ -236,7 +259,7 @@ class FatImageMedium(Medium):
         parts = clean_path(path).split('/') if clean_path(path) else []
         for depth in range(1, len(parts) + 1):
             sub = '/'.join(parts[:depth])
-            entry = self._entry(sub)
+            entry = self.entry(sub)
             if entry is None:
                 self._mtools('mmd', self._target(sub))
                 self._changed(sub)

@@ -56,7 +56,7 @@ class IsoImageMedium(Medium):
 
     @contextlib.contextmanager
     def _extracted(self, path):
-        entry = self._entry(path)
+        entry = self.entry(path)
         if entry is None:
             yield None
             return
@@ -86,7 +86,7 @@ class IsoImageMedium(Medium):
             return sha256_file(local)
 
     def copy_out(self, path, local_file):
-        if self._entry(path) is None:
+        if self.entry(path) is None:
             raise MediumError('%s does not exist in the ISO image' % path)
         isoimage.extract(self.iso, clean_path(path), local_file)
 

@@ -3,58 +3,49 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The run object of the linuxrc_extend module: parts on or off in the ``extend=`` list of linuxrc boot entries.
+"""The run object of the linuxrc_extend module: parts on or off in the ``extend`` list of linuxrc boot entries.
 
-The boot configs are edited through :class:`~.._bootcfg.configs.ConfigsEdit` with the ``extend=``
-list merge of :mod:`.._linuxrc.extend`; the plan predicts the ``CHECKSUMS`` text, the apply writes the
-configs between the two steps of :mod:`.._linuxrc.checksums`.
+The boot configs are edited through :class:`~.._bootcfg.configs.ConfigsEdit`; which menus and entries
+belong to linuxrc, on every architecture, is :mod:`.._linuxrc.layout`'s; the edit of each entry is
+:mod:`.._linuxrc.extend`'s (the list as linuxrc computes it, changed as asked, written back as one
+option). The plan checks the parts with :mod:`.._linuxrc.parts_check` before anything is written.
+linuxrc never reads boot menus through its download path, so the digest list (``CHECKSUMS`` or
+``/content``) and its signature are left alone.
 
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
-import io
-
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.configs import ConfigsEdit, open_configs
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import encode
-from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_stream
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import checksums as sums
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.enable import (
-    LINUXRC_KERNELS, check_parts_present, linuxrc_configs, wanted_items)
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import digests as digest_lists
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import layout as layouts
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import parts_check
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.extend import entry_edit
-from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import parts_dir
+from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import LinuxrcError
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
 
 class ExtendPlan(Plan):
-    """The planned edit of each boot config, and the ``CHECKSUMS`` entries of the changed ones."""
+    """The planned edit of each boot config, the architectures of the edited entries and the digest list
+    (reported, never changed)."""
 
-    def __init__(self, files, items, original, after, final):
+    def __init__(self, files, items, arches, digests):
         super().__init__([p for p in files if p.changed])
         self.files = files
         self.items = items
-        self.original = original
-        self.after = after      # {path of a changed config: its new sha256}
-        self.final = final      # the CHECKSUMS text afterwards (None without CHECKSUMS)
-
-    @property
-    def checksums_changed(self):
-        return self.original.present and self.final != self.original.text
-
-    def listed_after(self):
-        """The new digests of the changed configs the medium listed: a config it did not list stays
-        unlisted (linuxrc does not read it); one it listed gets its entry back with the new digest."""
-        listed = self.original.digests()
-        return {p: s for p, s in self.after.items() if sums.path_key(p) in listed}
+        self.arches = arches
+        self.digests = digests
 
     def public(self):
         return {
             'files': [p.result() for p in self.files],
             'extend': [item.as_dict() for item in self.items],
-            'checksums': {'present': self.original.present, 'signed': self.original.signed,
-                          'changed': self.checksums_changed},
+            'arches': self.arches,
+            # linuxrc does not read boot menus through its download path: their digests stay as they are
+            'checksums': dict(digest_lists.describe(self.digests), changed=False),
         }
 
     def diff(self):
@@ -70,36 +61,33 @@ class LinuxrcExtend(Task):
 
     def open(self):
         params = self.params
-        self.items = wanted_items(params['parts'])
-        self.changes = entry_edit(self.items, params['state'])
+        self.items = parts_check.wanted_items(params['parts'])
         medium, self.named = open_configs(params.get('media'), None, params.get('files'), self.check_mode)
         return medium
 
     def plan(self, target):
         params = self.params
-        if params['state'] == 'present':
-            check_parts_present(target, parts_dir(params['arch']), self.items)
-        edit = ConfigsEdit(target, self.changes, None, params.get('kernel') or list(LINUXRC_KERNELS),
-                           params.get('titles') or None, params.get('format') or 'auto', self.grub_check,
-                           params.get('validate_grub', True))
+        found_layouts = layouts.arch_layouts(target)
+        arch = parts_check.chosen_arch(params.get('arch'), found_layouts)
+        kernels = params.get('kernel') or (layouts.arch_kernels(arch) if arch else list(layouts.KERNELS))
+        titles = params.get('titles') or None
+        edit = ConfigsEdit(target, entry_edit(self.items, params['state']), None, kernels, titles,
+                           params.get('format') or 'auto', self.grub_check, params.get('validate_grub', True))
         if self.named is None:
-            files = [(path, False, fmt) for path, fmt in linuxrc_configs(target, params['arch'])]
+            files = [(path, False, fmt) for path, fmt in parts_check.menus_of(target, found_layouts, arch)]
         else:
             files = [(path, True, None) for path, _explicit in self.named]
         plans = edit.plan(files)
         self.warnings.extend(edit.warnings)
-        original = sums.Checksums.read(target)
-        after = {p.path: sha256_stream(io.BytesIO(encode(p.new))) for p in plans if p.changed}
-        interim = original.update(target, dict.fromkeys(after), write=False)
-        plan = ExtendPlan(plans, self.items, original, after, None)
-        plan.final = interim.finish(target, plan.listed_after(), add=True, write=False)
-        if plan.checksums_changed and original.signed:
-            self.warnings.append(sums.SIGNED_WARNING % ', '.join(sorted(after)))
+        edited = parts_check.entry_arches(plans, found_layouts, arch)
+        if params['state'] == 'present':
+            if not edited:
+                raise LinuxrcError(parts_check.no_entry_message(plans, kernels, titles, arch))
+            parts_check.check_entries(target, plans, edited, found_layouts, self.items)
+            self.warnings.extend(parts_check.init_warnings(target, edited, found_layouts, self.items))
         self.warnings.extend(edit.unmatched_warnings(plans))
-        return plan
+        return ExtendPlan(plans, self.items, sorted({a for a in edited.values() if a}), digest_lists.read(target))
 
     def apply(self, target, plan):
-        interim = plan.original.update(target, dict.fromkeys(plan.after), write=True)
         for item in plan.actions:
             target.write_bytes(item.path, encode(item.new))
-        interim.finish(target, plan.listed_after(), add=True, write=True)

@@ -45,7 +45,8 @@ def test_two_steps_never_list_a_wrong_digest(tmp_path):
     (tmp_path / 'CHECKSUMS').write_text('%s  boot/p\n' % old)
     medium = DirectoryMedium(str(tmp_path))
     interim = Checksums.read(medium).update(medium, {'boot/p': None}, write=True)
-    # between the steps, boot/p is unlisted: linuxrc would call it unverified, never wrong
+    # between the steps boot/p is unlisted (which linuxrc treats like a wrong digest): the list never names
+    # a file with a digest that is wrong, and the unlisted interim lasts only the copy
     assert (tmp_path / 'CHECKSUMS').read_text() == ''
     (tmp_path / 'boot' / 'p').write_bytes(b'new')
     interim.finish(medium, {'boot/p': new}, add=True, write=True)
