@@ -20,9 +20,11 @@ Every module's run object (``_tasks/<module>.py``) subclasses :class:`Task` and 
     cache or record), and never in check mode.
 
 :meth:`Task.run` is the only caller of the three, and no task overrides it: it takes the target's
-lock, sweeps what interrupted runs left at :meth:`Task.leftover_places` (in check mode it only lists
-them, in :attr:`Task.swept` either way), plans, applies outside check mode, adds the diff when asked
-and closes the target whatever happens. ``_module_glue.run_task`` hands the result, the warnings and
+lock, lists what interrupted runs left at :meth:`Task.leftover_places` (in :attr:`Task.swept`, so the
+plan can report it), plans, and outside check mode sweeps those leftovers and applies; it adds the
+diff when asked and closes the target whatever happens. The sweep comes after the plan: a run that
+the plan refuses changes nothing, not even the leftovers, and check mode plans on the same medium
+the real run plans on. ``_module_glue.run_task`` hands the result, the warnings and
 the secrets to Ansible.
 
 Private to this collection: the interface may change without notice.
@@ -122,9 +124,13 @@ class Task:
         target = self.open()
         try:
             with target.locked():
-                self.swept = self._sweep(target)
+                self.swept = self._leftovers(target)
                 plan = self.plan(target)
-                applied = None if self.check_mode else self.apply(target, plan)
+                applied = None
+                if not self.check_mode:
+                    for place in self.leftover_places(target):
+                        target.sweep(place)
+                    applied = self.apply(target, plan)
                 result = dict(plan.public(), changed=plan.changed)
                 result.update(applied or {})
                 diff = plan.diff() if self.want_diff else None
@@ -134,9 +140,9 @@ class Task:
         finally:
             self.close(target)
 
-    def _sweep(self, target):
-        """Temporary files of interrupted runs: removed, or in check mode listed as a real run removes them."""
+    def _leftovers(self, target):
+        """Temporary files of interrupted runs, as the sweep of a real run removes them."""
         found = []
         for place in self.leftover_places(target):
-            found.extend(target.leftovers(place) if self.check_mode else target.sweep(place))
+            found.extend(target.leftovers(place))
         return found

@@ -13,8 +13,8 @@ refused, re-signed or knowingly invalidated: the plan refuses, or works out the 
 added to local copies of the initrds), and predicts the final list and whether its signature holds;
 the apply writes the parts, the initrds, the list and the new signature.
 
-The leftovers of interrupted runs are listed by the plan and swept by the apply, not by the driver
-before the plan: a refused change to a signed list leaves the medium byte-identical.
+The leftovers of interrupted runs are swept by the driver after the plan (``_tasks/base.py``): a refused
+change to a signed list leaves the medium byte-identical.
 
 Private to this collection: the interface may change without notice.
 """
@@ -119,10 +119,12 @@ class LinuxrcParts(Task):
         self.deploy = Deploy(medium, basedir, params['verify'], part_naming(managed))
         return medium
 
+    def leftover_places(self, target):
+        return [self.deploy.basedir]
+
     def plan(self, target):
         params = self.params
         basedir = self.deploy.basedir
-        swept = target.leftovers(basedir)  # swept by apply, once nothing can refuse any more
         planned = self.deploy.plan(self.wanted, params['state'], params['exclusive'])
         self.deploy.check_space(planned)
         if not self.check_mode:
@@ -142,18 +144,17 @@ class LinuxrcParts(Task):
         self.signed.predict(final, initrds)
         if self.signed.action == 'invalidated':
             self.warnings.append(signing.INVALIDATED_WARNING % (original.name, original.signature))
-        return PartsPlan(self.deploy, planned, swept, original, changing, final, self.signed, initrds)
+        return PartsPlan(self.deploy, planned, self.swept, original, changing, final, self.signed, initrds)
 
     def apply(self, target, plan):
         signed = plan.signed
-        swept = target.sweep(self.deploy.basedir)
         interim = plan.original.update(target, dict(plan.changing, **signed.extra), write=True)
         parts = self.deploy.apply(plan.planned)
         signed.write_initrds()
         final = interim.finish(target, dict(digest_entries(self.deploy.basedir, plan.actions, parts), **signed.extra),
                                add=True, write=True)
         signed.sign(final, plan.initrds)
-        return {'parts': with_paths(self.deploy.basedir, parts), 'swept': swept,
+        return {'parts': with_paths(self.deploy.basedir, parts),
                 'checksums': checksums_facts(plan.original, final), 'signature': signed.result()}
 
     def close(self, target):
