@@ -164,7 +164,7 @@ def entry_facts(path, fmt, text, entry, yaml_files, extra_cmdline='', sources=No
     cfg_sources = []
     for key, value in everything:
         if key == 'sysrescuecfg' and value not in (True, ''):
-            found = sources(value) if sources else None
+            found = sources(value, everything) if sources else None
             if found is not None:
                 cfg_sources.append((value, found))
     effective = compute_effective(yaml_files, cfg_sources, everything)
