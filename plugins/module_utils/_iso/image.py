@@ -172,6 +172,36 @@ def check_loaded(path, stderr):
                        % (path, reason[0].split(':', 2)[-1].strip() if reason else 'no ISO 9660 directory tree found'))
 
 
+def list_tree(path, directory, depth):
+    """``{directory: [{'name', 'type', 'size'}]}`` of every directory under ``directory`` of the image, at most
+    ``depth`` levels below it, from one xorriso run (directories are medium paths, the root ``''``)."""
+    top = iso_path(directory)
+    proc = run(_xorriso_base() + ['-indev', path, '-find', top, '-maxdepth', str(depth + 1), '-exec', 'lsdl', '--'],
+               IsoError, what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
+    tree = {}
+    for entry_path, entry in parse_lsdl(proc.stdout).items():
+        if entry['type'] == 'dir':
+            tree.setdefault(entry_path.strip('/'), [])
+        if entry_path == top or entry_path == '/':
+            continue
+        parent, name = entry_path.rsplit('/', 1)
+        tree.setdefault(parent.strip('/'), []).append(dict(entry, name=name))
+    return dict((key, sorted(entries, key=lambda e: e['name'])) for key, entries in tree.items())
+
+
+def extract_many(path, members, dest):
+    """Copy each file of ``members`` (medium paths) of the image into the existing directory ``dest``, at
+    ``dest/<member>``, in one xorriso run; members that are missing or not files are simply not there."""
+    if not members:
+        return
+    proc = run(_xorriso_base() + ['-osirrox', 'on', '-indev', path, '-extract_l', '/', dest.rstrip('/') + '/']
+               + [iso_path(m) for m in members] + ['--'], IsoError,
+               what='xorriso extracting files from %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
+    _make_writable(dest)  # xorriso restores the image's read-only modes: the caller must be able to remove it
+
+
 def list_dir(path, directory):
     """``[{'name', 'type', 'size'}]`` of one directory of the image, ``[]`` when it is missing."""
     top = iso_path(directory)

@@ -29,13 +29,12 @@ LINUXRC_KERNELS = ('linux', '*/loader/linux')
 
 
 def linuxrc_configs(medium, arch):
-    """``[(path, format)]``: the configs bootcfg discovery finds, plus the isolinux menu of ``boot/<arch>/loader/``."""
-    found = list(discover(medium))
+    """``[(path, format)]``: the configs bootcfg discovery finds, plus the isolinux menu of ``boot/<arch>/loader/``
+    (discovery finds it too; it is named here so that it is edited whatever discovery's bounds, and once)."""
     loader = posixpath.join(parts_dir(arch), 'loader')
-    for entry in medium.list_dir(loader):
-        if entry['type'] == 'file' and entry['name'].lower() == 'isolinux.cfg':
-            found.append((posixpath.join(loader, entry['name']), 'syslinux'))
-    return found
+    menus = [(posixpath.join(loader, entry['name']), 'syslinux') for entry in medium.list_dir(loader)
+             if entry['type'] == 'file' and entry['name'].lower() == 'isolinux.cfg']
+    return discover(medium, also=menus)
 
 
 def wanted_items(parts):

@@ -77,11 +77,12 @@ def _entry_arch(path, kernel, default):
 
 
 def _extend_entries(medium, present_by_arch, default_arch):
-    configs = list(discover(medium))
+    menus = []
     for arch in present_by_arch:
         loader = 'boot/%s/loader' % arch
-        configs.extend((posixpath.join(loader, e['name']), 'syslinux') for e in medium.list_dir(loader)
-                       if e['type'] == 'file' and e['name'].lower() == 'isolinux.cfg')
+        menus.extend((posixpath.join(loader, e['name']), 'syslinux') for e in medium.list_dir(loader)
+                     if e['type'] == 'file' and e['name'].lower() == 'isolinux.cfg')
+    configs = discover(medium, also=menus)  # each config once: discovery finds these menus as well
     entries = []
     problems = []
     for path, fmt in configs:

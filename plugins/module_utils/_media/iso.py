@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
@@ -53,6 +54,29 @@ class IsoImageMedium(Medium):
         if key not in self._listings:
             self._listings[key] = isoimage.list_dir(self.iso, key)
         return [dict(entry) for entry in self._listings[key]]
+
+    def prefetch_listings(self, root, depth):
+        """Every directory under ``root`` (``depth`` levels) in one xorriso run, not one run per directory."""
+        for directory, entries in isoimage.list_tree(self.iso, clean_path(root), depth).items():
+            self._listings.setdefault(directory, entries)
+
+    def read_heads(self, paths, size):
+        """The first ``size`` bytes of each file of ``paths``, extracted together in one xorriso run."""
+        wanted = [clean_path(p) for p in paths if (self._entry(p) or {}).get('type') == 'file']
+        out = {}
+        if not wanted:
+            return out
+        scratch = tempfile.mkdtemp(prefix='rescuefleet-iso-')
+        try:
+            isoimage.extract_many(self.iso, wanted, scratch)
+            for path in wanted:
+                local = os.path.join(scratch, path)
+                if os.path.isfile(local) and not os.path.islink(local):
+                    with open(local, 'rb') as handle:
+                        out[path] = handle.read(size)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        return out
 
     @contextlib.contextmanager
     def _extracted(self, path):
