@@ -76,12 +76,13 @@ def is_sysrescue(entry):
     return bool(select([entry]))
 
 
-def read_configs(medium):
+def read_configs(medium, notes=None):
     """``(configs, problems)``: ``[(path, format, text, entries)]`` of the boot configs found on the
-    medium, and ``[{'file', 'reason'}]`` of those that cannot be read."""
+    medium, and ``[{'file', 'reason'}]`` of those that cannot be read; what discovery's bounds left out
+    goes to ``notes``."""
     configs = []
     problems = []
-    for path, fmt in discover(medium):
+    for path, fmt in discover(medium, notes):
         data = medium.read_bytes(path)
         if data is None:
             continue
@@ -184,9 +185,9 @@ def entry_facts(path, fmt, text, entry, yaml_files, extra_cmdline='', sources=No
 
 def boot_entries(medium, yaml_files, extra_cmdline='', sources=None):
     """``(entries, problems, warnings)`` for every Linux boot entry of every boot config found."""
-    configs, problems = read_configs(medium)
-    entries = []
     warnings = []
+    configs, problems = read_configs(medium, warnings)
+    entries = []
     for path, fmt, text, found in configs:
         for entry in found:
             if not entry.linux:

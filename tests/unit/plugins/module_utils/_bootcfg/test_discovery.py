@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
+import tempfile
 
 import pytest
 from hypothesis import given, settings
@@ -618,3 +619,42 @@ def test_explicit_additions_are_harmless(tmp_path):
 def test_systemd_boot_efi_entry_is_not_linux():
     entries = readers.read_entries('bls', 'title M\nefi /memtest.efi\n')
     assert entries and not entries[0].linux
+
+
+# -- property: generated trees -----------------------------------------------------------------
+_DIR_NAMES = st.sampled_from(['x86_64', 'aarch64', 'LiveOS', 'live', 'casper', 'sysrescue.d', 'autorun', 'sysresccd',
+                              'boot', 'loader', 'EFI', 'lost+found', '.git', 'srv', 'a b', 'multiboot'])
+_FILES = st.sampled_from(['syslinux.cfg', 'isolinux.cfg', 'extlinux.conf', 'grub.cfg', 'menu.ipxe', 'x.srm',
+                          'airootfs.sfs', 'squashfs.img', 'notes.txt', 'vmlinuz'])
+CONFIG_NAMES = ('syslinux.cfg', 'isolinux.cfg', 'extlinux.conf', 'grub.cfg', 'menu.ipxe')
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(_DIR_NAMES, max_size=bc.MAX_DEPTH), _FILES), min_size=1, max_size=12))
+def test_generated_trees_every_config_is_found(placed):
+    """The consumers read a config from whatever directory they are pointed at: syslinux from the directory it
+    was installed into (``syslinux --directory``, SUSE's boot/x86_64/loader/), GRUB from any ``configfile``
+    path, iPXE from any script it chains; nothing in their sources ties a config to a directory name, and SRMs or
+    a root image beside it change nothing. So every file named like a config (syslinux.cfg, isolinux.cfg,
+    extlinux.conf, grub.cfg, *.ipxe) within MAX_DEPTH directory levels must be found, whatever the directories
+    are called and whatever lies beside them."""
+    with tempfile.TemporaryDirectory() as root:
+        expected = set()
+        for dirs, name in placed:
+            directory = os.path.join(root, *dirs)
+            if os.path.isfile(directory) or any(os.path.isfile(os.path.join(root, *dirs[:i + 1]))
+                                                for i in range(len(dirs))):
+                continue
+            os.makedirs(directory, exist_ok=True)
+            path = os.path.join(directory, name)
+            if os.path.isdir(path):
+                continue
+            with open(path, 'w') as handle:
+                handle.write('#!ipxe\n' if name.endswith('.ipxe') else 'x\n')
+            if name in CONFIG_NAMES:
+                expected.add('/'.join(dirs + [name]))
+        notes = []
+        found = set(p for p, _fmt in bc.discover(DirectoryMedium(root, writable=False), notes))
+        assert expected <= found
+        assert found <= expected  # nothing but configs
+        assert notes == []
