@@ -82,7 +82,9 @@ def read_configs(medium, notes=None):
     goes to ``notes``."""
     configs = []
     problems = []
-    for path, fmt in discover(medium, notes):
+    found = discover(medium, notes)
+    medium.preload([path for path, _fmt in found], MAX_CONFIG_SIZE)
+    for path, fmt in found:
         data = medium.read_bytes(path)
         if data is None:
             continue

@@ -26,6 +26,8 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layou
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import reads_name, sysrescuecfg_medium_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
+# YAML files are small: those up to this size are read together where reads are costly (an ISO).
+MAX_YAML_PRELOAD = 1024 * 1024
 ISO_HINT = ('media_info reads FAT images through mtools and ISO image files through xorriso, and %s holds an '
             'ISO9660 filesystem in a partition. Mount it read-only (mount -o loop,ro IMAGE /mnt) and give media.path '
             'instead; a mounted ISO is reported like any directory')
@@ -76,7 +78,10 @@ def read_yaml_files(medium):
     advice); ``[{'name', 'reason'}]`` of directories that carry a name the reader would take."""
     files = []
     skipped = []
-    for entry in medium.list_dir(CONFIG_DIR):
+    listing = medium.list_dir(CONFIG_DIR)
+    medium.preload([posixpath.join(CONFIG_DIR, e['name']) for e in listing if e['type'] == 'file' and reads_name(e['name'])],
+                   MAX_YAML_PRELOAD)
+    for entry in listing:
         name = entry['name']
         if entry['type'] != 'file':
             if reads_name(name):

@@ -154,12 +154,12 @@ def listing(path, directories=(), paths=()):
 
 
 def listing_and_boot_records(path, directories=(), paths=()):
-    """``(listing, boot records)`` from one load of the image: :func:`listing` and :func:`boot_records`
-    in the same xorriso run."""
+    """``(listing, boot records, boot files)`` from one load of the image: :func:`listing`,
+    :func:`boot_records` and :func:`parse_boot_files` in the same xorriso run."""
     proc = run(_xorriso_base() + ['-indev', path] + BOOT_REPORT + _find_commands(directories, paths), IsoError,
                what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
     check_loaded(path, proc.stderr)
-    return parse_lsdl(proc.stdout), parse_boot_records(proc.stdout)
+    return parse_lsdl(proc.stdout), parse_boot_records(proc.stdout), parse_boot_files(proc.stdout)
 
 
 def check_loaded(path, stderr):
@@ -258,6 +258,17 @@ def boot_records(path):
                IsoError, what='xorriso reading the boot records of %s' % path, hint=XORRISO_HINT, allow_fail=True)
     check_loaded(path, proc.stderr)
     return parse_boot_records(proc.stdout)
+
+
+def parse_boot_files(text):
+    """The files the El Torito records point at (boot catalogue and boot images, absolute ISO paths) in
+    xorriso's ``-report_el_torito plain`` lines."""
+    out = []
+    for line in text.splitlines():
+        match = re.match(r'^El Torito (?:cat path :|img path :\s+\d+)\s+(/.*?)\s*$', line)
+        if match:
+            out.append(match.group(1))
+    return out
 
 
 def parse_boot_records(text):

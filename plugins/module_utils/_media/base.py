@@ -94,6 +94,10 @@ class Medium:
         medium whose every listing costs a process (FAT through mtools, an ISO through xorriso) lists the
         whole tree in one; a directory tree has nothing to gain."""
 
+    def preload(self, paths, size):
+        """A hint before :meth:`read_bytes` of each of ``paths`` (files of at most ``size`` bytes are kept):
+        a medium whose every read costs a process reads them together; others have nothing to gain."""
+
     def read_heads(self, paths, size):
         """``{path: the first size bytes}`` of each of ``paths`` that is a readable file (the others are left
         out). Media whose every read costs a process read them together where they can."""
