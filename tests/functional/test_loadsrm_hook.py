@@ -278,3 +278,16 @@ def test_stacking_ram_copies_and_read_only_overlay(bindir, tmp_path, cmdline, ra
     else:
         assert backing == ['/run/initramfs/live/LiveOS/10-alpha.srm', '/run/initramfs/live/LiveOS/20-beta.srm']
         assert 'to RAM' not in out
+
+
+def test_network_that_never_comes_up_is_given_up(bindir, tmp_path):
+    """The initqueue/timeout hook (dracut runs those when the initqueue waited too long, here for the finished
+    condition the cmdline hook added) reports that no module was fetched and lets the boot go on; run once the
+    modules were fetched, it does nothing."""
+    _needs_root()
+    result = run_lib(bindir, 'rd.loadsrm.url=http://x/y.srm#sha256=%s' % ('0' * 64),
+                     'mount -t tmpfs tmpfs /run && loadsrm_give_up && ls /run/loadsrm && loadsrm_give_up',
+                     str(tmp_path), namespace=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count('no network interface came up, so no rd.loadsrm.url= module was fetched') == 1
+    assert result.stdout.split() == ['net.done']

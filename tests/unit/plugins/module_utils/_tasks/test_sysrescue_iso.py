@@ -27,6 +27,24 @@ pytestmark = pytest.mark.skipif(not (shutil.which('xorriso') and shutil.which('m
                                 reason='needs xorriso, dosfstools, isolinux and syslinux')
 
 
+def make_hybrid_iso(tree, iso):
+    """``tree`` as a bootable hybrid ISO like SystemRescue's: isolinux El Torito for BIOS, an EFI image, isohybrid
+    MBR and GPT."""
+    (tree / 'isolinux').mkdir(parents=True, exist_ok=True)
+    (tree / 'EFI').mkdir(parents=True, exist_ok=True)
+    shutil.copy(ISOLINUX, str(tree / 'isolinux'))
+    shutil.copy(LDLINUX, str(tree / 'isolinux'))
+    efi = tree / 'EFI' / 'efiboot.img'
+    with open(str(efi), 'wb') as handle:
+        handle.truncate(2 * 1024 * 1024)
+    subprocess.run(['mkfs.vfat', str(efi)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(iso), '-V', 'RESCUE1200', '-r', '-J', '-isohybrid-mbr', MBR,
+                    '-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat', '-no-emul-boot', '-boot-load-size', '4',
+                    '-boot-info-table', '-eltorito-alt-boot', '-e', 'EFI/efiboot.img', '-no-emul-boot',
+                    '-isohybrid-gpt-basdat', str(tree)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return str(iso)
+
+
 @pytest.fixture(scope='module')
 def source_iso(tmp_path_factory):
     base = tmp_path_factory.mktemp('iso')
@@ -36,18 +54,7 @@ def source_iso(tmp_path_factory):
     (tree / 'sysresccd' / 'VERSION').write_text('12.00\n')
     (tree / 'sysresccd' / '05-Stock.srm').write_text('stock\n')
     (tree / 'isolinux' / 'isolinux.cfg').write_text('DEFAULT x\nAPPEND archisobasedir=sysresccd archisolabel=RESCUE1200\n')
-    shutil.copy(ISOLINUX, str(tree / 'isolinux'))
-    shutil.copy(LDLINUX, str(tree / 'isolinux'))
-    efi = tree / 'EFI' / 'efiboot.img'
-    with open(str(efi), 'wb') as handle:
-        handle.truncate(2 * 1024 * 1024)
-    subprocess.run(['mkfs.vfat', str(efi)], check=True, stdout=subprocess.DEVNULL)
-    iso = base / 'src.iso'
-    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(iso), '-V', 'RESCUE1200', '-r', '-J', '-isohybrid-mbr', MBR,
-                    '-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat', '-no-emul-boot', '-boot-load-size', '4',
-                    '-boot-info-table', '-eltorito-alt-boot', '-e', 'EFI/efiboot.img', '-no-emul-boot',
-                    '-isohybrid-gpt-basdat', str(tree)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return str(iso)
+    return make_hybrid_iso(tree, base / 'src.iso')
 
 
 def params(tmp_path, src, dest='out.iso', **extra):
@@ -165,19 +172,7 @@ def stock_iso(tmp_path_factory):
     tree = base / 'tree'
     shutil.copytree(fixtures, str(tree), ignore=shutil.ignore_patterns('PROVENANCE.md'))
     (tree / 'sysresccd' / '05-old.srm').write_text('old\n')
-    (tree / 'EFI').mkdir()
-    shutil.copy(ISOLINUX, str(tree / 'isolinux'))
-    shutil.copy(LDLINUX, str(tree / 'isolinux'))
-    efi = tree / 'EFI' / 'efiboot.img'
-    with open(str(efi), 'wb') as handle:
-        handle.truncate(2 * 1024 * 1024)
-    subprocess.run(['mkfs.vfat', str(efi)], check=True, stdout=subprocess.DEVNULL)
-    iso = base / 'systemrescue.iso'
-    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(iso), '-V', 'RESCUE1200', '-r', '-J', '-isohybrid-mbr', MBR,
-                    '-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat', '-no-emul-boot', '-boot-load-size', '4',
-                    '-boot-info-table', '-eltorito-alt-boot', '-e', 'EFI/efiboot.img', '-no-emul-boot',
-                    '-isohybrid-gpt-basdat', str(tree)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return str(iso)
+    return make_hybrid_iso(tree, base / 'systemrescue.iso')
 
 
 def stock_params(tmp_path, src, **extra):
