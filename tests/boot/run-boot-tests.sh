@@ -160,7 +160,6 @@ main() {
     check uefi "loadsrm ran as systemd's pre-mount service" -F 'dracut-pre-mount['
     check uefi "rd.live.ram=1 on the kernel command line" -E 'Command line: .* rd\.live\.ram=1'
     check uefi "the module's own file over the live root, no persisted overlay" -x 'RFTEST: user=alpha'
-    check uefi "modules copied to RAM" -F 'loadsrm: copied LiveOS/10-alpha.srm to RAM (rd.live.ram)'
     check uefi "the root image read from RAM" -x 'RFTEST: loop=/run/initramfs/squashed.img'
     check uefi "10-alpha.srm read from RAM" -x 'RFTEST: loop=/run/loadsrm/ram/1-10-alpha.srm'
     check uefi "20-beta.srm read from RAM" -x 'RFTEST: loop=/run/loadsrm/ram/3-20-beta.srm'
