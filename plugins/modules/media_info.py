@@ -26,13 +26,13 @@ description:
     YAML files, the C(sysrescuecfg=) sources of the entry that can be read on the medium and the entry's command line
     (plus O(cmdline)); a bare C(loadsrm) means yes and the last occurrence wins. An entry that boots over HTTP PXE
     (C(archiso_http_srv=)) reads no C(sysrescue.d/) and loads no SRMs of the medium.
-  - A C(sysrescuecfg=) source is read on the medium when it is a name relative to C(sysrescue.d/), an absolute path
+  - "A C(sysrescuecfg=) source is read on the medium when it is a name relative to C(sysrescue.d/), an absolute path
     under C(/run/archiso/bootmnt/) (where SystemRescue's reader sees the medium), or a URL under the entry's
     C(archiso_http_srv=) URL (a file of the PXE HTTP tree that URL serves, such as the per-host YAML of
-    M(rescuefleet.media.pxe_hosts)); other URLs and paths of the initramfs give a warning.
-  - The YAML files are those SystemRescue's reader takes, by its own rule: regular files of C(sysrescue.d/) whose name
+    M(rescuefleet.media.pxe_hosts)); other URLs and paths of the initramfs give a warning."
+  - "The YAML files are those SystemRescue's reader takes, by its own rule: regular files of C(sysrescue.d/) whose name
     ends in one character and C(yaml) in any case (C(500-fleet.YAML), C(300-fleetyaml)); a file whose top level is a
-    list is merged like a mapping (its keys are 1, 2, ...), as the reader's Lua tables are.
+    list is merged like a mapping (its keys are 1, 2, ...), as the reader's Lua tables are."
   - Waits for a writing module running on the same medium (through its advisory lock), but writes nothing, not even
     a lock file, and removes no temporary files left by interrupted runs; it reports them as warnings.
 author:

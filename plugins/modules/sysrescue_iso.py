@@ -28,14 +28,14 @@ description:
   - SRM names follow the rules of M(rescuefleet.media.srm_deploy) (suffix C(.srm) in lower case; byte order is
     load order, the first name wins); YAML files are validated and rendered by the same code as
     M(rescuefleet.media.sysrescue_config).
-  - Modules load only when loading is on. SystemRescue's stock C(sysrescue.d/100-defaults.yaml) says
+  - "Modules load only when loading is on. SystemRescue's stock C(sysrescue.d/100-defaults.yaml) says
     C(loadsrm: false), so an ISO with modules added and nothing else never loads them (SystemRescue's own
     C(sysrescue-customize) therefore writes C(sysrescue.d/200-customize.yaml) with C(global: {loadsrm: true})
     whenever it adds a module). When O(srms) is given, the module reads the new ISO as SystemRescue will, with
     the same reader as M(rescuefleet.media.media_info) (the YAML files of C(sysrescue.d/) after the additions
     and O(remove), and the boot menus): for every boot entry that loads modules from O(basedir) (a SystemRescue
     kernel with C(archisobasedir=<basedir>), not booting over HTTP PXE) it decides whether the modules load,
-    and O(loadsrm) says what happens when some do not. RV(loadsrm) reports the answer per entry.
+    and O(loadsrm) says what happens when some do not. RV(loadsrm) reports the answer per entry."
   - O(remove) leaves files of the source out of O(dest), such as an old SRM or a stock YAML file.
   - Fails before writing anything when O(src) is not an ISO9660 image, O(dest) is O(src), the filesystem of
     O(dest) is too full, two additions (or an addition and a file of the source) have names that differ
@@ -127,11 +127,11 @@ options:
     description:
       - What to do when O(srms) is given and the new ISO would not load the modules from some of its boot entries
         (see the description for how that is decided).
-      - V(enable) (the default, what a careful operator wants, and what C(sysrescue-customize) does) adds
+      - "V(enable) (the default, what a careful operator wants, and what C(sysrescue-customize) does) adds
         C(sysrescue.d/200-rescuefleet-loadsrm.yaml) with C(global: {loadsrm: true}), unless one of O(configs) sets
         C(global.loadsrm) itself (that is the operator's decision and stays as given) or a file is added at that
         path. It sorts after the stock C(100-defaults.yaml); a later YAML file or a C(loadsrm=n) on a menu line still
-        wins, and the entries it leaves off are named in a warning.
+        wins, and the entries it leaves off are named in a warning."
       - V(warn) adds nothing and warns, naming each entry that will not load the modules and why.
     type: str
     choices: [enable, warn]
