@@ -40,6 +40,35 @@ def sha256_file(path):
         return sha256_stream(handle)
 
 
+# how much a streamed copy writes before it asks the kernel to start writing it to the disk
+WRITEBACK_EVERY = 16 * 1024 * 1024
+
+
+def copy_hashing(stream, handle):
+    """Copy everything from the binary file object ``stream`` (a pipe) to the open file ``handle`` and return
+    the sha256 of the bytes, so that what is hashed is exactly what is written (no second read).
+
+    Every :data:`WRITEBACK_EVERY` bytes the kernel is asked to start writing the part just copied to the disk
+    (without waiting for it), so that the fsync before the final rename has little left to wait for."""
+    digest = hashlib.sha256()
+    fd = handle.fileno()
+    done = flushed = 0
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        digest.update(chunk)
+        handle.write(chunk)
+        done += len(chunk)
+        if done - flushed >= WRITEBACK_EVERY and hasattr(os, 'posix_fadvise'):
+            handle.flush()
+            # on Linux, DONTNEED starts the writeback of the dirty range and returns at once
+            os.posix_fadvise(fd, flushed, done - flushed, os.POSIX_FADV_DONTNEED)
+            flushed = done
+    handle.flush()
+    return digest.hexdigest()
+
+
 def stat_data(path):
     """What says a local file is unchanged without reading it: size, mtime, inode and device."""
     st = os.stat(path)

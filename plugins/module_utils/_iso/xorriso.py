@@ -17,13 +17,25 @@ same bytes on every run:
 - the volume dates are the source's: xorriso keeps them when it loads the image with ``-indev``
   (the tests check it, because GRUB and blkid use the modification date as the filesystem UUID).
 
+xorriso writes the image into a pipe (``-outdev stdio:/dev/fd/N``), from which it is copied into the
+output file and hashed on the way: the image is read once, as it is written, instead of hashed again
+afterwards. A pipe is sequential, so xorriso writes one plain session from the first byte (no emulated
+table of contents at the start of the file, which it adds to a regular file and writes last, after the
+rest); the image is then the same as ``-compliance no_emul_toc`` gives on a regular file, and as
+``xorriso -as mkisofs`` (and so SystemRescue's own build) makes.
+
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tempfile
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import copy_hashing
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import XORRISO_HINT, IsoError, iso_path
-from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run, tail
 
 IMPLANT_HINT = 'install isomd5sum (apt-get install isomd5sum, dnf install isomd5sum) or leave implant_md5 off'
 
@@ -52,9 +64,31 @@ def build_command(src, out, volume, additions, new_dirs, removals=()):
 
 
 def write_image(src, out, volume, additions, new_dirs, removals=()):
-    """Run xorriso; raises :class:`IsoError` with xorriso's last lines when it fails."""
-    run(build_command(src, out, volume, additions, new_dirs, removals), IsoError,
-        what='xorriso writing the ISO (from %s)' % src, hint=XORRISO_HINT)
+    """Run xorriso with its image streamed into the new file ``out``; returns the image's sha256. Raises
+    :class:`IsoError` with xorriso's last lines when it fails (and ``OSError`` when ``out`` cannot be written)."""
+    read_end, write_end = os.pipe()
+    with tempfile.TemporaryFile() as messages:
+        try:
+            proc = subprocess.Popen(build_command(src, 'stdio:/dev/fd/%d' % write_end, volume, additions, new_dirs,
+                                                  removals),
+                                    stdin=subprocess.DEVNULL, stdout=messages, stderr=messages, pass_fds=(write_end,))
+        except OSError as exc:
+            os.close(read_end)
+            raise IsoError('cannot run xorriso: %s; %s' % (exc.strerror or exc, XORRISO_HINT)) from exc
+        finally:
+            os.close(write_end)
+        try:
+            with open(read_end, 'rb', buffering=0) as stream, open(out, 'wb') as handle:
+                digest = copy_hashing(stream, handle)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        if proc.wait() != 0:
+            messages.seek(0)
+            raise IsoError('xorriso writing the ISO (from %s) failed (exit %d): %s'
+                           % (src, proc.returncode, tail(messages.read()) or 'no output'))
+    return digest
 
 
 def implant_md5(path):
