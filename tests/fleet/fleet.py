@@ -168,6 +168,7 @@ class Fleet:
     def __enter__(self):
         try:
             os.makedirs('/run/sshd', exist_ok=True)  # sshd's privilege separation directory
+            os.makedirs(self.workdir, exist_ok=True)
             key = os.path.join(self.workdir, 'id_ed25519')
             if not os.path.exists(key):
                 subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', key], check=True)

@@ -22,6 +22,7 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import posixpath
 
@@ -85,6 +86,15 @@ class PxeTree:
     def write_bytes(self, kind, rel, data):
         self._medium(kind, create=True).write_bytes(rel, data, mode=FILE_MODE)
 
+    def write_many(self, items):
+        """Write each ``((kind, relative path), bytes)`` of ``items``, with one flush to the disk per root."""
+        by_kind = {}
+        for (kind, rel), data in items:
+            by_kind.setdefault(kind, []).append((rel, data))
+        for kind in KINDS:
+            if by_kind.get(kind):
+                self._medium(kind, create=True).write_many(by_kind[kind], mode=FILE_MODE)
+
     def remove(self, kind, rel):
         self._medium(kind).remove(rel)
 
@@ -121,13 +131,17 @@ def wanted_files(site, clients, menus=True):
     files = {}
     problems = []
     warned = {}
+    checked = {}  # clients with the same configuration (most of a fleet) share its check and its YAML
     for client in clients:
         if site.writes_yaml:
-            errors, warnings = validate(client.config)
+            key = _config_key(client.config)
+            if key is None or key not in checked:
+                errors, warnings = validate(client.config)
+                checked[key] = (errors, warnings, render_reading(client.config))
+            errors, warnings, read = checked[key]
             problems.extend('%s: %s' % (client.name, error) for error in errors)
             for warning in warnings:
                 warned.setdefault(warning, []).append(client.name)
-            read = render_reading(client.config)
             files[('http', posixpath.join(site.hosts_dir, client.name + '.yaml'))] = (client.name, read.data, read)
         for kind, rel, text in bootfiles.host_files(site, client):
             files[(kind, rel)] = (client.name, text.encode('utf-8'), None)
@@ -135,6 +149,15 @@ def wanted_files(site, clients, menus=True):
         for kind, rel, text in bootfiles.default_files(site):
             files[(kind, rel)] = (None, text.encode('utf-8'), None)
     return files, problems, warned
+
+
+def _config_key(config):
+    """The identity of a configuration (a mapping of JSON values), or ``None`` when it has none this can compute;
+    the YAML rendered for it sorts the keys, so their order does not count."""
+    try:
+        return json.dumps(config, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
 
 
 def is_ours(directory_kind, data):

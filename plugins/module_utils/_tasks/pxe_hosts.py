@@ -116,8 +116,7 @@ class PxeHosts(Task):
         return TreePlan(target, self.clients, self.files, changes, unchanged, stale, self._boot_urls())
 
     def apply(self, target, plan):
-        for (kind, rel), _client, _old, new in plan.changes:
-            target.write_bytes(kind, rel, new)
+        target.write_many([(where, new) for where, _client, _old, new in plan.changes])
         for (kind, rel), _data in plan.stale:
             target.remove(kind, rel)
         if self.params.get('verify'):
