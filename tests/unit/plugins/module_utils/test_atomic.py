@@ -79,6 +79,7 @@ def test_flush_files_syncs_each_filesystem_once(tmp_path, monkeypatch):
     for name in 'xyz':
         (tmp_path / name).write_bytes(b'1')
         paths.append(str(tmp_path / name))
+    assert atomic._syncfs() is not None  # pylint: disable=protected-access  # glibc has syncfs
     calls = []
     monkeypatch.setattr(atomic, '_syncfs', lambda: lambda fd: calls.append(('syncfs', fd)) or 0)
     monkeypatch.setattr(os, 'fsync', lambda fd: calls.append(('fsync', fd)))
@@ -88,4 +89,3 @@ def test_flush_files_syncs_each_filesystem_once(tmp_path, monkeypatch):
     monkeypatch.setattr(atomic, '_syncfs', lambda: None)  # no syncfs in the C library: one fsync per file
     atomic._flush_files(paths)  # pylint: disable=protected-access
     assert [c[0] for c in calls] == ['fsync'] * 3
-    assert atomic._syncfs() is not None  # pylint: disable=protected-access
