@@ -83,6 +83,11 @@ class PxeTree:
         medium = self._medium(kind)
         return None if medium is None else medium.read_bytes(rel)
 
+    def read_files(self, kind, directory, names):
+        """``{name: bytes}`` of the regular files ``names`` of a directory (see ``DirectoryMedium.read_files``)."""
+        medium = self._medium(kind)
+        return {} if medium is None else medium.read_files(directory, names)
+
     def write_bytes(self, kind, rel, data):
         self._medium(kind, create=True).write_bytes(rel, data, mode=FILE_MODE)
 
@@ -172,16 +177,26 @@ def compare(tree, site, files):
     of the wanted files that differ, ``unchanged`` how many do not, ``stale`` ``[((kind, path), bytes)]``
     of our files the tree holds but no longer needs."""
     listings = {}
-    changes = []
-    unchanged = 0
-    for (kind, rel), (client, new, _read) in files.items():
+    present = {}  # (kind, directory): the wanted names the listing has
+    for (kind, rel) in files:
         directory, name = posixpath.split(rel)
         if (kind, directory) not in listings:
             listings[(kind, directory)] = tree.list_dir(kind, directory)
+            present[(kind, directory)] = []
         entry = listings[(kind, directory)].get(name)
         if entry is not None and entry['type'] == 'dir':
             raise PxeError('%s is a directory where pxe_hosts writes a file: move it away' % tree.host_path(kind, rel))
-        old = tree.read_bytes(kind, rel) if entry is not None else None
+        if entry is not None:
+            present[(kind, directory)].append(name)
+    # each directory's files read together (one resolution of the directory, not one per file)
+    contents = {}
+    for (kind, directory), names in present.items():
+        for name, data in tree.read_files(kind, directory, names).items():
+            contents[(kind, posixpath.join(directory, name) if directory else name)] = data
+    changes = []
+    unchanged = 0
+    for (kind, rel), (client, new, _read) in files.items():
+        old = contents.get((kind, rel))
         if old == new:
             unchanged += 1
         else:
