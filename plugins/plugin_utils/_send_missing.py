@@ -84,6 +84,10 @@ class SendMissingAction(ActionBase):
         """Whether the real run is needed even when the planning run says nothing changes."""
         return False
 
+    def real_args(self, args, plan):
+        """The module options of the real run (after the planning run ``plan``): the task's by default."""
+        return args
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
@@ -111,12 +115,13 @@ class SendMissingAction(ActionBase):
             return result
         final = without_src(srms)
         sent = []
+        real = self.real_args(args, plan)
         try:
             self._send(srms, final, self.needed(plan), sent)
-            outcome = self._run_module(dict(args, srms=final, remote_src=True), task_vars)
+            outcome = self._run_module(dict(real, srms=final, remote_src=True), task_vars)
             missing = set(outcome.get('missing_sources') or ()) if outcome.get('failed') else set()
             if missing and self._send(srms, final, missing, sent):
-                outcome = self._run_module(dict(args, srms=final, remote_src=True), task_vars)
+                outcome = self._run_module(dict(real, srms=final, remote_src=True), task_vars)
             result.update(outcome, transferred=sent)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
