@@ -14,6 +14,7 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import ctypes
 import glob
 import os
 import re
@@ -156,9 +157,8 @@ def _flush_files(paths):
 
 def _syncfs():
     try:
-        import ctypes  # pylint: disable=import-outside-toplevel
         return ctypes.CDLL(None, use_errno=True).syncfs
-    except (ImportError, OSError, AttributeError):
+    except (OSError, AttributeError):
         return None
 
 

@@ -75,6 +75,11 @@ def stat_data(path):
     return {'size': st.st_size, 'mtime_ns': st.st_mtime_ns, 'inode': st.st_ino, 'device': st.st_dev}
 
 
+def stat_key(st):
+    """What says a file is unchanged, as a JSON list (srm_build's manifest): size, mtime, ctime, inode, device."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
 def same_stat(previous, current):
     """Whether the recorded stat data ``previous`` are ``current``'s."""
     return bool(previous) and all(previous.get(key) == value for key, value in current.items())

@@ -206,7 +206,7 @@ class FatImageMedium(Medium):
     def describe(self):
         info = self._geometry()
         if self._free is None:
-            self.list_dir('')  # the listing of the root counts the free space too
+            self._list('')  # the listing of the root counts the free space too
         return {
             'kind': self.kind,
             'image': self.image,
@@ -233,14 +233,17 @@ class FatImageMedium(Medium):
         # Listings are cached for the run: every change this object makes forgets its directory. The root is
         # listed without -f ("fast": no count of the free clusters), so that the same run gives the free space.
         key = clean_path(path)
-        if key not in self._listings or (not key and self._free is None):
-            proc = self._mtools('mdir', '-a', *(['-f'] if key else []), self._target(path).rstrip('/') + '/',
-                                allow_fail=True)
-            text = proc.stdout.decode('utf-8', 'surrogateescape')
-            self._listings[key] = [] if proc.returncode != 0 else parse_mdir(text)
-            if not key and proc.returncode == 0:
-                self._free = parse_free(text)
+        if key not in self._listings:
+            self._list(key)
         return [dict(entry) for entry in self._listings[key]]
+
+    def _list(self, key):
+        proc = self._mtools('mdir', '-a', *(['-f'] if key else []), self._target(key).rstrip('/') + '/',
+                            allow_fail=True)
+        text = proc.stdout.decode('utf-8', 'surrogateescape')
+        self._listings[key] = [] if proc.returncode != 0 else parse_mdir(text)
+        if not key and proc.returncode == 0:
+            self._free = parse_free(text)
 
     def prefetch_listings(self, root, depth):
         """Every directory under ``root`` in one ``mdir -/`` run (mtools has no depth limit: ``depth`` is not

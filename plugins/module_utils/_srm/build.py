@@ -25,11 +25,11 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm import mani
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import (
     PACKAGE_HINT, Mksquashfs, SquashfsError, check_compression, extract_image, parse_block_size)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import (
-    TreeBuilder, TreeError, fill_hashes, hash_cache, reuse_hashes, source_stat, stat_key)
+    TreeBuilder, TreeError, fill_hashes, hash_cache, reuse_hashes, source_stat)
 from ansible_collections.rescuefleet.media.plugins.module_utils._modes import parse_mode
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.staging import stage
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
-from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file, stat_key
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 
 DIFF_LINES = 500
