@@ -31,6 +31,9 @@ description:
   - Content is compared before writing; a file is written only when it differs, under a temporary name renamed
     into place. Files of clients no longer listed are removed, but only files this module (or the
     C(rescuefleet.media.pxe_server) role before it) wrote, recognised by their marker comment or YAML header.
+  - A file at a path this module writes that carries no marker (a site's own C(pxelinux.cfg/default) with other
+    installers, a hand-written per-MAC file or client YAML) is someone else's: the run is refused, naming every such
+    file, unless O(adopt_unmarked) allows replacing them.
   - Writes go through the same directory-medium layer as the other modules' writes to a tree. Runs on the same
     tree take turns through an advisory lock on O(http_root) and O(tftp_root) (nothing is left in the tree for
     it), and a path that leads out of a root through a symlink is refused before anything is written.
@@ -141,6 +144,15 @@ options:
       - Must stay empty with O(system=dracut).
     type: dict
     default: {}
+  adopt_unmarked:
+    description:
+      - Replace files at the paths this module writes although they carry no marker of this module (hand-written
+        default menus, per-MAC files or client YAML). Once replaced they carry the marker and belong to the module,
+        which removes them when their client is gone.
+      - Without it such files are refused and named, and nothing is written; to keep your own default menus, set
+        O(menus=false) instead.
+    type: bool
+    default: false
   verify:
     description:
       - After writing, ask the server at O(url) (and O(boot_url)) for every file a client's boot requests, with
@@ -333,6 +345,7 @@ def main():
             loaders=dict(type='list', elements='str', choices=['pxelinux', 'grub', 'ipxe'],
                          default=['pxelinux', 'grub', 'ipxe']),
             menus=dict(type='bool', default=True),
+            adopt_unmarked=dict(type='bool', default=False),
             default_config=dict(type='dict', default={}),
             verify=dict(type='bool', default=False),
             verify_timeout=dict(type='int', default=10),

@@ -19,6 +19,7 @@ import json
 import os
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import read_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import cached_sha256, sum_file_problems
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, extract_tree, read_volume
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path, file_path
@@ -30,10 +31,10 @@ INSIDE = 'give a file inside the extracted directory, relative to dest'
 
 
 def load_record(path):
-    """The record at ``path``: ``{'iso', 'sha256', 'src'}`` (``src``: stat data), or ``{}``."""
+    """The record at ``path``: ``{'iso', 'sha256', 'src'}`` (``src``: stat data), or ``{}``. Anything but a
+    regular file there is refused unopened (a FIFO would block the run)."""
     try:
-        with open(path, 'rb') as handle:
-            record = json.loads(handle.read().decode('utf-8'))
+        record = json.loads(read_regular(path, 'the record').decode('utf-8'))
     except (OSError, ValueError, UnicodeDecodeError):
         return {}
     return record if isinstance(record, dict) else {}

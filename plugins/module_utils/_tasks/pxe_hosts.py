@@ -111,7 +111,7 @@ class PxeHosts(Task):
         return [place for place, _kind in scanned_dirs(self.site)]
 
     def plan(self, target):
-        changes, unchanged, stale = compare(target, self.site, self.files)
+        changes, unchanged, stale = compare(target, self.site, self.files, bool(self.params.get('adopt_unmarked')))
         self._effective_warnings(changes)
         return TreePlan(target, self.clients, self.files, changes, unchanged, stale, self._boot_urls())
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import read_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
     ConfigError, check_yaml_name, mask_text, override_warnings, render_reading, render_text)
@@ -100,8 +101,8 @@ class SysrescueConfig(Task):
                 label = item.get('name') or 'sysrescuecfg[%d]' % index
             elif item.get('src'):
                 try:
-                    with open(item['src'], 'rb') as handle:
-                        text = handle.read()
+                    # a FIFO given here would block the run until something writes to it: refused unopened
+                    text = read_regular(item['src'], 'sysrescuecfg[%d].src' % index)
                 except OSError as exc:
                     raise ConfigError('sysrescuecfg[%d].src %s cannot be read: %s' % (index, item['src'], exc.strerror))
                 label = item.get('name') or item['src']
