@@ -47,7 +47,9 @@ def collect_tree(params, output, srm_reader=None, pacman=None):
     """
     tree = TreeBuilder(preserve_ownership=params.get('ownership') == 'preserve', output=output)
     for index, source in enumerate(params.get('sources') or []):
-        who = 'sources[%d]' % index
+        # a source made from another option (linuxrc_part's init and done) is named by that option, and is the
+        # only one that may put its path into the module
+        who = source.get('option') or 'sources[%d]' % index
         mode = parse_mode(source.get('mode'))
         dest = source.get('dest') or '/'
         if source.get('srm') is not None:
@@ -66,7 +68,7 @@ def collect_tree(params, output, srm_reader=None, pacman=None):
         elif source.get('path') is not None:
             tree.add_file(source['path'], dest, mode, who)
         elif source.get('content') is not None:
-            tree.add_content(source['content'], dest, mode, who)
+            tree.add_content(source['content'], dest, mode, who, sole=bool(source.get('option')))
         else:
             raise TreeError('%s needs one of src, path, content, srm or pacman' % who)
     tree.enable_units(params.get('systemd_enable') or [])
