@@ -235,7 +235,9 @@ def _check_own_dir(directory):
     if os.path.islink(directory) or (os.path.lexists(directory) and not os.path.isdir(directory)):
         raise DracutModuleError('%s is not a directory (a file or a symlink): remove it, or choose another name or '
                                 'number for the module; nothing was changed' % directory)
-    if os.path.isdir(directory) and os.listdir(directory) and not ours(directory):
+    # a directory holding only the temporary names of a killed run of ours is ours to finish
+    if os.path.isdir(directory) and any(not atomic.is_temp_name(name) for name in os.listdir(directory)) \
+            and not ours(directory):
         raise DracutModuleError('%s already holds a dracut module that this module did not write (its %s lacks the '
                                 'line "%s"): dracut\'s own modules and hand-made ones are neither replaced nor '
                                 'removed. Choose another name or number, or move that directory away yourself; '

@@ -178,9 +178,10 @@ class Medium:
         """Temporary files that interrupted runs left in directory ``path`` (medium paths), not removed."""
         raise NotImplementedError
 
-    def sweep(self, path):
-        """Remove :meth:`leftovers` of directory ``path``; returns their medium paths."""
-        found = self.leftovers(path)
+    def sweep(self, path, found=None):
+        """Remove :meth:`leftovers` of directory ``path`` (``found``: those listed earlier); returns their medium
+        paths."""
+        found = self.leftovers(path) if found is None else found
         for leftover in found:
             self.remove(leftover)
         return found

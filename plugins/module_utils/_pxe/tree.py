@@ -97,10 +97,10 @@ class PxeTree:
         medium = self._medium(kind)
         return [] if medium is None else medium.leftovers(rel)
 
-    def sweep(self, place):
+    def sweep(self, place, found=None):
         kind, rel = place
         medium = self._medium(kind)
-        return [] if medium is None else medium.sweep(rel)
+        return [] if medium is None else medium.sweep(rel, found)
 
     def close(self):
         for medium in self._media.values():

@@ -88,7 +88,7 @@ class IsoExtract(Task):
             raise IsoError('dest %s exists and is not a directory; remove it or choose another dest' % self.dest)
         if os.path.islink(self.dest):
             raise IsoError('dest %s is a symlink; give the real directory, which is replaced as a whole' % self.dest)
-        return OutputFiles()
+        return OutputFiles(os.path.dirname(self.dest))
 
     def leftover_places(self, target):
         return [self.dest, self.record]

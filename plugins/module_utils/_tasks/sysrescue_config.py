@@ -124,6 +124,9 @@ class SysrescueConfig(Task):
         self.directory = ''
         return open_medium({'path': self.params['path']}, writable=True)
 
+    def leftover_places(self, target):
+        return [self.directory]
+
     def _siblings(self, medium, directory):
         """``[(name, reading)]`` of the other YAML files SystemRescue would look at beside ours."""
         try:
