@@ -229,6 +229,13 @@ def ours(directory):
         return False
 
 
+def _check_writable(directory, actions):
+    """Refuse (check mode too) a plan the real run could not carry out in ``directory``."""
+    if actions and os.path.isdir(directory) and not os.access(directory, os.W_OK):
+        raise DracutModuleError('cannot write to %s; run the task with become (or fix its permissions), or give '
+                                'a dracutbasedir of your own (a copy of the dracut tree); nothing was changed' % directory)
+
+
 def _check_own_dir(directory):
     """Refuse a module directory this module did not write: dracut's own modules and hand-made ones are
     neither rewritten nor removed (an empty directory is taken over: there is nothing in it to lose)."""
@@ -308,6 +315,7 @@ class ModuleDir:
                     if self.want_diff:
                         diffs.append({'before_header': path, 'after_header': path,
                                       'before': '%s/\n' % path, 'after': ''})
+            _check_writable(modules_d, actions)
             return directory, actions, diffs
         foreign = [path for path in others if not ours(path)]
         if foreign:
@@ -346,6 +354,8 @@ class ModuleDir:
                 diffs.append({'before_header': path, 'after_header': path,
                               'before': _as_text(have[0]) if have[2] else '%s/\n' % path, 'after': ''})
         self._wanted = wanted
+        _check_writable(modules_d if any(a['action'] in ('mkdir', 'remove_dir') for a in actions) else directory,
+                        actions)
         return directory, actions, diffs
 
     def _check_syntax(self, text):

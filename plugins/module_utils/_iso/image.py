@@ -153,6 +153,15 @@ def listing(path, directories=(), paths=()):
     return parse_lsdl(proc.stdout)
 
 
+def tree_listing(path, directory):
+    """Every entry under ``directory`` of the image, at any depth, and the directory itself, as :func:`listing`
+    gives them (without extracting anything)."""
+    proc = run(_xorriso_base() + ['-indev', path, '-find', iso_path(directory), '-exec', 'lsdl', '--'], IsoError,
+               what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
+    return parse_lsdl(proc.stdout)
+
+
 def listing_and_boot_records(path, directories=(), paths=()):
     """``(listing, boot records)`` from one load of the image: :func:`listing` and :func:`boot_records`
     in the same xorriso run."""

@@ -103,6 +103,7 @@ class PacmanSources:
             return
         self.changed = True
         if self.check_mode:
+            _check_root(who)  # the real run installs this set: check mode refuses what it would refuse
             # nothing is downloaded or installed in check mode: the paths of the last build stand in
             if isinstance(old.get('records'), dict):
                 tree.add_records(old['records'], dest, mode, exclude, who, lazy=who)
@@ -114,8 +115,7 @@ class PacmanSources:
     # -- installing ---------------------------------------------------------------------------
     def _install(self, who):
         plan = self.plans[who]
-        if os.geteuid() != 0:
-            raise PacmanError('%s: installing packages with pacman needs root; run the task with become: true' % who)
+        _check_root(who)
         files = [plan['repos'].fetch(pkg, plan['signatures']) for pkg in plan['packages']]
         self.downloads += plan['repos'].downloads
         if not plan['signatures']:
@@ -172,6 +172,11 @@ class PacmanSources:
             else:
                 item.cleanup()
         self.work = []
+
+
+def _check_root(who):
+    if os.geteuid() != 0:
+        raise PacmanError('%s: installing packages with pacman needs root; run the task with become: true' % who)
 
 
 def _scan(root):

@@ -60,6 +60,25 @@ class PxeTree:
         self._media[kind] = medium
         return medium
 
+    def check_writable(self, kinds):
+        """Refuse (check mode too) roots of ``kinds`` that a real run could not write: an existing root through
+        its medium's check, a missing one by the nearest directory above it, where it would be created."""
+        for kind in sorted(set(kinds)):
+            medium = self._medium(kind)
+            if medium is not None:
+                reason = medium.writable_reason()
+            else:
+                above = os.path.dirname(self.roots[kind])
+                while not os.path.isdir(above):
+                    above = os.path.dirname(above)
+                reason = None if os.access(above, os.W_OK) else (
+                    '%s_root %s does not exist and cannot be created in %s (%s); create it, run the task with become, '
+                    'or give another %s_root' % (kind, self.roots[kind], above, 'a read-only filesystem'
+                                                 if os.statvfs(above).f_flag & os.ST_RDONLY else 'permission denied',
+                                                 kind))
+            if reason:
+                raise PxeError('%s; nothing was changed' % reason)
+
     def host_path(self, kind, rel):
         return os.path.join(self.roots[kind], rel)
 

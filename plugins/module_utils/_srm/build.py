@@ -322,8 +322,10 @@ class Builder:
             raise BuildError('the directory of dest, %s, does not exist; create it first' % directory)
         if os.path.isdir(self.output):
             raise BuildError('dest %s is a directory; give the path of the .srm file to write' % self.output)
-        if not self.check_mode and not os.access(directory, os.W_OK):
-            raise BuildError('cannot write to %s; choose a writable dest or run the task with become' % directory)
+        # check mode too: it must not promise a build that the real run cannot write
+        if not os.access(directory, os.W_OK):
+            raise BuildError('cannot write to %s (%s); choose a writable dest or run the task with become'
+                             % (directory, 'a read-only filesystem' if _read_only(directory) else 'permission denied'))
 
     # -- the decision and the build ------------------------------------------------------
     def plan(self, facts=None):
@@ -424,6 +426,13 @@ class Builder:
 
     def _pacman_state(self):
         return self.pacman.state if self.pacman else None
+
+
+def _read_only(directory):
+    try:
+        return bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _sibling_tool(path, name):

@@ -112,6 +112,7 @@ class PxeHosts(Task):
 
     def plan(self, target):
         changes, unchanged, stale = compare(target, self.site, self.files, bool(self.params.get('adopt_unmarked')))
+        target.check_writable(where[0] for where, *_rest in changes + stale)
         self._effective_warnings(changes)
         return TreePlan(target, self.clients, self.files, changes, unchanged, stale, self._boot_urls())
 
