@@ -34,7 +34,7 @@ ISO9660_MAGIC = b'CD001'
 
 # One line of xorriso's `lsdl`: mode, links, owner, group, size, date (3 fields), quoted path.
 _LSDL = re.compile(r"^(?P<mode>[-dlbcpse][-rwxsStT]{9})\s+\d+\s+\S+\s+\S+\s+(?P<size>\d+)\s+\S+\s+\S+\s+\S+\s+"
-                   r"(?P<path>'.*?')(?: -> '.*')?$")
+                   r"(?P<path>'.*?')(?: -> (?P<target>'.*'))?$")
 
 
 class IsoError(RescueFleetError):
@@ -116,7 +116,8 @@ def _unquote(text):
 
 
 def parse_lsdl(text):
-    """``{path: {'type': 'file'|'dir'|'link'|'other', 'size'}}`` of xorriso ``lsdl`` lines."""
+    """``{path: {'type': 'file'|'dir'|'link'|'other', 'size'}}`` of xorriso ``lsdl`` lines; a link also has its
+    ``target``."""
     out = {}
     for line in text.splitlines():
         match = _LSDL.match(line.rstrip('\n'))
@@ -124,6 +125,8 @@ def parse_lsdl(text):
             continue
         kind = {'-': 'file', 'd': 'dir', 'l': 'link'}.get(match.group('mode')[0], 'other')
         out[_unquote(match.group('path'))] = {'type': kind, 'size': int(match.group('size')) if kind == 'file' else 0}
+        if kind == 'link' and match.group('target'):
+            out[_unquote(match.group('path'))]['target'] = _unquote(match.group('target'))
     return out
 
 
@@ -188,7 +191,7 @@ def list_dir(path, directory):
     for entry_path, entry in listing(path, directories=[directory]).items():
         if entry_path == top:
             continue
-        out.append(dict(entry, name=entry_path.rsplit('/', 1)[1]))
+        out.append({'name': entry_path.rsplit('/', 1)[1], 'type': entry['type'], 'size': entry['size']})
     return sorted(out, key=lambda e: e['name'])
 
 

@@ -151,4 +151,4 @@ def test_parse_lsdl_quotes_and_types():
             "lrwxrwxrwx    1 0        0               3 Nov 29 16:00 '/l' -> '/x'\n")
     assert isoimage.parse_lsdl(text) == {"/sysresccd/q'a b": {'type': 'file', 'size': 6},
                                          '/sysresccd': {'type': 'dir', 'size': 0},
-                                         '/l': {'type': 'link', 'size': 0}}
+                                         '/l': {'type': 'link', 'size': 0, 'target': '/x'}}
