@@ -32,7 +32,7 @@ description:
     into place. Files of clients no longer listed are removed, but only files this module (or the
     C(rescuefleet.media.pxe_server) role before it) wrote, recognised by their marker comment or YAML header.
   - A file at a path this module writes that carries no marker (a site's own C(pxelinux.cfg/default) with other
-    installers, a hand-written per-MAC file or client YAML) is someone else's: the run is refused, naming every such
+    installers, a hand-written per-MAC file or client YAML) is someone else's, so the run is refused, naming every such
     file, unless O(adopt_unmarked) allows replacing them.
   - Writes go through the same directory-medium layer as the other modules' writes to a tree. Runs on the same
     tree take turns through an advisory lock on O(http_root) and O(tftp_root) (nothing is left in the tree for

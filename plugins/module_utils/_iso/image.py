@@ -204,7 +204,7 @@ def extract(path, member, local_file):
                    what='xorriso extracting %s from %s' % (member, path), hint=XORRISO_HINT, allow_fail=True)
         check_loaded(path, proc.stderr)
         if not os.path.isfile(out):
-            raise IsoError('%s is not a file in the ISO image %s' % (member, path))
+            raise IsoError('%s is not a file in the ISO image %s; check the path inside the ISO' % (member, path))
         os.chmod(out, 0o644)  # xorriso restores the read-only mode of the image
         os.replace(out, local_file)
     finally:
@@ -218,7 +218,8 @@ def extract_tree(path, directory, dest):
          '-extract', iso_path(directory), dest], IsoError,
         what='xorriso extracting %s from %s' % (iso_path(directory), path), hint=XORRISO_HINT)
     if not os.path.isdir(dest):
-        raise IsoError('%s is not a directory in the ISO image %s' % (iso_path(directory), path))
+        raise IsoError('%s is not a directory in the ISO image %s; check the path inside the ISO'
+                       % (iso_path(directory), path))
     _make_writable(dest)
 
 

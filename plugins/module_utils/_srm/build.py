@@ -54,14 +54,15 @@ def collect_tree(params, output, srm_reader=None, pacman=None):
         dest = source.get('dest') or '/'
         if source.get('srm') is not None:
             if srm_reader is None:
-                raise TreeError('%s: an srm source needs unsquashfs (squashfs-tools)' % who)
+                raise TreeError('%s: an srm source needs unsquashfs; %s' % (who, PACKAGE_HINT))
             srm = os.path.abspath(source['srm'])
             if srm == tree.output:
                 raise TreeError('%s: srm %s is the output itself; a module cannot contain itself' % (who, srm))
             tree.add_records(srm_reader.records(srm, who), dest, mode, source.get('exclude') or (), who, srm)
         elif source.get('pacman') is not None:
             if pacman is None:
-                raise TreeError('%s: a pacman source needs pacman and unsquashfs' % who)
+                raise TreeError('%s: a pacman source needs pacman and unsquashfs; install pacman (Debian: '
+                                'pacman-package-manager and libarchive-tools) and squashfs-tools' % who)
             pacman.add(tree, source['pacman'], dest, mode, source.get('exclude') or (), who)
         elif source.get('src') is not None:
             tree.add_directory(source['src'], dest, mode, source.get('exclude') or (), who)
@@ -97,7 +98,8 @@ class SrmReader:
         try:
             sha, _size = manifest.known_sha256(srm)
         except OSError as exc:
-            raise TreeError('%s: srm %s cannot be read: %s' % (who, srm, exc.strerror))
+            raise TreeError('%s: srm %s cannot be read: %s; check the path and its permissions (or run the task '
+                            'with become)' % (who, srm, exc.strerror))
         stored = manifest.load(manifest.manifest_path(srm)) or {}
         if (stored.get('output') or {}).get('sha256') == sha and isinstance(stored.get('records'), dict):
             return stored['records']
@@ -111,7 +113,8 @@ class SrmReader:
             try:
                 extract_image(self.unsquashfs, srm, directory)
             except SquashfsError as exc:
-                raise TreeError('%s: srm %s cannot be read as a squashfs image: %s' % (who, srm, exc))
+                raise TreeError('%s: srm %s cannot be read as a squashfs image: %s; give a module made with mksquashfs '
+                                '(rescuefleet.media.srm_build)' % (who, srm, exc))
         scanner = TreeBuilder(preserve_ownership=True)
         scanner.add_directory(directory, '/', who=who)
         fill_hashes([e for e in scanner.entries.values() if e['type'] == 'file'])

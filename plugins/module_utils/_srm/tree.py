@@ -125,7 +125,7 @@ class TreeBuilder:
             missing.append(parent)
             parent = posixpath.dirname(parent)
         if self.entries[parent]['type'] != 'dir':
-            raise TreeError('%s needs %s to be a directory, but %s put a %s there'
+            raise TreeError('%s needs %s to be a directory, but %s put a %s there; change the dest of one of them'
                             % (who, parent, self.origin[parent], self.entries[parent]['type']))
         for p in reversed(missing):
             self.entries[p] = _dir_entry()
@@ -146,8 +146,8 @@ class TreeBuilder:
         self._ensure_parents(path, who)
         old = self.entries.get(path)
         if old is not None and (old['type'] == 'dir') != (entry['type'] == 'dir'):
-            raise TreeError('%s puts a %s at %s where %s put a %s; a path cannot be both'
-                            % (who, entry['type'], path, self.origin[path], old['type']))
+            raise TreeError('%s puts a %s at %s where %s put a %s; a path cannot be both: change the dest of one of '
+                            'them (or exclude the path)' % (who, entry['type'], path, self.origin[path], old['type']))
         self.entries[path] = entry
         self.origin[path] = who
 

@@ -118,7 +118,8 @@ def _resolve_one(item, where, state, hash_sources, locate, allow_non_squashfs, u
         if hash_sources and not sha:
             sha = sha256_file(local)
     except OSError as exc:
-        raise WantedError('cannot read src %s for %s: %s' % (local, name, exc.strerror)) from exc
+        raise WantedError('cannot read src %s for %s: %s; check the path and its permissions (or run the task with '
+                          'become)' % (local, name, exc.strerror)) from exc
     if item.get('size') is not None and item['size'] != st.st_size:
         raise WantedError('src %s has %d bytes, not the %d given in size' % (local, st.st_size, item['size']))
     entry.update(src=local, sha256=sha, size=st.st_size)

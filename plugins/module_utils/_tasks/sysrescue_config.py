@@ -104,7 +104,8 @@ class SysrescueConfig(Task):
                     # a FIFO given here would block the run until something writes to it: refused unopened
                     text = read_regular(item['src'], 'sysrescuecfg[%d].src' % index)
                 except OSError as exc:
-                    raise ConfigError('sysrescuecfg[%d].src %s cannot be read: %s' % (index, item['src'], exc.strerror))
+                    raise ConfigError('sysrescuecfg[%d].src %s cannot be read: %s; check the path (or give the text '
+                                      'as content)' % (index, item['src'], exc.strerror))
                 label = item.get('name') or item['src']
             else:
                 raise ConfigError('sysrescuecfg[%d] needs content or src' % index)

@@ -60,7 +60,8 @@ def find_mbr(path=None):
             with open(candidate, 'rb') as handle:
                 code = handle.read(MBR_CODE_SIZE)
             if len(code) < MBR_CODE_SIZE - 100:
-                raise WriterError('%s is too short to be an MBR boot code file' % candidate)
+                raise WriterError('%s is too short to be an MBR boot code file; give mbr: the mbr.bin of syslinux '
+                                  '(such as /usr/lib/syslinux/mbr/mbr.bin)' % candidate)
             return candidate, code
     raise WriterError('syslinux MBR code not found (%s); install syslinux-common / syslinux, or give mbr'
                       % ', '.join(candidates))

@@ -75,3 +75,18 @@ def test_built_part_holds_the_scripts_and_is_a_noop_the_second_time(tmp_path):
     listing = subprocess.run(['unsquashfs', '-lls', str(tmp_path / 'fleet-tools')], check=True,
                              stdout=subprocess.PIPE, universal_newlines=True).stdout
     assert any(line.startswith('-rwxr-xr-x root/root') and line.endswith('/.init') for line in listing.splitlines())
+
+
+@pytest.mark.parametrize('name, advice', [
+    ('config', 'give the part another name, such as fleet-config'),
+    ('CHECKSUMS', 'give the part another name, such as fleet-CHECKSUMS'),
+    ('.hidden', 'such as fleet.hidden'),
+    ('x' * 256, 'give a shorter name'),
+])
+def test_refused_part_names_say_what_to_do(name, advice):
+    """A reserved name names the reserved ones and the next step (issue 27, class 7)."""
+    from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.names import part_name_problem
+    problem = part_name_problem(name)
+    assert advice in problem
+    if name.lower() in ('config', 'checksums'):
+        assert 'reserved: config, loader' in problem and 'parts[].name' in problem
