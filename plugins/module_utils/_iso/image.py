@@ -24,6 +24,7 @@ import stat
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import open_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 
 XORRISO_HINT = 'install xorriso (apt-get install xorriso, dnf install xorriso)'
@@ -77,6 +78,27 @@ def is_iso9660(path, offset=0):
             return handle.read(len(ISO9660_MAGIC)) == ISO9660_MAGIC
     except OSError:
         return False
+
+
+# Joliet: a supplementary volume descriptor (type 2) whose escape sequences (bytes 88-90) name UCS-2 level 1, 2
+# or 3; the descriptors follow each other from sector 16 up to the set terminator (type 255).
+JOLIET_ESCAPES = (b'%/@', b'%/C', b'%/E')
+SVD_TYPE = 2
+TERMINATOR_TYPE = 255
+MAX_DESCRIPTORS = 64
+
+
+def has_joliet(path):
+    """Whether the image holds a Joliet tree (the long names Windows shows), read from its volume descriptors."""
+    with open_regular(path, 'the ISO', allow_block=True) as handle:
+        handle.seek(PVD_OFFSET)
+        for _index in range(MAX_DESCRIPTORS):
+            descriptor = handle.read(SECTOR)
+            if len(descriptor) < SECTOR or descriptor[1:6] != ISO9660_MAGIC or descriptor[0] == TERMINATOR_TYPE:
+                return False
+            if descriptor[0] == SVD_TYPE and descriptor[88:91] in JOLIET_ESCAPES:
+                return True
+    return False
 
 
 def read_volume(path):

@@ -29,7 +29,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import
 from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import plan as isoplan
 from ansible_collections.rescuefleet.media.plugins.module_utils._remaster.view import RemasterView
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import (
-    IsoError, boot_records, listing_and_boot_records, read_volume)
+    IsoError, boot_records, has_joliet, listing_and_boot_records, read_volume)
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.xorriso import implant_md5, write_image
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.iso import IsoImageMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
@@ -153,7 +153,9 @@ class SysrescueIso(Task):
         self.removals = isoplan.collect_removals(self.params, self.additions)
         self.warnings.extend(notes)
         self.volume = self._check_paths()
-        return OutputFiles()
+        # the source's Joliet tree is written again (an input: an ISO written without it is rewritten once)
+        self.options['joliet'] = has_joliet(self.src)
+        return OutputFiles(os.path.dirname(self.dest))
 
     # -- do the modules load? ---------------------------------------------------------------
     def _judge_loading(self):
@@ -231,6 +233,8 @@ class SysrescueIso(Task):
         isoplan.check_removals(found, self.removals, boot_files)
         previous_paths = [e['path'] for e in record.get('additions') or [] if isinstance(e, dict) and 'path' in e]
         actions = isoplan.compare(found, self.additions, previous_paths if os.path.exists(self.dest) else [])
+        # check mode too: it must not promise an ISO that the real run has no room for
+        self._check_space(src_stat['size'], self.additions)
         return IsoPlan(self, actions, record, entries, inputs, src_stat, src_sha, boot=boot, derived=derived)
 
     def apply(self, target, plan):
@@ -241,7 +245,6 @@ class SysrescueIso(Task):
                                    derived=plan.derived)
                 atomic.write_text(isoplan.record_path(self.dest), isoplan.render_record(plan.record))
             return None
-        self._check_space(plan.src_stat['size'], self.additions)
         hasher = background_sha256(self.src, plan.src_sha)
         stage = atomic.make_temp_dir(self.dest)
         temp = atomic.make_temp_file(self.dest)
@@ -257,7 +260,8 @@ class SysrescueIso(Task):
                     handle.write(item['data'])
                 mapped.append((local, item['path']))
             os.unlink(temp)  # xorriso creates the image file itself
-            write_image(self.src, temp, volume, mapped, plan.actions['new_dirs'], self.removals)
+            write_image(self.src, temp, volume, mapped, plan.actions['new_dirs'], self.removals,
+                        self.options['joliet'])
             md5 = implant_md5(temp) if self.options['implant_md5'] else None
             written = read_volume(temp)
             if written['volume_id'] != volume['volume_id']:
