@@ -69,6 +69,13 @@ options:
   record:
     description: Where the record of the extracted ISO is kept. Defaults to C(<dest>.rescuefleet-iso.json).
     type: path
+notes:
+  - Refuses a O(dest) that exists and is not a directory, or is a symlink, and a record that is not a regular file
+    (a FIFO would block the run).
+  - Refuses, in check mode too (from the ISO's listing), a O(path) that is not a directory of the ISO, O(checksums)
+    and O(required) files it lacks, a directory that does not fit beside O(dest) or cannot be written there, and
+    paths with C(..).
+  - Refuses an extracted tree whose files do not match its checksum files, leaving O(dest) as it was.
 seealso:
   - module: rescuefleet.media.sysrescue_iso
   - module: rescuefleet.media.pxe_hosts

@@ -223,6 +223,15 @@ requirements:
 notes:
   - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are never returned or shown in a diff. They are plain
     text in the served YAML, readable by anyone who can fetch it; prefer C(rootcryptpass) with a crypt hash.
+  - Refuses, before anything is written and in check mode too, clients whose MAC address is not 12 hex digits or
+    whose name is not a hostname, MACs and names given twice, and configurations SystemRescue would not read as
+    meant, listing every problem at once.
+  - Refuses O(url) and O(boot_url) that are not http(s) URLs ending in C(/), directories with C(..) or spaces, and
+    with O(system=dracut) O(kernel_args) without the live root and SystemRescue-only client options.
+  - Refuses to overwrite files at its paths that it did not write (no marker, such as a site's own
+    C(pxelinux.cfg/default)) and names them, unless O(adopt_unmarked); O(menus=false) keeps the site's own menus.
+  - Refuses a directory or special file where it writes a file, a file where it needs a directory, roots that are
+    not directories or cannot be written (check mode too), and a path that leads out of a root through a symlink.
 seealso:
   - module: rescuefleet.media.sysrescue_config
   - name: SystemRescue PXE

@@ -130,6 +130,14 @@ options:
     default: 30
 requirements:
   - squashfs-tools (C(unsquashfs)) and rsync on the managed host; C(mount) with loop support for O(method=mount).
+notes:
+  - Refuses a host that is not a SystemRescue/archiso live system unless O(allow_installed_system), because the
+    modules would be copied over an installed system.
+  - Refuses, before anything is copied, a module whose sha256 differs from the one given, one that is not a squashfs
+    image (only those can be late-loaded), one whose new files do not fit the free copy-on-write space, and an
+    O(srms[].url) without O(srms[].sha256).
+  - Refuses a record under O(root) that is not a regular file (a FIFO would block the run), and O(method=mount)
+    without root.
 seealso:
   - module: rescuefleet.media.srm_build
   - module: rescuefleet.media.srm_deploy
