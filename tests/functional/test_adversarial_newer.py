@@ -205,3 +205,20 @@ def test_check_mode_refuses_a_read_only_place_as_the_run_does(tmp_path, work, mo
                 'clients': [{'name': 'ws01', 'mac': '52:54:00:00:00:01'}]}
         expected = 'cannot be created'
     refused_both_ways(module, args, work, [str(place)], expected)
+
+
+@pytest.mark.skipif(not (shutil.which('mksquashfs') and shutil.which('xorriso')), reason='mksquashfs and xorriso')
+def test_a_fifo_as_dest_is_refused_not_replaced(tmp_path, work):
+    out = tmp_path / 'out'
+    out.mkdir()
+    os.mkfifo(str(out / '10-tools.srm'))
+    refused_both_ways('srm_build', {'dest': str(out / '10-tools.srm'), 'sources': [{'content': 'x\n', 'dest': '/etc/x'}]},
+                      work, [str(out)], 'is a FIFO (named pipe), not a module file')
+    tree = tmp_path / 'iso-tree'
+    (tree / 'sysresccd').mkdir(parents=True)
+    iso = str(tmp_path / 'src.iso')
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-quiet', '-o', iso, '-V', 'RESCUE1200', '-r', str(tree)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.mkfifo(str(out / 'fleet.iso'))
+    refused_both_ways('sysrescue_iso', {'src': iso, 'dest': str(out / 'fleet.iso'), 'loadsrm': 'warn'}, work,
+                      [str(out)], 'is a FIFO (named pipe), not an ISO file')

@@ -29,6 +29,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import
 from ansible_collections.rescuefleet.media.plugins.module_utils._modes import parse_mode
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.staging import stage
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import kind_of
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 
@@ -325,6 +326,11 @@ class Builder:
             raise BuildError('the directory of dest, %s, does not exist; create it first' % directory)
         if os.path.isdir(self.output):
             raise BuildError('dest %s is a directory; give the path of the .srm file to write' % self.output)
+        if os.path.lexists(self.output) and not os.path.islink(self.output):
+            mode = os.lstat(self.output).st_mode
+            if not stat.S_ISREG(mode):  # never replaced: the module did not make it
+                raise BuildError('dest %s is %s, not a module file; remove it or give another dest (nothing was '
+                                 'changed)' % (self.output, kind_of(mode)))
         # check mode too: it must not promise a build that the real run cannot write
         if not os.access(directory, os.W_OK):
             raise BuildError('cannot write to %s (%s); choose a writable dest or run the task with become'

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import kind_of
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, cached_sha256, same_stat, sha256_file, stat_data
 from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import loadsrm as isoloadsrm
 from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import plan as isoplan
@@ -134,6 +136,10 @@ class SysrescueIso(Task):
                            % (self.dest, os.path.join(dest_dir, 'fleet-rescue.iso')))
         if os.path.isdir(self.dest):
             raise IsoError('dest %s is a directory; give the path of the ISO file to write' % self.dest)
+        if os.path.lexists(self.dest) and not os.path.islink(self.dest) and \
+                not stat.S_ISREG(os.lstat(self.dest).st_mode):  # never replaced: the module did not make it
+            raise IsoError('dest %s is %s, not an ISO file; remove it or give another dest (nothing was changed)'
+                           % (self.dest, kind_of(os.lstat(self.dest).st_mode)))
         return volume
 
     def _check_space(self, src_size, additions):
