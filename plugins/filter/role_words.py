@@ -12,9 +12,8 @@ name: role_words
 short_description: A module's error message in the words of the role that called it
 version_added: 0.1.0
 description:
-  - A module names its options in its messages (C(set adopt_unmarked: true), C(url 'x' must end in /)). A user of a
-    role set role variables instead (C(pxe_server_adopt_unmarked), C(pxe_server_url)), so the role's failure must
-    name those.
+  - A module names its options in its messages (C(adopt_unmarked), C(url)). A user of a role set role variables
+    instead (C(pxe_server_adopt_unmarked), C(pxe_server_url)), so the role's failure must name those.
   - Gives the message with, at its end, which role variable sets each module option the message names
     (C(In the role rescuefleet.media.pxe_server, url is pxe_server_url; ...)). An option counts as named when it
     appears as a whole word, not as part of a longer name (C(rd.loadsrm.url) does not name C(url)).

@@ -26,8 +26,8 @@ diff when asked and closes the target whatever happens. The sweep comes after th
 the plan refuses changes nothing, not even the leftovers, and check mode plans on the same medium
 the real run plans on. Only what was listed before the plan is swept, so a temporary file the plan
 itself made (a download, a staging root) is never taken for a leftover. Every temporary name a task
-writes lies at one of its places, whatever moment a kill hits (tests/functional/test_kill_leftovers.py). ``_module_glue.run_task`` hands the result, the warnings and
-the secrets to Ansible.
+writes lies at one of its places, whatever moment a kill hits (see tests/functional/test_kill_leftovers.py).
+``_module_glue.run_task`` hands the result, the warnings and the secrets to Ansible.
 
 Private to this collection: the interface may change without notice.
 """

@@ -13,8 +13,8 @@ WORDS = {'url': 'pxe_server_url', 'boot_url': 'pxe_server_boot_url', 'adopt_unma
 
 def test_the_options_a_message_names_get_their_role_variables():
     message = "the PXE clients cannot be written: url 'http://x' must be an http:// or https:// URL ending in /"
-    assert role_words(message, WORDS, 'pxe_server') == message + ' (in the role rescuefleet.media.pxe_server, url is ' \
-                                                                  'pxe_server_url)'
+    expected = message + ' (in the role rescuefleet.media.pxe_server, url is pxe_server_url)'
+    assert role_words(message, WORDS, 'pxe_server') == expected
     both = 'Move them away, or set adopt_unmarked: true; to keep your own default menus, set menus: false'
     assert role_words(both, WORDS, 'pxe_server').endswith(
         '(in the role rescuefleet.media.pxe_server, adopt_unmarked is pxe_server_adopt_unmarked; menus is '
