@@ -12,14 +12,13 @@ around it is byte-identical too).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 
 import pytest
 
-from functional_support import make_fat_image, module_command, module_env
+from functional_support import make_fat_image, run_within
 from ansible_collections.rescuefleet.media.tests.unit.fat_images import MTOOLS_ENV, PARTITION_OFFSET
 from ansible_collections.rescuefleet.media.tests.unit.medium_hashes import file_hash, tree_hash
 
@@ -28,11 +27,7 @@ TIMEOUT = 60
 
 def run(name, args, workdir):
     """The module's JSON result; a hang fails the test instead of blocking it."""
-    proc = subprocess.run(module_command(name, args, str(workdir)), env=module_env(), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=TIMEOUT, check=False)
-    result = json.loads(proc.stdout.decode().strip().splitlines()[-1])
-    assert 'Traceback' not in proc.stderr.decode() and 'Traceback' not in result.get('msg', '')
-    return result
+    return run_within(name, args, workdir, TIMEOUT)
 
 
 def refused_both_ways(name, args, workdir, watched, *expected):

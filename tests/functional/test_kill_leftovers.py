@@ -64,6 +64,14 @@ def fat_files(image):
     return files
 
 
+def fat_settle(image):
+    """The ``settle`` of :func:`kill_trials` for a FAT image: it must pass fsck; its files by sha256."""
+    def settle(_version):
+        assert fsck_partition(image)[0] == 0
+        return fat_files(image)
+    return settle
+
+
 def kill_trials(name, versions, workdir, settle, check, trials=TRIALS):
     """Kill runs of module ``name`` at moments spread over a whole run; after each kill, one run converges.
 
@@ -201,11 +209,7 @@ def test_sysrescue_config_killed_anywhere_converges_without_leftovers(tmp_path, 
     versions = [{'media': {'image': image}, 'name': '500-fleet.yaml',
                  'config': {'global': {'loadsrm': bool(version)}, 'sysconfig': {'timezone': 'UTC'}}}
                 for version in (0, 1)]
-
-    def settle(_version):
-        assert fsck_partition(image)[0] == 0
-        return fat_files(image)
-    kill_trials('sysrescue_config', versions, str(tmp_path), settle, lambda: fat_temp_names(image))
+    kill_trials('sysrescue_config', versions, str(tmp_path), fat_settle(image), lambda: fat_temp_names(image))
 
 
 @pytest.mark.skipif(not shutil.which('mksquashfs'), reason='mksquashfs is needed')
@@ -220,8 +224,4 @@ def test_linuxrc_parts_killed_anywhere_converges_without_leftovers(tmp_path, fat
                         '-quiet', '-no-progress'], check=True, stdout=subprocess.DEVNULL)
         parts.append(part)
     versions = [{'media': {'image': image}, 'parts': [{'src': part, 'name': 'fleet-tools'}]} for part in parts]
-
-    def settle(_version):
-        assert fsck_partition(image)[0] == 0
-        return fat_files(image)
-    kill_trials('linuxrc_parts', versions, str(tmp_path), settle, lambda: fat_temp_names(image))
+    kill_trials('linuxrc_parts', versions, str(tmp_path), fat_settle(image), lambda: fat_temp_names(image))
