@@ -96,46 +96,54 @@ class SendMissingAction(ActionBase):
         for Ansible's remote temporary directory (``remote_tmp``)."""
         return None
 
+    def _early_needs_tmp_path(self):
+        # Ansible makes its remote temporary directory (remote_tmp) before run() for a plugin that transfers
+        # files; with a staging directory, run() makes the task's private directory there instead
+        return self.staging_dir(self._task.args) is None and super()._early_needs_tmp_path()
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
-        if self.direct(args):
-            result.update(self._run_module(args, task_vars))
-            return result
         local = self._connection.transport == 'local'
+        staging = None if local else self.staging_dir(args)
+        sent = []
+        try:
+            if staging:
+                # every file of the task (modules sent, and Ansible's own without pipelining) waits there
+                self._make_staging_path(staging)
+            result.update(self._run(args, task_vars, local, sent))
+        except StagingError as exc:
+            result.update(failed=True, msg='%s: %s' % (self.MODULE.rsplit('.', 1)[-1], to_text(exc)), transferred=sent)
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
+    def _run(self, args, task_vars, local, sent):
+        """The result of the task (the flow of the module docstring); ``sent`` collects what was transferred."""
+        if self.direct(args):
+            return self._run_module(args, task_vars)
         try:
             # a local run hashes while it copies; a remote one needs every sha256 to ask what is missing
             srms = self.resolve(args.get('srms'), hash_sources=not local)
         except RescueFleetError as exc:
-            result.update(failed=True, msg='%s: %s' % (self.MODULE.rsplit('.', 1)[-1], exc))
-            return result
+            return dict(failed=True, msg='%s: %s' % (self.MODULE.rsplit('.', 1)[-1], exc))
         if local:
-            result.update(self._run_module(dict(args, srms=srms, remote_src=True), task_vars), transferred=[])
-            return result
+            return dict(self._run_module(dict(args, srms=srms, remote_src=True), task_vars), transferred=[])
 
         planning = args if self._task.check_mode else self.planning_args(args)
         plan = self._run_module(dict(planning, srms=without_src(srms)), task_vars, check_mode=True)
         if plan.get('failed') or self._task.check_mode or not (plan.get('changed') or self.must_run(args)):
             # nothing to change, or only a prediction wanted: the planning run's answer is the answer
             # (one round trip on a no-op)
-            result.update(plan, transferred=[])
-            return result
+            return dict(plan, transferred=[])
         final = without_src(srms)
-        sent = []
-        staging = self.staging_dir(args)
-        try:
-            self._send(srms, final, self.needed(plan), sent, staging)
+        self._send(srms, final, self.needed(plan), sent)
+        outcome = self._run_module(dict(args, srms=final, remote_src=True), task_vars)
+        missing = set(outcome.get('missing_sources') or ()) if outcome.get('failed') else set()
+        if missing and self._send(srms, final, missing, sent):
             outcome = self._run_module(dict(args, srms=final, remote_src=True), task_vars)
-            missing = set(outcome.get('missing_sources') or ()) if outcome.get('failed') else set()
-            if missing and self._send(srms, final, missing, sent, staging):
-                outcome = self._run_module(dict(args, srms=final, remote_src=True), task_vars)
-            result.update(outcome, transferred=sent)
-        except StagingError as exc:
-            result.update(failed=True, msg='%s: %s' % (self.MODULE.rsplit('.', 1)[-1], to_text(exc)), transferred=sent)
-        finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
-        return result
+        return dict(outcome, transferred=sent)
 
     def _make_staging_path(self, staging):
         """A private directory (mode 0700) in ``staging`` on the managed host, made as Ansible makes its
@@ -152,16 +160,13 @@ class SendMissingAction(ActionBase):
         shell.tmpdir = path[-1]
         self._cleanup_remote_tmp = True
 
-    def _send(self, srms, final, names, sent, staging=None):
-        """Transfer the modules of ``names`` not sent yet; their entries of ``final`` get the remote path.
-        Returns whether anything was sent."""
+    def _send(self, srms, final, names, sent):
+        """Transfer the modules of ``names`` not sent yet into the task's private directory (made now when
+        there is none yet); their entries of ``final`` get the remote path. Returns whether anything was sent."""
         todo = [(entry, source) for entry, source in zip(final, srms)
                 if source.get('src') and entry['name'] in names and entry['name'] not in sent]
-        if todo and not sent:
-            if staging:
-                self._make_staging_path(staging)
-            else:
-                self._make_tmp_path()
+        if todo and not self._connection._shell.tmpdir:
+            self._make_tmp_path()
         for entry, source in todo:
             remote = self._connection._shell.join_path(self._connection._shell.tmpdir, entry['name'])
             self._transfer_file(source['src'], remote)

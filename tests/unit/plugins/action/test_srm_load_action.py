@@ -82,7 +82,7 @@ def test_a_staging_dir_that_cannot_be_made_fails_clearly(tmp_path):
     action, calls = make_action({'srms': [{'src': str(new)}], 'staging_dir': '/ro'}, mkdir_rc=1, answers=[
         {'changed': True, 'actions': [{'action': 'load', 'name': '20-b.srm'}]}])
     result = action.run(task_vars={})
-    assert result['failed'] and len(calls) == 1 and result['transferred'] == []
+    assert result['failed'] and calls == [] and result['transferred'] == []
     assert result['msg'] == ('srm_load: cannot make a directory in staging_dir /ro on the managed host (mkdir: '
                              'Permission denied): give an existing directory that the remote user may write to, '
                              'such as /tmp')
@@ -90,12 +90,18 @@ def test_a_staging_dir_that_cannot_be_made_fails_clearly(tmp_path):
 
 
 def test_nothing_to_load_is_one_round_trip(tmp_path):
+    """One module run; the private directory in /tmp is made first (Ansible's own early one in remote_tmp is
+    not: ``_early_needs_tmp_path``), so that without pipelining Ansible's module files wait there too."""
     src = tmp_path / '10-a.srm'
     src.write_bytes(b'hsqs a')
     action, calls = make_action({'srms': [{'src': str(src)}]}, answers=[{'changed': False, 'actions': []}])
+    assert action._early_needs_tmp_path() is False
     result = action.run(task_vars={})
     assert len(calls) == 1 and result == {'changed': False, 'actions': [], 'transferred': []}
+    assert action.commands == ['mkdir /tmp/ansible-tmp-1-2-3']
     action._transfer_file.assert_not_called()
+    action._make_tmp_path.assert_not_called()
+    action._remove_tmp_path.assert_called_once_with('/tmp/ansible-tmp-1-2-3')
 
 
 def test_bad_entries_fail_on_the_controller():
