@@ -34,7 +34,7 @@ description:
   - Before anything is copied, every module to load is checked against its sha256, listed as a squashfs image
     (anything else is refused), opened, and compared with the root by a dry run of the same rsync command. The
     space the changes take is compared with the free space of the filesystem holding O(root) (on a live system
-    the copy-on-write space, in RAM): a new file costs its size, a file written anew its new size, and a file of
+    the copy-on-write space, in RAM). A new file costs its size, a file written anew its new size, and a file of
     the lower (read-only) layers that the module changes, even only in mode, owner or time, its whole size, since
     overlayfs copies it up. Any of these failing leaves the root unchanged.
   - "Where module files wait: a module sent from the controller (the action plugin transfers it into a private
