@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) rescuefleet.media contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -115,7 +114,7 @@ class Root:
             if not todo:
                 return
             for path in todo:
-                out = subprocess.run(['ldd', path], capture_output=True, text=True).stdout
+                out = subprocess.run(['ldd', path], capture_output=True, text=True, check=False).stdout
                 for lib in LDD_LINE.findall(out):
                     self.copy(lib)
 
