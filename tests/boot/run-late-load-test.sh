@@ -137,6 +137,7 @@ main() {
 
     echo "== making the medium (tests/boot/late-load-medium.yml; firewall through $([ "$nft" = true ] && echo /usr/sbin/nft || echo libnftables))"
     ansible-playbook -i localhost, tests/boot/late-load-medium.yml -e "late_workdir=$WORK" -e "late_nft_package=$nft" \
+        -e "late_boot_workdir=${BOOT_WORKDIR:-$ROOT/build/boot}" \
         > "$WORK/medium.log" 2>&1 || { tail -40 "$WORK/medium.log"; fail "the playbook that makes the medium failed (see $WORK/medium.log)"; }
     grep -A1 '^PLAY RECAP' "$WORK/medium.log" | tail -1
     made=$(date +%s)
