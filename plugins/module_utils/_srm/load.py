@@ -268,14 +268,17 @@ def rsync_command(tree, root, excludes=(), dry_run=False):
 
 
 def changes(output):
-    """``[(flags, path)]`` from rsync's ``%i %n`` lines: flags ``YXcstpoguax`` (``>f+++++++++`` a new
-    file, ``>fcs......`` a file written, ``.f...p.....`` a file whose attributes change, ``cL+++++++++``
-    a new symlink); directories end with ``/``."""
+    """``[(flags, path)]`` from rsync's ``%i %n`` lines (bytes, or text): flags ``YXcstpoguax``
+    (``>f+++++++++`` a new file, ``>fcs......`` a file written, ``.f...p.....`` a file whose attributes
+    change, ``cL+++++++++`` a new symlink); directories end with ``/``. Names are as on disk: rsync's
+    ``\\#ooo`` escapes of unprintable characters undone, bytes that are no UTF-8 kept (surrogateescape)."""
+    if isinstance(output, bytes):
+        output = output.decode('utf-8', 'surrogateescape')
     found = []
-    for line in output.splitlines():
+    for line in output.split('\n'):
         flags, sep, path = line.partition(' ')
         if sep and len(flags) >= 11 and flags[0] in '<>ch.*':
-            found.append((flags, path))
+            found.append((flags, re.sub(r'\\#([0-7]{3})', lambda match: chr(int(match.group(1), 8)), path)))
     return found
 
 
@@ -378,8 +381,8 @@ def boot_files(root, tree, handling, name):
     """``[{'path', 'handling', 'lines'}]`` for each boot file the module ``tree`` carries while ``root``
     holds lines of it the module's version lacks (``lines``: how many).
 
-    With ``handling`` V(refuse) that fails before anything is copied; V(merge) keeps those lines
-    (:func:`merge_boot_file` after the copy, which leaves the file alone); V(replace) lets the copy
+    With ``handling`` ``refuse`` that fails before anything is copied; ``merge`` keeps those lines
+    (:func:`merge_boot_file` after the copy, which leaves the file alone); ``replace`` lets the copy
     drop them.
     """
     found = []

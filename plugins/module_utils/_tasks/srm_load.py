@@ -161,7 +161,7 @@ class SrmLoad(Task):
             tree = target.keep_open(opened(path, target.scratch(), self.params.get('method', 'auto'), self.unsquashfs))
             boot = boot_files(root, tree, self.params.get('boot_files', 'merge'), act['name'])
             excludes = [b['path'] for b in boot if b['handling'] == 'merge']
-            proc = run(rsync_command(tree, root, excludes, dry_run=True), LoadError,
+            proc = run(rsync_command(tree, root, excludes, dry_run=True), LoadError, text=False,
                        what='comparing %s with %s (rsync --dry-run)' % (act['name'], root), hint='install rsync')
             ready.append(Prepared(act, path, content, tree, changes(proc.stdout), boot))
         self._check_space(root, ready)
@@ -211,7 +211,7 @@ class SrmLoad(Task):
         made = []
         for prepared in ready:
             act = prepared.act
-            proc = run(rsync_command(prepared.tree, root, prepared.excludes), LoadError,
+            proc = run(rsync_command(prepared.tree, root, prepared.excludes), LoadError, text=False,
                        what='copying %s over %s with rsync (files may be partly copied; run the task again)'
                             % (act['name'], root),
                        hint='install rsync')

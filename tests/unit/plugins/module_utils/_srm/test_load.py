@@ -270,6 +270,7 @@ def test_sparse_files_stay_sparse(tmp_path, method):
 
 
 def test_rsync_changes_are_read_from_its_itemized_lines():
+    """What the dry run of load-srm's copy (docs/systemrescue.md 4a) says it changes, as (flags, path)."""
     out = ('cd+++++++++ etc/systemd/system/multi-user.target.wants/\n'
            'cL+++++++++ etc/systemd/system/multi-user.target.wants/agent.service\n'
            '>f+++++++++ usr/local/bin/a b\n.f...p..... etc/motd\n>fcs....... etc/fleet.conf\nsending incremental\n')
@@ -306,6 +307,8 @@ def test_space_counts_new_files_writes_and_copy_ups(tmp_path):
 
 
 def test_the_writable_layer_comes_from_the_overlay_upperdir(tmp_path):
+    """docs/systemrescue.md 4a copy-ups: a file lies only in a lower layer when the overlay's upper directory
+    lacks it; an overlay whose upper directory is not visible counts every file as lower."""
     upper = tmp_path / 'cow' / 'upperdir'
     (upper / 'srv').mkdir(parents=True)
     info = tmp_path / 'mountinfo'
@@ -581,7 +584,7 @@ def test_downloads_retry_transient_errors_as_curl_retry_2(tmp_path):
 
 
 def test_downloads_do_not_retry_what_is_not_transient(tmp_path):
-    """curl --retry does not retry a 404 (nor other 4xx but 408 and 429)."""
+    """docs/systemrescue.md 4a, curl --fail --retry: a 404 fails at once (no 4xx but 408 and 429 is retried)."""
     waits = []
     with flaky_server([404]) as (server, url):
         with pytest.raises(LoadError, match='404'):
@@ -590,7 +593,8 @@ def test_downloads_do_not_retry_what_is_not_transient(tmp_path):
 
 
 def test_downloads_retry_a_refused_connection(tmp_path):
-    """--retry-connrefused: a refused connection counts as transient (the boot server is not up yet)."""
+    """docs/systemrescue.md 4a, curl --retry-connrefused: a refused connection counts as transient (the boot
+    server is not up yet)."""
     probe = socket.socket()
     probe.bind(('127.0.0.1', 0))
     port = probe.getsockname()[1]
@@ -599,3 +603,20 @@ def test_downloads_retry_a_refused_connection(tmp_path):
     with pytest.raises(LoadError, match='after 2 tries'):
         load.download('http://127.0.0.1:%d/m.srm' % port, str(tmp_path / 'm.srm'), retries=1, sleep=waits.append)
     assert waits == [1]
+
+
+@needs_squashfs
+def test_odd_file_names_are_compared_as_they_are(tmp_path):
+    """rsync escapes unprintable characters in the names it lists (``\\#012``); the dry run reads them back
+    as they are on disk, also bytes that are no UTF-8, so every changed file is counted."""
+    odd = ['opt/line\nbreak', os.fsdecode(b'opt/latin1-\xe9'), 'opt/back\\#134slash']
+    src, _sha = make_srm(tmp_path, 'odd.srm', {name: b'x' * 5000 for name in odd})
+    out = subprocess.run(load.rsync_command(str(tmp_path / 'tree-odd.srm'), str(tmp_path / 'empty'), dry_run=True),
+                         check=True, capture_output=True).stdout
+    items = load.changes(out)
+    assert sorted(path for _flags, path in items if not path.endswith('/')) == sorted(odd)
+    root = tmp_path / 'root'
+    root.mkdir()
+    assert load.space_needed(str(root), str(tmp_path / 'tree-odd.srm'), items, None) == 3 * 8192
+    assert SrmLoad({'root': str(root), 'srms': [{'src': src}]}).run()['changed']
+    assert sorted(os.listdir(str(root / 'opt'))) == sorted(os.path.basename(name) for name in odd)
