@@ -159,11 +159,12 @@ class SrmLoad(Task):
                                 'url' % act['name'])
             content = self._verify(act, path)
             tree = target.keep_open(opened(path, target.scratch(), self.params.get('method', 'auto'), self.unsquashfs))
-            boot = boot_files(root, tree, self.params.get('boot_files', 'merge'), act['name'])
-            excludes = [b['path'] for b in boot if b['handling'] == 'merge']
-            proc = run(rsync_command(tree, root, excludes, dry_run=True), LoadError, text=False,
+            prepared = Prepared(act, path, content, tree, [],
+                                boot_files(root, tree, self.params.get('boot_files', 'merge'), act['name']))
+            proc = run(rsync_command(tree, root, prepared.excludes, dry_run=True), LoadError, text=False,
                        what='comparing %s with %s (rsync --dry-run)' % (act['name'], root), hint='install rsync')
-            ready.append(Prepared(act, path, content, tree, changes(proc.stdout), boot))
+            prepared.items = changes(proc.stdout)
+            ready.append(prepared)
         self._check_space(root, ready)
         return ready
 
