@@ -76,7 +76,7 @@ echo "unit=$(systemctl is-active rftest-late.service) $(cat /run/rftest-late.sta
 set -- $(stat -c "%s %b %B" /opt/rftest/sparse.img 2> /dev/null || echo 0 0 0)
 echo "sparse=$1 $(($2 * $3 <= 262144))"
 echo "upper=$(test -d /run/overlayfs/etc && echo $(test -e /run/overlayfs/root/.ansible && echo ansible-tmp-used || echo clean))"
-echo "staging=$(ls -A /tmp | grep -E "^(ansible-tmp-|rescuefleet-srm-load)" | wc -l)"
+echo "staging=$(ls -A /tmp | grep -E "^(ansible-tmp-|rescuefleet-late-load)" | wc -l)"
 echo "bootmnt=$(echo $(ls -A /run/archiso/bootmnt/late))"
 '
 

@@ -143,7 +143,7 @@ class HostRoot:
 
     def scratch(self):
         if self._scratch is None:
-            self._scratch = tempfile.mkdtemp(prefix='rescuefleet-srm-load.', dir=self.staging_dir)
+            self._scratch = tempfile.mkdtemp(prefix='rescuefleet-late-load.', dir=self.staging_dir)
         return self._scratch
 
     def keep_open(self, context):
