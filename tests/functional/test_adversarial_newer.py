@@ -217,3 +217,52 @@ def test_a_fifo_as_dest_is_refused_not_replaced(tmp_path, work):
     os.mkfifo(str(out / 'fleet.iso'))
     refused_both_ways('sysrescue_iso', {'src': iso, 'dest': str(out / 'fleet.iso'), 'loadsrm': 'warn'}, work,
                       [str(out)], 'is a FIFO (named pipe), not an ISO file')
+
+
+# -- srm_load: a FIFO as its record (class 8), advice it can follow (class 7), a read-only source (class 9) ---
+
+def _late_root(tmp_path):
+    root = tmp_path / 'root'
+    (root / 'etc').mkdir(parents=True)
+    (root / 'etc' / 'motd').write_text('rescue\n')
+    return root
+
+
+@pytest.mark.skipif(not shutil.which('mksquashfs'), reason='mksquashfs is needed')
+def test_srm_load_with_a_fifo_as_its_record_does_not_hang(tmp_path, work):
+    root = _late_root(tmp_path)
+    (root / 'run' / 'rescuefleet').mkdir(parents=True)
+    os.mkfifo(str(root / 'run' / 'rescuefleet' / 'srm_load.json'))
+    args = {'root': str(root), 'srms': [{'src': squashfs(tmp_path / '10-tools.srm')}], 'remote_src': True}
+    refused_both_ways('srm_load', args, work, [str(root)], 'the record', 'is a FIFO', 'remove it, then run again')
+
+
+def test_srm_load_gives_advice_it_can_follow_for_a_file_that_is_no_module(tmp_path, work):
+    root = _late_root(tmp_path)
+    text = tmp_path / '10-tools.srm'
+    text.write_text('not a squashfs\n')
+    message = refused_both_ways('srm_load', {'root': str(root), 'srms': [{'src': str(text)}], 'remote_src': True}, work,
+                                [str(root)], 'is not a squashfs image', 'a late-loaded module must be one',
+                                'rescuefleet.media.srm_build')
+    assert 'allow_non_squashfs' not in message and 'at boot' not in message  # no option srm_load lacks, no boot
+
+
+@pytest.mark.skipif(not shutil.which('mksquashfs') or not shutil.which('rsync'), reason='mksquashfs and rsync')
+def test_srm_load_loads_from_a_read_only_mount_with_remote_src(tmp_path, work, mounts):
+    """The boot medium is mounted read-only on a live system: nothing may be created beside the module there."""
+    source = small_tmpfs(tmp_path, '8M')
+    mounts.append(source)
+    module = squashfs(source / '10-tools.srm', b'from the read-only medium\n')
+    subprocess.run(['mount', '-o', 'remount,ro', str(source)], check=True)
+    before = tree_hash(str(source))
+    root = _late_root(tmp_path)
+    args = {'root': str(root), 'srms': [{'src': module}], 'remote_src': True}
+    for method in ('auto', 'unsquashfs'):
+        check = run('srm_load', dict(args, method=method, _ansible_check_mode=True), work)
+        assert not check.get('failed') and check['changed'], check
+    loaded = run('srm_load', args, work)
+    assert not loaded.get('failed') and loaded['changed'], loaded
+    assert (root / 'tool').read_bytes() == b'from the read-only medium\n'
+    again = run('srm_load', dict(args, method='unsquashfs'), work)
+    assert not again.get('failed') and not again['changed'], again
+    assert tree_hash(str(source)) == before
