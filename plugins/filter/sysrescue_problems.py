@@ -49,7 +49,27 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.confi
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import validate
 
 
+def _plain(value):
+    """``value`` with Ansible's own string, mapping and sequence types (templated, tagged) made plain Python ones,
+    as a module receives them through JSON: the YAML writer represents only those."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, dict):
+        return dict((_plain(key), _plain(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def sysrescue_problems(config, name=None):
+    config = _plain(config)
+    name = None if name is None else str(name)
     problems = []
     if name is not None:
         try:

@@ -31,3 +31,17 @@ def test_a_good_configuration_has_no_problem(tmp_path):
     config = {'global': {'loadsrm': True, 'late_load_srm': 'http://x/10.srm'}, 'sysconfig': {'timezone': 'UTC'}}
     assert sysrescue_problems(config, '500-fleet.yaml') == [] and sysrescue_problems(config) == []
     assert SysrescueConfig({'path': str(tmp_path), 'name': '500-fleet.yaml', 'config': config}).run()['changed']
+
+
+class Tagged(str):
+    """Stands in for the string types Ansible hands to filters (templated, tagged): not a plain str."""
+
+
+class TaggedDict(dict):
+    pass
+
+
+def test_the_types_ansible_hands_to_filters_are_read_as_plain_values():
+    config = TaggedDict({Tagged('global'): TaggedDict({Tagged('late_load_srm'): Tagged('http://x/30.srm'),
+                                                       Tagged('loadsrm'): True})})
+    assert sysrescue_problems(config, Tagged('500-fleet.yaml')) == []
