@@ -310,6 +310,7 @@ boot_urls:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import find_bin
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.pxe_hosts import PxeHosts
 
 
@@ -352,7 +353,8 @@ def main():
         supports_check_mode=True,
     )
     # Passwords sit inside the configurations: run_task masks them wherever Ansible prints arguments or results.
-    run_task(module, PxeHosts(module.params, check_mode=module.check_mode, want_diff=module._diff))
+    run_task(module, PxeHosts(module.params, check_mode=module.check_mode, want_diff=module._diff,
+                              grub_check=find_bin(module.get_bin_path, 'grub-script-check', 'grub2-script-check')))
 
 
 if __name__ == '__main__':

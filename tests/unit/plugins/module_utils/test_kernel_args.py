@@ -88,10 +88,12 @@ def test_after_word_keeps_the_separator():
 def test_values_and_quoting():
     assert ka.set_arg('a console=tty0 b console=ttyS0', 'console', 'ttyS1') == 'a console=ttyS1 b'
     assert ka.set_arg('a', 'x', 'a b') == 'a x="a b"'
-    assert ka.set_arg('a', 'x', 'a b', dialect='shell') == 'a x="a b"'
-    assert ka.set_arg('a', 'x', 'a"b', dialect='shell') == 'a x="a\\"b"'
-    assert ka.set_arg('a', 'x', 'a b', dialect='shell-dq') == 'a x=\\"a b\\"'
-    assert ka.set_arg('a', 'x', '${net}/c', dialect='shell') == 'a x=${net}/c'
+    assert ka.set_arg('a', 'x', 'a b', dialect='shell') == "a x='a b'"
+    assert ka.set_arg('a', 'x', 'a b', dialect='shell-dq') == "a x='a b'"
+    assert ka.set_arg('a', 'x', 'a b', dialect='ipxe') == 'a x="a b"'
+    # values are literal: GRUB does not expand a $ in single quotes
+    assert ka.set_arg('a', 'x', '${net}/c', dialect='shell') == "a x='${net}/c'"
+    assert ka.set_arg('a', 'x', '$6$s', dialect='shell-dq') == "a x='\\$6\\$s'"
     # an equal value written differently is left as it is
     assert ka.set_arg('x="a b" c', 'x', 'a b') == 'x="a b" c'
     assert ka.set_arg('x=\\"a b\\"', 'x', 'a b', dialect='shell-dq') == 'x=\\"a b\\"'
@@ -118,6 +120,17 @@ def test_present_predicate_keeps_true_values():
     ('', True, 'kernel'),
     ('x', 'a\nb', 'shell'),
     ('x', 'a"b', 'kernel'),
+    ('x', 'a"b', 'shell'),
+    ('x', "a'b", 'shell'),
+    ('x', 'a\\b', 'shell-dq'),
+    ('x', 'a\tb', 'kernel'),
+    ('x', 'a\udc80', 'kernel'),
+    ('x', 'a #b', 'ipxe'),
+    ('x', 'a || b', 'ipxe'),
+    ('x', 'a ; b', 'ipxe'),
+    ('x', '${net}', 'ipxe'),
+    ('x', 'a  b', 'ipxe'),
+    ('x', 'a\\', 'ipxe'),
 ])
 def test_render_refuses(key, value, dialect):
     with pytest.raises(ka.KernelArgsError):
