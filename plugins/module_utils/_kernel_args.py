@@ -33,13 +33,16 @@ language must spell an argument so that the kernel receives it unchanged, and wh
 language cannot carry at all (refused with a message that says why):
 
 * the kernel (syslinux ``APPEND``, systemd-boot, command-line files): no double quote inside a value
-  (the kernel's parser has no escape for it); a value with whitespace, or an empty one, in double quotes.
+  (the kernel's parser, ``next_arg`` in ``lib/cmdline.c``, has no escape for it); a value with
+  whitespace, or an empty one, in double quotes. The kernel's ``isspace`` also takes the byte 0xa0 for
+  a space, which UTF-8 uses inside characters such as U+00E0: such a value is quoted too.
 * GRUB: a word in single quotes when it holds anything but letters, digits and ``-_.,:/=+@%^~#`` or
   starts with ``#`` (``$`` would be expanded, ``;`` ``|`` ``&`` ``<`` ``>`` ``{`` ``}`` end the word,
   ``#`` at its start begins a comment, ``*`` ``?`` ``[`` are wildcards once ``regexp`` is loaded); no ``'``, ``"`` or ``\\``, because GRUB hands these to the kernel
   with a backslash in front of each (``grub_create_loader_cmdline`` in ``grub-core/lib/cmdline.c``),
-  so the kernel would not receive the value written. Inside ``eval "..."`` the ``$`` of the single
-  quoted word is escaped again for the double-quoted string.
+  so the kernel would not receive the value written; and no byte 0xa0 in an argument without a plain
+  space (GRUB quotes an argument for the kernel only when it holds a space). Inside ``eval "..."`` the
+  ``$`` of the single quoted word is escaped again for the double-quoted string.
 * iPXE: as for the kernel, and no word (a run between spaces) that starts with ``#`` (iPXE ignores the
   rest of the line), that is ``||``, ``&&`` or ``;`` (iPXE starts a new command), that holds ``${``
   followed by ``}`` (iPXE replaces it with a setting and has no escape), that ends in a backslash
@@ -70,6 +73,9 @@ WHITESPACE = ' \t\r\n\v\f'
 GRUB_PLAIN = frozenset('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=+@%^~#')
 # what GRUB 2.06 and later pass to the kernel with a backslash in front (grub-core/lib/cmdline.c)
 GRUB_ESCAPED = '\'"\\'
+# the byte the kernel's isspace() counts as a space besides ASCII whitespace (lib/ctype.c: 160 is _S|_SP);
+# UTF-8 uses it inside many characters (U+00A0, U+00E0 "a with grave", ...)
+NBSP_BYTE = b'\xa0'
 # iPXE words that end a command (core/exec.c, command_terminator)
 IPXE_TERMINATORS = ('||', '&&', ';')
 # dialects in which only double quotes group words and a backslash is an ordinary character
@@ -267,14 +273,17 @@ def quote(argument, dialect='kernel'):
     if dialect not in DIALECTS:
         raise KernelArgsError('unknown command line dialect %r' % (dialect,))
     _check_text(argument)
+    if argument == '':
+        raise KernelArgsError('an empty argument ("" on its own) is passed to the kernel by some boot loaders and '
+                              'dropped by others (GRUB); leave it out')
     key, sep, value = argument.partition('=')
     if dialect in _KERNEL_QUOTING:
         if '"' in argument:
             raise KernelArgsError('the argument %s holds a double quote, which a kernel command line cannot carry '
                                   '(the kernel has no escape for it); leave it out' % _name_of(argument))
-        if argument and not any(c in WHITESPACE for c in argument) and not (sep and value == ''):
+        if argument and not _kernel_space(argument) and not (sep and value == ''):
             text = argument
-        elif sep and key and not any(c in WHITESPACE for c in key):
+        elif sep and key and not _kernel_space(key):
             text = '%s="%s"' % (key, value)
         else:
             text = '"%s"' % argument
@@ -286,6 +295,11 @@ def quote(argument, dialect='kernel'):
         raise KernelArgsError('the argument %s holds %s, which GRUB hands to the kernel with a backslash in front '
                               '(grub_create_loader_cmdline), so the kernel would not receive it as written; leave '
                               'it out of arguments for GRUB' % (_name_of(argument), ' and '.join(escaped)))
+    if NBSP_BYTE in argument.encode('utf-8') and ' ' not in argument:
+        raise KernelArgsError('the argument %s holds a character whose UTF-8 bytes include 0xa0, which the kernel '
+                              'reads as a space (lib/ctype.c), and GRUB puts an argument in double quotes only when '
+                              'it holds a plain space; leave that character out of arguments for GRUB'
+                              % _name_of(argument))
     if _grub_plain(argument):
         text = argument
     elif sep and _grub_plain(key):
@@ -295,6 +309,12 @@ def quote(argument, dialect='kernel'):
     if dialect == 'shell-dq':
         text = text.replace('$', '\\$')  # inside eval "...": the double-quoted string would expand it first
     return text
+
+
+def _kernel_space(text):
+    """Whether the kernel would split ``text`` outside quotes: ASCII whitespace, or the byte 0xa0 (a space
+    in the Latin-1 table of the kernel's isspace, lib/ctype.c) anywhere in its UTF-8 encoding."""
+    return any(c in WHITESPACE for c in text) or NBSP_BYTE in text.encode('utf-8')
 
 
 def _grub_plain(text):

@@ -38,6 +38,14 @@ def clean_path(path):
     return '/'.join(parts)
 
 
+def is_plain_name(name):
+    """Whether ``name`` is one plain file name, which stays in the directory it is joined to: a string, not
+    empty, not ``.`` or ``..``, without ``/`` or NUL. Every name that comes from outside (a repository
+    database, an ISO listing, an archive member, the last component of a URL) is checked with it before it
+    touches a path."""
+    return isinstance(name, str) and name not in ('', '.', '..') and '/' not in name and '\0' not in name
+
+
 def file_path(value, where, error, advice):
     """``value`` (an option naming a file inside a tree or image) as a clean relative path, or ``error``
     with ``where`` (the option) and ``advice`` when it climbs out with ``..`` or names the root itself."""

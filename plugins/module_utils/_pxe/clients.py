@@ -291,7 +291,7 @@ def parse_clients(site, items, default_config):
             modules, module_problems = _live_modules(site, item.get('modules') or [])
             problems.extend('%s: %s' % (label, problem) for problem in module_problems)
             client = Client(label, mac, '', {}, kernel_args, '', modules)
-            problems.extend('%s: %s' % (label, problem)
+            problems.extend('%s: kernel_args: %s' % (label, problem)
                             for problem in args_problems(' '.join(site.client_args(client)), site.loaders))
             clients.append(client)
             continue
@@ -302,7 +302,7 @@ def parse_clients(site, items, default_config):
         if module:
             config = deep_merge(config, {'global': {'late_load_srm': module}})
         client = Client(label, mac, module, config, kernel_args, ip)
-        problems.extend('%s: %s' % (label, problem)
+        problems.extend('%s: kernel_args: %s' % (label, problem)
                         for problem in args_problems(' '.join(site.client_args(client)), site.loaders))
         clients.append(client)
     duplicates = sorted('%s (%s)' % (':'.join(mac[i:i + 2] for i in range(0, 12, 2)), ', '.join(labels))

@@ -156,7 +156,10 @@ def mask_cmdline_text(text):
             elif char == '\\':
                 end = min(end + 2, limit)
             elif char in '"\'':
-                end = _quoted_end(text, end + 1, char, limit)
+                close = text.find(char, end + 1, limit)
+                if close < 0 and end > start:
+                    break  # a quote closed nowhere after the value started: the value's word ends there
+                end = limit if close < 0 else close + 1
             else:
                 end += 1
         value = text[start:end]

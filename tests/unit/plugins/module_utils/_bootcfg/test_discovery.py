@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.rescuefleet.media.plugins.module_utils import _kernel_args as ka
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bc
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import edit, grub_check, readers
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError, decode, encode
@@ -280,6 +281,29 @@ def test_ipxe_enable():
         ('imgargs vmlinuz archisobasedir=sysresccd  initrd=sysresccd.img\n',
          'imgargs vmlinuz archisobasedir=sysresccd  initrd=sysresccd.img loadsrm\n'),
     ]
+
+
+def test_ipxe_is_read_as_ipxe_splits_words():
+    """iPXE has no quotes and no escapes; ; || && are commands only as whole words, # starts a comment only
+    at the start of a word, and a line ending in a backslash goes on with the next (core/exec.c, script.c)."""
+    text = ('#!ipxe\n'
+            ':a kernel http://x/vmlinuz a;b c"d e"f g\\h #rest ignored\n'
+            'kernel http://x/vmlinuz x=1 ; echo done\n'
+            'kernel http://x/vmlinuz y=2 \\\n'
+            '  z=3\n')
+    entries = readers.read_entries('ipxe', text)
+    spans = [[text[s.start:s.end] for s in e.spans] for e in entries]
+    assert spans[:2] == [[' a;b c"d e"f g\\h'], [' x=1']]
+    assert entries[0].label == 'a' and entries[2].problem and 'backslash' in entries[2].problem
+    assert [(t.key, t.value) for t in ka.tokenize(spans[0][0], 'ipxe')] == [
+        ('a;b', True), ('cd ef', True), ('g\\h', True)]
+
+
+def test_ipxe_new_argument_with_a_space_reaches_the_kernel_quoted():
+    on = edit.plan_config(IPXE, 'ipxe', {'sysrescuecfg': 'http://x/a b.yaml'})
+    assert 'ip=dhcp sysrescuecfg="http://x/a b.yaml" || goto failed\n' in on.new
+    with pytest.raises(BootCfgError, match='comment'):
+        edit.plan_config(IPXE, 'ipxe', {'note': 'a #b'})
 
 
 # -- BLS and plain command lines ----------------------------------------------------------------
