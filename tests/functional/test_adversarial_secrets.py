@@ -72,6 +72,9 @@ def tasks(top):
                                                'args': {'rootpass': [ARGS_LIST]}}),
         ('menu_facts', 'media_info', {'media': {'path': str(top / 'medium')}}),
         ('dracut_link', 'dracut_module', {'dracutbasedir': str(top / 'dracut'), 'name': 'fleet'}),
+        ('menu_file_link', 'bootcfg_loadsrm', {'path': str(top / 'links' / 'grub.cfg'), 'format': 'grub'}),
+        ('config_file_link', 'sysrescue_config', {'path': str(top / 'links'), 'name': 'shadow.yaml',
+                                                  'config': {'global': {'setkmap': 'de'}}}),
     ]
 
 
@@ -106,6 +109,9 @@ def world(tmp_path):
     (tmp_path / 'medium' / 'boot' / 'grub' / 'grub.cfg').write_text(MENU_TEXT)
     (tmp_path / 'dracut' / 'modules.d').mkdir(parents=True)
     os.symlink(str(outside / 'dracut-module'), str(tmp_path / 'dracut' / 'modules.d' / '90fleet'))
+    (tmp_path / 'links').mkdir()
+    os.symlink(str(outside / 'shadow'), str(tmp_path / 'links' / 'grub.cfg'))
+    os.symlink(str(outside / 'shadow'), str(tmp_path / 'links' / 'shadow.yaml'))
     return tmp_path
 
 
@@ -114,7 +120,7 @@ def test_no_password_of_any_type_appears_at_any_verbosity(world):
         json.dump(playbook(world), handle)
     with open(str(world / 'hosts'), 'w') as handle:
         handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
-    unchanged = {name: tree_hash(str(world / name)) for name in ('outside', 'pxe-link', 'dracut')}
+    unchanged = {name: tree_hash(str(world / name)) for name in ('outside', 'pxe-link', 'dracut', 'links')}
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1',
                ANSIBLE_LOCAL_TEMP=str(world / 'ansible-tmp'), ANSIBLE_REMOTE_TEMP=str(world / 'ansible-tmp'))
     proc = subprocess.run([os.path.join(ROOT, '.venv', 'bin', 'ansible-playbook'), '-vvv', '--diff', '-i',
@@ -131,11 +137,13 @@ def test_no_password_of_any_type_appears_at_any_verbosity(world):
 
     # what each task did
     refused = {name for name, result in results.items() if result.get('failed')}
-    assert {'config_list', 'pxe_config_list', 'pxe_link', 'pxe_link_check', 'menu_args_list', 'dracut_link'} <= refused
+    assert {'config_list', 'pxe_config_list', 'pxe_link', 'pxe_link_check', 'menu_args_list', 'dracut_link',
+            'menu_file_link', 'config_file_link'} <= refused
     assert not {'pxe_old', 'pxe_new', 'pxe_gone', 'menu', 'menu_facts'} & refused
     assert 'must be a string' in results['config_list']['msg']
     assert 'outside' in results['pxe_link']['msg'] and 'outside' in results['pxe_link_check']['msg']
     assert 'symlink' in results['dracut_link']['msg']
+    assert 'outside' in results['menu_file_link']['msg'] and 'outside' in results['config_file_link']['msg']
     # the old line and the removed file are in the diffs, masked like the new ones
     before = [d['before'] for d in results['pxe_new']['diff'] if d['before_header'].endswith(GRUB_FILE)]
     assert before and 'rootpass=********' in before[0] and 'rootcryptpass=********' in before[0]
