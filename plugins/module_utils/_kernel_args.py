@@ -39,8 +39,9 @@ language cannot carry at all (refused with a message that says why):
 * GRUB: a word in single quotes when it holds anything but letters, digits and ``-_.,:/=+@%^~#`` or
   starts with ``#`` (``$`` would be expanded, ``;`` ``|`` ``&`` ``<`` ``>`` ``{`` ``}`` end the word,
   ``#`` at its start begins a comment, ``*`` ``?`` ``[`` are wildcards once ``regexp`` is loaded); no
-  ``'``, ``"`` or ``\\``, because GRUB hands these to the kernel with a backslash in front of each (``grub_create_loader_cmdline`` in ``grub-core/lib/cmdline.c``),
-  so the kernel would not receive the value written; and no byte 0xa0 in an argument without a plain
+  ``'``, ``"`` or ``\\``, because GRUB hands these to the kernel with a backslash in front of each
+  (``grub_create_loader_cmdline`` in ``grub-core/lib/cmdline.c``), so the kernel would not receive the
+  value written; and no byte 0xa0 in an argument without a plain
   space (GRUB quotes an argument for the kernel only when it holds a space). Inside ``eval "..."`` the
   ``$`` of the single quoted word is escaped again for the double-quoted string.
 * iPXE: as for the kernel, and no word (a run between spaces) that starts with ``#`` (iPXE ignores the
