@@ -65,10 +65,15 @@ options:
     description:
       - Boot configs to edit on O(media), as paths relative to its root, such as V(boot/grub/grubsrcd.cfg). Each
         must exist.
-      - "Without it, the configs are found at the usual places: C(boot/grub/*.cfg) (and C(grub/), C(boot/grub2/),
-        C(EFI/boot/), C(grub.cfg*) at the root), C(isolinux/), C(syslinux/), C(boot/syslinux/),
-        C(sysresccd/boot/syslinux/), C(extlinux/), C(pxelinux.cfg/*), C(loader/entries/*.conf) and C(*.ipxe) at the
-        root or in C(ipxe/). Directory names are matched in any case. Files ending in C(.bak) are skipped."
+      - "Without it, every directory of the medium is searched, whatever its name (boot loaders read a config
+        from wherever they were installed: SUSE's C(boot/x86_64/loader/), C(LiveOS/syslinux/), beside SRMs), for
+        configs known by their name: C(grub.cfg), C(*.cfg) under C(grub/) or C(grub2/) and in C(EFI/),
+        C(syslinux.cfg), C(isolinux.cfg), C(extlinux.conf), C(*.cfg) under C(syslinux/), C(isolinux/) or
+        C(extlinux/), C(pxelinux.cfg/*), C(loader/entries/*.conf), C(*.ipxe), and small files that start with
+        C(#!ipxe). Directory names are matched in any case; hidden files and files ending in C(.bak) are skipped."
+      - "The search is bounded by counts only: 8 directory levels, 4000 directories and 64 files read for
+        C(#!ipxe), shallow directories first. A medium so large that a bound is reached gets a warning naming
+        what was not searched; name the configs here then."
     type: list
     elements: str
   format:

@@ -19,13 +19,20 @@ description:
     case, directly in O(basedir)), with size and sha256. With O(conflicts=true), the paths that several modules
     hold and the module that wins for each (the first in load order).
   - Every boot entry that boots a Linux kernel, from the GRUB, syslinux family, iPXE and systemd-boot configs found
-    at the usual places, with title, kernel and arguments.
+    anywhere on the medium (as M(rescuefleet.media.bootcfg_loadsrm) finds them), with title, kernel and arguments.
   - The YAML files of C(sysrescue.d/) that SystemRescue applies, the ones it ignores with the reason, and the
     effective configuration.
   - Per SystemRescue boot entry, whether the SRMs will be early-loaded. That is C(global.loadsrm) after merging the
     YAML files, the C(sysrescuecfg=) sources of the entry that can be read on the medium and the entry's command line
     (plus O(cmdline)); a bare C(loadsrm) means yes and the last occurrence wins. An entry that boots over HTTP PXE
     (C(archiso_http_srv=)) reads no C(sysrescue.d/) and loads no SRMs of the medium.
+  - "A C(sysrescuecfg=) source is read on the medium when it is a name relative to C(sysrescue.d/), an absolute path
+    under C(/run/archiso/bootmnt/) (where SystemRescue's reader sees the medium), or a URL under the entry's
+    C(archiso_http_srv=) URL (a file of the PXE HTTP tree that URL serves, such as the per-host YAML of
+    M(rescuefleet.media.pxe_hosts)); other URLs and paths of the initramfs give a warning."
+  - "The YAML files are those SystemRescue's reader takes, by its own rule: regular files of C(sysrescue.d/) whose name
+    ends in one character and C(yaml) in any case (C(500-fleet.YAML), C(300-fleetyaml)); a file whose top level is a
+    list is merged like a mapping (its keys are 1, 2, ...), as the reader's Lua tables are."
   - Waits for a writing module running on the same medium (through its advisory lock), but writes nothing, not even
     a lock file, and removes no temporary files left by interrupted runs; it reports them as warnings.
 author:
@@ -60,8 +67,8 @@ options:
     description:
       - Extra kernel arguments added after the arguments of every boot entry, such as those a PXE server appends,
         for RV(boot_entries), RV(loadsrm) and RV(effective).
-      - Its C(sysrescuecfg=) sources are merged when they name a file of C(sysrescue.d/) on the medium; URLs and
-        paths of the live system cannot be read here and give a warning.
+      - Its C(sysrescuecfg=) sources are merged when they name a file of the medium (see the description); other
+        URLs and paths of the initramfs cannot be read here and give a warning.
     type: str
     default: ''
 requirements:

@@ -56,8 +56,9 @@ options:
     type: path
   name:
     description:
-      - File name, such as V(500-fleet.yaml). It must end in C(.yaml) (any case); a name ending in C(.yml) fails,
-        because SystemRescue ignores such files.
+      - "File name, such as V(500-fleet.yaml). It must be a name SystemRescue reads: one character and then C(yaml)
+        in any case at its end (C(.yaml), C(.YAML)); a name ending in C(.yml) fails, because SystemRescue ignores
+        such files."
       - On a medium, files apply in byte order of their names, so the name decides which file wins. The stock
         file is C(100-defaults.yaml); choose a name that sorts after it to override its values.
       - Must not contain a directory part or start with a dot.

@@ -28,9 +28,18 @@ description:
   - SRM names follow the rules of M(rescuefleet.media.srm_deploy) (suffix C(.srm) in lower case; byte order is
     load order, the first name wins); YAML files are validated and rendered by the same code as
     M(rescuefleet.media.sysrescue_config).
+  - "Modules load only when loading is on. SystemRescue's stock C(sysrescue.d/100-defaults.yaml) says
+    C(loadsrm: false), so an ISO with modules added and nothing else never loads them (SystemRescue's own
+    C(sysrescue-customize) therefore writes C(sysrescue.d/200-customize.yaml) with C(global: {loadsrm: true})
+    whenever it adds a module). When O(srms) is given, the module reads the new ISO as SystemRescue will, with
+    the same reader as M(rescuefleet.media.media_info) (the YAML files of C(sysrescue.d/) after the additions
+    and O(remove), and the boot menus): for every boot entry that loads modules from O(basedir) (a SystemRescue
+    kernel with C(archisobasedir=<basedir>), not booting over HTTP PXE) it decides whether the modules load,
+    and O(loadsrm) says what happens when some do not. RV(loadsrm) reports the answer per entry."
+  - O(remove) leaves files of the source out of O(dest), such as an old SRM or a stock YAML file.
   - Fails before writing anything when O(src) is not an ISO9660 image, O(dest) is O(src), the filesystem of
-    O(dest) is too full, or two additions (or an addition and a file of the source) have names that differ
-    only in case.
+    O(dest) is too full, two additions (or an addition and a file of the source) have names that differ
+    only in case, or a path of O(remove) is not a file of the source (or is one of its boot images).
 author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
@@ -82,7 +91,9 @@ options:
     default: []
     suboptions:
       name:
-        description: The file name, such as V(500-fleet.yaml); it must end in C(.yaml).
+        description:
+          - The file name, such as V(500-fleet.yaml). SystemRescue reads only names that end in one character
+            and then C(yaml) in any case (C(.yaml), C(.YAML)); C(.yml) is refused.
         type: str
         required: true
       config:
@@ -103,6 +114,28 @@ options:
         description: The path in the ISO, such as V(/autorun/autorun0).
         type: str
         required: true
+  remove:
+    description:
+      - Files of O(src) to leave out of O(dest), as paths in the ISO such as V(/sysresccd/05-old.srm) or
+        V(/sysrescue.d/100-defaults.yaml). Each must be a file of O(src) (names in an ISO are case-sensitive);
+        a directory, a boot image or the boot catalogue of O(src), or a path that is also added, fails the run
+        before anything is written. To replace a file, add it instead.
+    type: list
+    elements: str
+    default: []
+  loadsrm:
+    description:
+      - What to do when O(srms) is given and the new ISO would not load the modules from some of its boot entries
+        (see the description for how that is decided).
+      - "V(enable) (the default, what a careful operator wants, and what C(sysrescue-customize) does) adds
+        C(sysrescue.d/200-rescuefleet-loadsrm.yaml) with C(global: {loadsrm: true}), unless one of O(configs) sets
+        C(global.loadsrm) itself (that is the operator's decision and stays as given) or a file is added at that
+        path. It sorts after the stock C(100-defaults.yaml); a later YAML file or a C(loadsrm=n) on a menu line still
+        wins, and the entries it leaves off are named in a warning."
+      - V(warn) adds nothing and warns, naming each entry that will not load the modules and why.
+    type: str
+    choices: [enable, warn]
+    default: enable
   implant_md5:
     description:
       - Implant an MD5 checksum for the media check (C(checkisomd5)) with C(implantisomd5), and return it as RV(md5).
@@ -114,7 +147,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Make the fleet's rescue ISO
+- name: Make the fleet's rescue ISO (loading the modules is turned on, as sysrescue-customize does)
   rescuefleet.media.sysrescue_iso:
     src: /srv/iso/systemrescue-12.00-amd64.iso
     dest: /srv/iso/fleet-rescue.iso
@@ -124,11 +157,27 @@ EXAMPLES = r'''
         name: 20-site.srm
     configs:
       - name: 500-fleet.yaml
-        config: {global: {loadsrm: true}}
+        config: {global: {setkmap: de-latin1}}
     files:
       - src: files/autorun0
         dest: /autorun/autorun0
     implant_md5: true
+  register: fleet_iso
+
+- name: Show from which boot entries the modules load
+  ansible.builtin.debug:
+    msg: "{{ fleet_iso.loadsrm | map(attribute='early_load') | list }}"
+
+- name: Replace an older remaster's module and drop the stock YAML; only warn when the modules would not load
+  rescuefleet.media.sysrescue_iso:
+    src: /srv/iso/systemrescue-custom.iso
+    dest: /srv/iso/fleet-rescue-2.iso
+    srms:
+      - src: /srv/srm/10-tools.srm
+    remove:
+      - /sysresccd/customize.srm
+      - /sysrescue.d/100-defaults.yaml
+    loadsrm: warn
 
 - name: Inspect the result with the same report as sticks
   rescuefleet.media.media_info:
@@ -200,6 +249,27 @@ removed:
   returned: always
   type: list
   elements: str
+deleted:
+  description: Files of O(src) that O(dest) leaves out (O(remove)).
+  returned: always
+  type: list
+  elements: str
+  sample: [sysresccd/customize.srm]
+loadsrm:
+  description:
+    - When O(srms) is given, each boot entry of O(dest) that loads modules from O(basedir), with whether it
+      early-loads them and why, as M(rescuefleet.media.media_info) reports it (RV(rescuefleet.media.media_info#module:loadsrm)).
+      Empty when O(srms) is empty.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{file: boot/grub/grubsrcd.cfg, title: Boot SystemRescue using default options, label: null,
+            early_load: true, reason: global.loadsrm is true in 200-rescuefleet-loadsrm.yaml}]
+loadsrm_config:
+  description: The YAML file this module added to turn loading on (O(loadsrm=enable)), or V(null).
+  returned: always
+  type: str
+  sample: sysrescue.d/200-rescuefleet-loadsrm.yaml
 md5:
   description: The implanted MD5 (O(implant_md5=true)), else V(null).
   returned: always
@@ -235,6 +305,8 @@ def main():
                 src=dict(type='path', required=True),
                 dest=dict(type='str', required=True),
             )),
+            remove=dict(type='list', elements='str', default=[]),
+            loadsrm=dict(type='str', default='enable', choices=['enable', 'warn']),
             implant_md5=dict(type='bool', default=False),
         ),
         supports_check_mode=True,

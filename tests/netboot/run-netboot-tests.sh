@@ -14,10 +14,13 @@
 #   client-a       BIOS, MAC ...:0a. Its NIC ROM is iPXE (QEMU's), which asks DHCP with the user class
 #                  iPXE and is told http://10.77.0.1/boot.ipxe; that chains MAC-52540015000a.ipxe, which
 #                  pxe_hosts wrote: modules 10-xray and 20-yankee over HTTP, checked against their sha256;
-#                  20-yankee overrides a file of the live root, 10-xray wins over 20-yankee where they overlap
+#                  20-yankee overrides a file of the live root, 10-xray wins over 20-yankee where they overlap;
+#                  and 40-tls over HTTPS (https://10.77.0.1/, a self-signed certificate, nginx in the
+#                  namespace) with rd.noverifyssl, which url-lib's fetch_url turns into curl --insecure
 #   client-b       UEFI (OVMF's own PXE, no iPXE ROM), MAC ...:0b. Told ipxe.efi, reads it by TFTP from
 #                  the role's TFTP root, then as iPXE the same way as client-a: only 30-zulu, and a module
-#                  with a wrong sha256 (its pxe_kernel_args) reported and skipped
+#                  with a wrong sha256 (its pxe_kernel_args) reported and skipped; 40-tls without
+#                  rd.noverifyssl: the certificate is refused, the module reported and skipped
 #   plain          BIOS, a MAC not in inventory: boot.ipxe finds no file of its own and shows the default
 #                  menu, whose default entry (pxe_server_menu_default: network) boots the live root only
 #   client-a-uefi  client-a again, under UEFI with QEMU's iPXE option ROM (iPXE asks DHCP at once)
@@ -56,7 +59,7 @@ HTTP_PID=
 
 check_tools() {
     local tool
-    for tool in qemu-system-x86_64 dracut mksquashfs rsync python3 ansible-playbook dnsmasq nginx; do
+    for tool in qemu-system-x86_64 dracut mksquashfs rsync python3 ansible-playbook dnsmasq nginx openssl; do
         command -v "$tool" > /dev/null || skip "$tool is not installed (make setup-test installs it)"
     done
     [ -r "$OVMF" ] || skip "no OVMF firmware at $OVMF"
@@ -129,11 +132,19 @@ start_services() {
 }
 
 # The main configuration nginx runs with here: the role's site from pxe_server_nginx_conf_dir, the
-# pid file and logs in the work directory, so that nothing of the host's nginx is touched.
+# pid file and logs in the work directory, so that nothing of the host's nginx is touched. On the tap
+# network, a server of the test's own beside it: the same tree over HTTPS with a self-signed certificate.
 write_nginx_conf() {
-    local user=nobody
+    local user=nobody tls=
     id www-data > /dev/null 2>&1 && user=www-data
     mkdir -p "$WORK/nginx/conf.d"
+    if [ "$MODE" = tap ]; then
+        mkdir -p "$WORK/tls"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=$SERVER" \
+            -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" > "$WORK/tls/openssl.log" 2>&1 \
+            || fail "openssl could not make the test's self-signed certificate (see $WORK/tls/openssl.log)"
+        tls="server { listen $SERVER:443 ssl; ssl_certificate $WORK/tls/cert.pem; ssl_certificate_key $WORK/tls/key.pem; root $SERVE/http; }"
+    fi
     cat > "$WORK/nginx/nginx.conf" << EOF
 user $user;
 worker_processes 1;
@@ -145,6 +156,7 @@ http {
     default_type application/octet-stream;
     access_log $WORK/nginx/access.log;
     include $WORK/nginx/conf.d/*.conf;
+    $tls
 }
 EOF
 }
@@ -219,9 +231,18 @@ check_client_a() {
     check "$name" "no file of module Z" -x 'RFTEST: z=absent'
     check "$name" "Y overrides a file of the live root" -x 'RFTEST: shared=y'
     check "$name" "X wins over Y where they overlap (first name wins)" -x 'RFTEST: overlap=x'
-    check "$name" "layers in order X, Y, live root" -F \
-        'lowerdir=/run/loadsrm/layer1:/run/loadsrm/layer2:/run/rootfsbase,upperdir=/run/overlayfs'
     check_not "$name" "no module reported as failed" -F 'loadsrm: ERROR'
+    if [ -n "$TLS_URL" ]; then
+        check "$name" "rd.noverifyssl on the kernel command line" -E 'Command line: .* rd\.noverifyssl( |$)'
+        check "$name" "40-tls.srm fetched over HTTPS (self-signed certificate, rd.noverifyssl) with a matching sha256" \
+            -E "loadsrm: fetched 40-tls\.srm from ${TLS_URL//./\\.}extra/40-tls\.srm \(sha256 [0-9a-f]{64}\)"
+        check "$name" "file of the HTTPS module" -x 'RFTEST: tls=tls'
+        check "$name" "layers in order X, Y, TLS, live root" -F \
+            'lowerdir=/run/loadsrm/layer1:/run/loadsrm/layer2:/run/loadsrm/layer3:/run/rootfsbase,upperdir=/run/overlayfs'
+    else
+        check "$name" "layers in order X, Y, live root" -F \
+            'lowerdir=/run/loadsrm/layer1:/run/loadsrm/layer2:/run/rootfsbase,upperdir=/run/overlayfs'
+    fi
 }
 
 # check_chain NAME MAC-HEX: the client ran boot.ipxe from the server, then its own file or the menu.
@@ -261,6 +282,11 @@ main() {
     local vars="netboot_work=$WORK netboot_serve=$SERVE netboot_url=$URL" in_ns=()
     ansible-playbook -i localhost, tests/netboot/netboot-root.yml -e "$vars" > "$WORK/root.log" 2>&1 \
         || { tail -30 "$WORK/root.log"; fail "the test's live root was not built (see $WORK/root.log)"; }
+    TLS_URL=
+    if [ "$MODE" = tap ]; then
+        TLS_URL="https://$SERVER/"
+        vars+=" netboot_tls_url=$TLS_URL netboot_tls_sha256=$(cat "$WORK/40-tls.sha256")"
+    fi
     # The PXE server is the namespace: nginx -t checks that the site's address is there.
     if [ "$MODE" = tap ]; then
         in_ns=(ip netns exec "$NS")
@@ -314,13 +340,19 @@ main() {
     check client-b "module with a wrong sha256 reported" -E \
         "loadsrm: ERROR: sha256 of ${URL//./\\.}extra/25-wrongsum\.srm is [0-9a-f]{64}, not [0-9a-f]{64} as the boot entry says, ignoring"
     check client-b "module with a wrong sha256 skipped" -x 'RFTEST: wrongsum=absent'
-    check client-b "layers: Z only, over the live root" -F \
-        'lowerdir=/run/loadsrm/layer2:/run/rootfsbase,upperdir=/run/overlayfs'
+    check client-b "layers: Z only, over the live root (a failed fetch takes no layer)" -F \
+        'lowerdir=/run/loadsrm/layer1:/run/rootfsbase,upperdir=/run/overlayfs'
+    if [ -n "$TLS_URL" ]; then
+        check_not client-b "no rd.noverifyssl on the kernel command line" -F 'rd.noverifyssl'
+        check client-b "the self-signed certificate refused without rd.noverifyssl (curl's error 60, through fetch_url)" -E \
+            "loadsrm: ERROR: failed to download ${TLS_URL//./\\.}extra/40-tls\.srm \(fetch_url exit status 60\), ignoring: curl: \(60\) SSL certificate problem"
+        check client-b "the HTTPS module skipped" -x 'RFTEST: tls=absent'
+    fi
 
     check_common plain ""
     check_not plain "no module argument on the kernel command line" -E 'Command line: .*rd\.loadsrm'
     check plain "the default menu's entry, with the MAC iPXE expanded" -E 'Command line: .* BOOTIF=01-52-54-00-15-00-ff'
-    for name in x y z wrongsum; do check plain "no file of module $name" -x "RFTEST: $name=absent"; done
+    for name in x y z wrongsum tls; do check plain "no file of module $name" -x "RFTEST: $name=absent"; done
     check plain "the live root's files" -x 'RFTEST: overlap=base'
     check plain "root is the plain live overlay" -F 'lowerdir=/run/rootfsbase,upperdir=/run/overlayfs'
     check_not plain "no module touched" -F 'loadsrm:'
@@ -349,6 +381,7 @@ main() {
         check nginx "the role's nginx served client-a's own file" -E '"GET /MAC-52540015000a\.ipxe HTTP/1\.1" 200'
         check nginx "the role's nginx served the modules" -E '"GET /srm/10-xray\.srm HTTP/1\.1" 200'
         check nginx "no file of its own for the machine not in inventory" -E '"GET /MAC-5254001500ff\.ipxe HTTP/1\.1" 404'
+        check nginx "the test's HTTPS server served the module to client-a" -E '"GET /extra/40-tls\.srm HTTP/1\.1" 200'
     fi
 
     echo "   netboot stage took $(($(date +%s) - started)) s"

@@ -12,29 +12,26 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import collections
 import posixpath
 import re
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import FORMATS
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import CONFIG_DIR
 
 # Larger files are not boot configs (and are not read whole).
 MAX_CONFIG_SIZE = 1024 * 1024
 
-# Discovery walks the tree, bounded (a medium or PXE tree is small where configs live): at most
-# MAX_DEPTH levels, MAX_DIRS directory listings (one per directory: on FAT each is an mtools call)
-# and MAX_SNIFF small files read to recognise an iPXE script by its first line.
-MAX_DEPTH = 6
-MAX_DIRS = 400
+# Discovery walks the whole tree breadth first and never skips a directory for its name: boot configs live
+# under names such as x86_64/ (SUSE's boot/x86_64/loader/), LiveOS/ (livecd-iso-to-disk --multi) or next to
+# SRMs. It is bounded by counts only: at most MAX_DEPTH directory levels below the root, MAX_LISTINGS
+# directory listings and MAX_SNIFF small files read to recognise an iPXE script by its first line. Shallow
+# directories come first, so the bounds only ever cut the deepest parts of very large trees, and a run that
+# hits one says so (see :func:`walk`).
+MAX_DEPTH = 8
+MAX_LISTINGS = 4000
 MAX_SNIFF = 64
 SNIFF_SIZE = 64 * 1024
-# Never descended into: root filesystems and squashfs stores of live media (archiso's x86_64,
-# Fedora's LiveOS, Ubuntu's casper, Debian/Tails' live), configuration and autorun trees, and VCS.
-SKIP_DIRS = ('x86_64', 'i686', 'aarch64', 'liveos', 'casper', 'live', CONFIG_DIR, 'autorun', '.git',
-             'lost+found', 'system volume information')
-# In a directory that holds SRMs or airootfs.sfs (an archisobasedir), only its boot/ holds configs.
-SRM_DIR_CHILDREN = ('boot',)
 SYSLINUX_DIRS = ('syslinux', 'isolinux', 'extlinux', 'pxelinux.cfg')
 
 
@@ -64,43 +61,59 @@ def classify(path):
 
 
 def _sniffable(entry):
+    """A file that may be an iPXE script named without ``.ipxe`` (``menu``, ``MAC-aabbccddeeff``, ``boot.txt``)."""
     name = entry['name'].lower()
     size = entry.get('size')
     small = size is None or size <= SNIFF_SIZE
-    return small and ('.' not in name or name.endswith(('.txt', '.cfg', '.conf', '.pxe', '.menu')))
+    return small and not name.startswith('.') and \
+        ('.' not in name or name.endswith(('.txt', '.cfg', '.conf', '.pxe', '.menu')))
 
 
-def walk(medium, root=''):
-    """``[(path, format)]`` of the boot configs under ``root``, recognised by name and content."""
-    found = []
-    pending = [(root, 0)]
+def walk(medium, root='', notes=None):
+    """``[(path, format)]`` of the boot configs under ``root``, recognised by name and content, in walk order.
+
+    Breadth first, directories and files in name order. When a bound of the walk is reached, what was left
+    out is described in ``notes`` (a list, when given), with the advice to name the configs."""
+    medium.prefetch_listings(root, MAX_DEPTH)
+    found = []   # [path, format or None (to sniff)]
+    pending = collections.deque([(root, 0)])
     listed = 0
-    sniffed = 0
-    while pending and listed < MAX_DIRS:
-        directory, depth = pending.pop(0)
+    too_deep = []
+    while pending and listed < MAX_LISTINGS:
+        directory, depth = pending.popleft()
         entries = sorted(medium.list_dir(directory), key=lambda e: e['name'])
         listed += 1
-        names = [e['name'].lower() for e in entries if e['type'] == 'file']
-        srm_dir = 'airootfs.sfs' in names or any(n.endswith('.srm') for n in names)
         for entry in entries:
             path = posixpath.join(directory, entry['name']) if directory else entry['name']
-            lower = entry['name'].lower()
             if entry['type'] == 'dir':
-                if depth + 1 >= MAX_DEPTH or lower in SKIP_DIRS or (srm_dir and lower not in SRM_DIR_CHILDREN):
-                    continue
-                pending.append((path, depth + 1))
-                continue
-            if entry['type'] != 'file':
-                continue
-            fmt = classify(path)
-            if fmt is None and sniffed < MAX_SNIFF and _sniffable(entry) and not lower.startswith('.'):
-                sniffed += 1
-                head = medium.read_bytes(path) or b''
-                if head[:SNIFF_SIZE].lstrip().lower().startswith(b'#!ipxe'):
-                    fmt = 'ipxe'
-            if fmt:
-                found.append((path, fmt))
-    return found
+                if depth + 1 > MAX_DEPTH:
+                    too_deep.append(path)
+                else:
+                    pending.append((path, depth + 1))
+            elif entry['type'] == 'file':
+                fmt = classify(path)
+                if fmt or _sniffable(entry):
+                    found.append([path, fmt])
+    candidates = [item[0] for item in found if item[1] is None]
+    heads = medium.read_heads(candidates[:MAX_SNIFF], SNIFF_SIZE) if candidates else {}
+    for item in found:
+        if item[1] is None and (heads.get(item[0]) or b'').lstrip().lower().startswith(b'#!ipxe'):
+            item[1] = 'ipxe'
+    if notes is not None:
+        where = '/%s' % root if root else 'the medium'
+        if pending:
+            notes.append('boot config discovery stopped after listing %d directories of %s; %d directories were not '
+                         'searched (the first: %s). If a boot config lives there, name it with files'
+                         % (listed, where, len(pending), pending[0][0]))
+        if too_deep:
+            notes.append('boot config discovery searches %d directory levels of %s; %d deeper directories were not '
+                         'searched (the first: %s). If a boot config lives there, name it with files'
+                         % (MAX_DEPTH, where, len(too_deep), too_deep[0]))
+        if len(candidates) > MAX_SNIFF:
+            notes.append('boot config discovery read %d files of %s to recognise iPXE scripts by their first line and '
+                         'stopped; %d were not read (the first: %s). Give an iPXE script a name ending in .ipxe, or '
+                         'name it with files' % (MAX_SNIFF, where, len(candidates) - MAX_SNIFF, candidates[MAX_SNIFF]))
+    return [(path, fmt) for path, fmt in found if fmt]
 
 
 def detect_format(path, text):
@@ -130,6 +143,15 @@ def detect_format(path, text):
                        % (path, ', '.join(FORMATS)))
 
 
-def discover(medium):
-    """``[(path, format)]`` of the boot configs of a medium or PXE tree (see :func:`walk`)."""
-    return walk(medium)
+def discover(medium, notes=None, also=()):
+    """``[(path, format)]`` of the boot configs of a medium or PXE tree (see :func:`walk`), each path once.
+
+    ``also``: ``[(path, format)]`` that a caller knows to be configs (such as SUSE's
+    ``boot/<arch>/loader/isolinux.cfg``), added when the walk did not find them already."""
+    found = walk(medium, notes=notes)
+    seen = set(path for path, _fmt in found)
+    for path, fmt in also:
+        if path not in seen:
+            seen.add(path)
+            found.append((path, fmt))
+    return found

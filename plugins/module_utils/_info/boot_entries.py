@@ -76,12 +76,15 @@ def is_sysrescue(entry):
     return bool(select([entry]))
 
 
-def read_configs(medium):
+def read_configs(medium, notes=None):
     """``(configs, problems)``: ``[(path, format, text, entries)]`` of the boot configs found on the
-    medium, and ``[{'file', 'reason'}]`` of those that cannot be read."""
+    medium, and ``[{'file', 'reason'}]`` of those that cannot be read; what discovery's bounds left out
+    goes to ``notes``."""
     configs = []
     problems = []
-    for path, fmt in discover(medium):
+    found = discover(medium, notes)
+    medium.preload([path for path, _fmt in found], MAX_CONFIG_SIZE)
+    for path, fmt in found:
         data = medium.read_bytes(path)
         if data is None:
             continue
@@ -164,7 +167,7 @@ def entry_facts(path, fmt, text, entry, yaml_files, extra_cmdline='', sources=No
     cfg_sources = []
     for key, value in everything:
         if key == 'sysrescuecfg' and value not in (True, ''):
-            found = sources(value) if sources else None
+            found = sources(value, everything) if sources else None
             if found is not None:
                 cfg_sources.append((value, found))
     effective = compute_effective(yaml_files, cfg_sources, everything)
@@ -184,9 +187,9 @@ def entry_facts(path, fmt, text, entry, yaml_files, extra_cmdline='', sources=No
 
 def boot_entries(medium, yaml_files, extra_cmdline='', sources=None):
     """``(entries, problems, warnings)`` for every Linux boot entry of every boot config found."""
-    configs, problems = read_configs(medium)
-    entries = []
     warnings = []
+    configs, problems = read_configs(medium, warnings)
+    entries = []
     for path, fmt, text, found in configs:
         for entry in found:
             if not entry.linux:

@@ -19,13 +19,15 @@ from __future__ import annotations
 import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.labels import check_label, expected_labels
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import IsoMediumError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import CONFIG_DIR
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import reads_name, sysrescuecfg_medium_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
-YAML_LIKE = ('.yaml', '.yml')
+# YAML files are small: those up to this size are read together where reads are costly (an ISO).
+MAX_YAML_PRELOAD = 1024 * 1024
 ISO_HINT = ('media_info reads FAT images through mtools and ISO image files through xorriso, and %s holds an '
             'ISO9660 filesystem in a partition. Mount it read-only (mount -o loop,ro IMAGE /mnt) and give media.path '
             'instead; a mounted ISO is reported like any directory')
@@ -70,31 +72,38 @@ def label_facts(medium, actual):
 
 
 def read_yaml_files(medium):
-    """``(files, extra_skipped)``: ``[(name, bytes)]`` of the regular files of ``sysrescue.d/`` (only
-    the YAML-looking ones are read; the others get empty content and are reported as not applied by
-    the merge), and ``[{'name', 'reason'}]`` of directories that carry a YAML name."""
+    """``(files, extra_skipped)``: ``[(name, bytes)]`` of the regular files of ``sysrescue.d/`` that
+    SystemRescue's reader takes by their name (:func:`.._sysrescue.reader.reads_name`) with their content,
+    and those it does not take with empty content (the merge reports them as not applied, ``.yml`` with
+    advice); ``[{'name', 'reason'}]`` of directories that carry a name the reader would take."""
     files = []
     skipped = []
-    for entry in medium.list_dir(CONFIG_DIR):
+    listing = medium.list_dir(CONFIG_DIR)
+    medium.preload([posixpath.join(CONFIG_DIR, e['name']) for e in listing if e['type'] == 'file' and reads_name(e['name'])],
+                   MAX_YAML_PRELOAD)
+    for entry in listing:
         name = entry['name']
         if entry['type'] != 'file':
-            if name.lower().endswith(YAML_LIKE):
+            if reads_name(name):
                 skipped.append({'name': name, 'reason': 'is a directory; SystemRescue reads only regular files '
                                                         'directly in sysrescue.d/'})
             continue
-        data = medium.read_bytes(posixpath.join(CONFIG_DIR, name)) if name.lower().endswith(YAML_LIKE) else b''
+        data = medium.read_bytes(posixpath.join(CONFIG_DIR, name)) if reads_name(name) else b''
         files.append((name, data if data is not None else b''))
     return files, skipped
 
 
 def sysrescuecfg_reader(medium):
-    """A callable giving the text of a ``sysrescuecfg=`` value that can be read on the medium (a name
-    relative to ``sysrescue.d/``), or ``None`` (a URL or a path of the live system)."""
-    def read(value):
-        if '://' in value or value.startswith('/'):
+    """A callable ``read(value, tokens)`` giving the bytes of the file a ``sysrescuecfg=`` value names when it
+    is a file of the medium (:func:`.._sysrescue.reader.sysrescuecfg_medium_path`: a name in ``sysrescue.d/``,
+    an absolute path under ``/run/archiso/bootmnt/``, a URL under the entry's ``archiso_http_srv=`` URL),
+    or ``None`` (a URL elsewhere, a path of the initramfs, a file that is not there)."""
+    def read(value, tokens=()):
+        path = sysrescuecfg_medium_path(value, tokens)
+        if path is None:
             return None
         try:
-            return medium.read_bytes(posixpath.join(CONFIG_DIR, clean_path(value)))
+            return medium.read_bytes(path)
         except MediumError:
             return None
     return read

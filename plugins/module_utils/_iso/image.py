@@ -154,12 +154,12 @@ def listing(path, directories=(), paths=()):
 
 
 def listing_and_boot_records(path, directories=(), paths=()):
-    """``(listing, boot records)`` from one load of the image: :func:`listing` and :func:`boot_records`
-    in the same xorriso run."""
+    """``(listing, boot records, boot files)`` from one load of the image: :func:`listing`,
+    :func:`boot_records` and :func:`parse_boot_files` in the same xorriso run."""
     proc = run(_xorriso_base() + ['-indev', path] + BOOT_REPORT + _find_commands(directories, paths), IsoError,
                what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
     check_loaded(path, proc.stderr)
-    return parse_lsdl(proc.stdout), parse_boot_records(proc.stdout)
+    return parse_lsdl(proc.stdout), parse_boot_records(proc.stdout), parse_boot_files(proc.stdout)
 
 
 def check_loaded(path, stderr):
@@ -170,6 +170,36 @@ def check_loaded(path, stderr):
         raise IsoError('xorriso cannot read the ISO9660 image %s (%s): it is damaged or incomplete; copy it again. '
                        'To read a filesystem the kernel can mount, mount it read-only and give media.path'
                        % (path, reason[0].split(':', 2)[-1].strip() if reason else 'no ISO 9660 directory tree found'))
+
+
+def list_tree(path, directory, depth):
+    """``{directory: [{'name', 'type', 'size'}]}`` of every directory under ``directory`` of the image, at most
+    ``depth`` levels below it, from one xorriso run (directories are medium paths, the root ``''``)."""
+    top = iso_path(directory)
+    proc = run(_xorriso_base() + ['-indev', path, '-find', top, '-maxdepth', str(depth + 1), '-exec', 'lsdl', '--'],
+               IsoError, what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
+    tree = {}
+    for entry_path, entry in parse_lsdl(proc.stdout).items():
+        if entry['type'] == 'dir':
+            tree.setdefault(entry_path.strip('/'), [])
+        if entry_path == top or entry_path == '/':
+            continue
+        parent, name = entry_path.rsplit('/', 1)
+        tree.setdefault(parent.strip('/'), []).append(dict(entry, name=name))
+    return dict((key, sorted(entries, key=lambda e: e['name'])) for key, entries in tree.items())
+
+
+def extract_many(path, members, dest):
+    """Copy each file of ``members`` (medium paths) of the image into the existing directory ``dest``, at
+    ``dest/<member>``, in one xorriso run; members that are missing or not files are simply not there."""
+    if not members:
+        return
+    proc = run(_xorriso_base() + ['-osirrox', 'on', '-indev', path, '-extract_l', '/', dest.rstrip('/') + '/']
+               + [iso_path(m) for m in members] + ['--'], IsoError,
+               what='xorriso extracting files from %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
+    _make_writable(dest)  # xorriso restores the image's read-only modes: the caller must be able to remove it
 
 
 def list_dir(path, directory):
@@ -228,6 +258,17 @@ def boot_records(path):
                IsoError, what='xorriso reading the boot records of %s' % path, hint=XORRISO_HINT, allow_fail=True)
     check_loaded(path, proc.stderr)
     return parse_boot_records(proc.stdout)
+
+
+def parse_boot_files(text):
+    """The files the El Torito records point at (boot catalogue and boot images, absolute ISO paths) in
+    xorriso's ``-report_el_torito plain`` lines."""
+    out = []
+    for line in text.splitlines():
+        match = re.match(r'^El Torito (?:cat path :|img path :\s+\d+)\s+(/.*?)\s*$', line)
+        if match:
+            out.append(match.group(1))
+    return out
 
 
 def parse_boot_records(text):

@@ -28,15 +28,18 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 IMPLANT_HINT = 'install isomd5sum (apt-get install isomd5sum, dnf install isomd5sum) or leave implant_md5 off'
 
 
-def build_command(src, out, volume, additions, new_dirs):
+def build_command(src, out, volume, additions, new_dirs, removals=()):
     """The xorriso argv. ``additions``: ``[(local_file, medium_path)]``; ``new_dirs``: medium paths of
-    the directories the additions create (parents first); ``volume``: :func:`..image.read_volume`."""
+    the directories the additions create (parents first); ``removals``: medium paths of files of the source
+    left out; ``volume``: :func:`..image.read_volume`."""
     stamp = '=%d' % volume['epoch']
     cmd = ['xorriso', '-no_rc', '-abort_on', 'FAILURE', '-return_with', 'SORRY', '32',
            '-indev', src, '-outdev', out,
            '-boot_image', 'any', 'replay',
            '-boot_image', 'any', 'gpt_disk_guid=volume_date_uuid',
            '-uid', '0', '-gid', '0']
+    if removals:
+        cmd += ['-rm'] + [iso_path(p) for p in removals] + ['--']
     for local, path in additions:
         cmd += ['-map', local, iso_path(path)]
     targets = [(iso_path(d), '0755') for d in new_dirs] + [(iso_path(p), '0644') for _local, p in additions]
@@ -48,9 +51,9 @@ def build_command(src, out, volume, additions, new_dirs):
     return cmd
 
 
-def write_image(src, out, volume, additions, new_dirs):
+def write_image(src, out, volume, additions, new_dirs, removals=()):
     """Run xorriso; raises :class:`IsoError` with xorriso's last lines when it fails."""
-    run(build_command(src, out, volume, additions, new_dirs), IsoError,
+    run(build_command(src, out, volume, additions, new_dirs, removals), IsoError,
         what='xorriso writing the ISO (from %s)' % src, hint=XORRISO_HINT)
 
 

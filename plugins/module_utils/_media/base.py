@@ -97,6 +97,28 @@ class Medium:
         """``[{'name', 'type': 'file'|'dir', 'size'}]`` of a directory, or ``[]`` when it is missing."""
         raise NotImplementedError
 
+    def prefetch_listings(self, root, depth):
+        """A hint before many :meth:`list_dir` calls under ``root`` (at most ``depth`` levels below it): a
+        medium whose every listing costs a process (FAT through mtools, an ISO through xorriso) lists the
+        whole tree in one; a directory tree has nothing to gain."""
+
+    def preload(self, paths, size):
+        """A hint before :meth:`read_bytes` of each of ``paths`` (files of at most ``size`` bytes are kept):
+        a medium whose every read costs a process reads them together; others have nothing to gain."""
+
+    def read_heads(self, paths, size):
+        """``{path: the first size bytes}`` of each of ``paths`` that is a readable file (the others are left
+        out). Media whose every read costs a process read them together where they can."""
+        out = {}
+        for path in paths:
+            try:
+                data = self.read_head(path, size)
+            except MediumError:
+                continue
+            if data is not None:
+                out[path] = data
+        return out
+
     def entry(self, path):
         """The listing entry of ``path`` (the root is a directory), or ``None``: one listing of its parent."""
         parent, name = posixpath.split(clean_path(path))

@@ -60,6 +60,19 @@ def parse_mdir(text):
     return sorted(out, key=lambda e: e['name'])
 
 
+def parse_mdir_tree(text):
+    """``{directory: entries}`` of a recursive ``mdir -/ -a -f`` listing (each section starts with
+    ``Directory for ::/path``); directories are medium paths (the root is ``''``)."""
+    sections = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith('Directory for ::/'):
+            current = sections.setdefault(clean_path(line[len('Directory for ::/'):].rstrip('/')), [])
+        elif current is not None:
+            current.append(line)
+    return dict((directory, parse_mdir('\n'.join(lines))) for directory, lines in sections.items())
+
+
 def parse_free(text):
     """Bytes free from the last line of an ``mdir`` listing (digits may be grouped with spaces)."""
     for line in reversed(text.splitlines()):
@@ -201,6 +214,16 @@ class FatImageMedium(Medium):
             self._listings[key] = [] if proc.returncode != 0 else parse_mdir(
                 proc.stdout.decode('utf-8', 'surrogateescape'))
         return [dict(entry) for entry in self._listings[key]]
+
+    def prefetch_listings(self, root, depth):
+        """Every directory under ``root`` in one ``mdir -/`` run (mtools has no depth limit: ``depth`` is not
+        needed), instead of one mdir process per directory."""
+        key = clean_path(root)
+        proc = self._mtools('mdir', '-/', '-a', '-f', self._target(key).rstrip('/') + '/', allow_fail=True)
+        if proc.returncode != 0:
+            return
+        for directory, entries in parse_mdir_tree(proc.stdout.decode('utf-8', 'surrogateescape')).items():
+            self._listings.setdefault(directory, entries)
 
     def _changed(self, path):
         """Forget the cached listing of the directory holding ``path``."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
@@ -32,6 +33,7 @@ class IsoImageMedium(Medium):
         self.writable = False
         self._volume = isoimage.read_volume(self.iso)
         self._listings = {}
+        self._files = {}  # read ahead by preload()
 
     def describe(self):
         return {
@@ -54,6 +56,39 @@ class IsoImageMedium(Medium):
             self._listings[key] = isoimage.list_dir(self.iso, key)
         return [dict(entry) for entry in self._listings[key]]
 
+    def prefetch_listings(self, root, depth):
+        """Every directory under ``root`` (``depth`` levels) in one xorriso run, not one run per directory."""
+        for directory, entries in isoimage.list_tree(self.iso, clean_path(root), depth).items():
+            self._listings.setdefault(directory, entries)
+
+    def _extract_many(self, paths, size):
+        """``{path: (first size + 1 bytes)}`` of the files among ``paths``, from one xorriso run."""
+        wanted = [clean_path(p) for p in paths if (self.entry(p) or {}).get('type') == 'file']
+        out = {}
+        if not wanted:
+            return out
+        scratch = tempfile.mkdtemp(prefix='rescuefleet-iso-')
+        try:
+            isoimage.extract_many(self.iso, wanted, scratch)
+            for path in wanted:
+                local = os.path.join(scratch, path)
+                if os.path.isfile(local) and not os.path.islink(local):
+                    with open(local, 'rb') as handle:
+                        out[path] = handle.read(size + 1)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        return out
+
+    def preload(self, paths, size):
+        """Extract the small files among ``paths`` together, for the :meth:`read_bytes` calls that follow."""
+        for path, data in self._extract_many([p for p in paths if clean_path(p) not in self._files], size).items():
+            if len(data) <= size:
+                self._files[path] = data
+
+    def read_heads(self, paths, size):
+        """The first ``size`` bytes of each file of ``paths``, extracted together in one xorriso run."""
+        return dict((path, data[:size]) for path, data in self._extract_many(paths, size).items())
+
     @contextlib.contextmanager
     def _extracted(self, path):
         entry = self.entry(path)
@@ -73,6 +108,8 @@ class IsoImageMedium(Medium):
             os.rmdir(scratch)
 
     def read_bytes(self, path):
+        if clean_path(path) in self._files:
+            return self._files[clean_path(path)]
         with self._extracted(path) as local:
             if local is None:
                 return None

@@ -8,7 +8,7 @@
 The additions (SRMs into ``<basedir>/``, YAML files into ``sysrescue.d/``, other files anywhere) are
 checked with the rules of ``srm_deploy`` and ``sysrescue_config``, then compared with the source's
 directory tree: each one is *added* or *replaces* a file of the source; additions of the previous
-run that are gone are *removed*.
+run that are gone are *removed*. Files of the source named in ``remove`` are *deleted* (left out).
 
 The record ``<dest>.rescuefleet.json`` holds the inputs (the source's sha256 and its size, mtime and
 inode; each addition's sha256, size and, for local files, their stat data; the options) and the
@@ -95,6 +95,23 @@ def collect(params):
     return additions, warnings
 
 
+def collect_removals(params, additions):
+    """The checked paths of the ``remove`` option, each once, in the order given: files of the source ISO
+    that the new image leaves out. A path that is also an addition is refused (an addition already replaces
+    the file of the source)."""
+    out = []
+    added = dict((item['path'].lower(), item) for item in additions)
+    for index, value in enumerate(params.get('remove') or []):
+        path = file_path(value, 'remove[%d]' % index, IsoError, 'give the path of a file in the ISO such as '
+                         '/sysrescue.d/100-defaults.yaml')
+        if path.lower() in added:
+            raise IsoError('remove[%d] %s is also added (%s): an addition already replaces the file of the source; '
+                           'leave it out of remove' % (index, path, added[path.lower()]['kind']))
+        if path not in out:
+            out.append(path)
+    return out
+
+
 def check_collisions(additions):
     """Refuse two additions at the same path, also when the names differ only in case (a copy of the ISO
     onto a FAT stick would keep one of them), and an addition inside another one."""
@@ -138,10 +155,36 @@ def fingerprint(additions, previous_entries):
     return out
 
 
-def inputs_of(entries, options):
-    """What decides the bytes of dest besides the source: additions (without local stat data) and options."""
-    return {'additions': [{k: e[k] for k in ('path', 'kind', 'sha256', 'size')} for e in entries],
-            'options': options}
+def inputs_of(entries, options, removals=()):
+    """What decides the bytes of dest besides the source: additions (without local stat data), the files of the
+    source left out, and options (what the module adds of itself, such as the YAML that turns loading on,
+    follows from these and the source)."""
+    inputs = {'additions': [{k: e[k] for k in ('path', 'kind', 'sha256', 'size')} for e in entries],
+              'options': options}
+    if removals:
+        inputs['remove'] = list(removals)
+    return inputs
+
+
+def check_removals(source_entries, removals, boot_files=()):
+    """Each path of ``removals`` must be a file (or a symlink) of the source, and none of its boot images."""
+    by_dir = {}
+    for entry_path in source_entries:
+        by_dir.setdefault(posixpath.dirname(entry_path), []).append(entry_path)
+    boot = set(boot_files)
+    for path in removals:
+        target = iso_path(path)
+        entry = source_entries.get(target)
+        if entry is None:
+            alike = [p for p in by_dir.get(posixpath.dirname(target), []) if p.lower() == target.lower()]
+            raise IsoError('remove: %s is not in the source ISO%s; names in an ISO are case-sensitive, check the '
+                           'path. Nothing was written' % (path, ' (it holds %s)' % alike[0].lstrip('/') if alike else ''))
+        if entry['type'] == 'dir':
+            raise IsoError('remove: %s is a directory of the source ISO; name the files in it to leave out. Nothing '
+                           'was written' % path)
+        if target in boot:
+            raise IsoError('remove: %s is a boot image (or the boot catalogue) of the source ISO, which would then not '
+                           'boot; leave it in. Nothing was written' % path)
 
 
 def compare(source_entries, additions, previous_paths):

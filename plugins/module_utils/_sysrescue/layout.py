@@ -14,8 +14,10 @@ from __future__ import annotations
 BASEDIR = 'sysresccd'
 # YAML configuration directory at the root of the medium (not under BASEDIR).
 CONFIG_DIR = 'sysrescue.d'
+# Where the initramfs and the live system see the medium (the YAML reader runs with it mounted there).
+BOOTMNT = '/run/archiso/bootmnt'
 # Where the live system sees the medium's BASEDIR (gone with copytoram).
-BOOTMNT_SYSRESCCD = '/run/archiso/bootmnt/%s/' % BASEDIR
+BOOTMNT_SYSRESCCD = '%s/%s/' % (BOOTMNT, BASEDIR)
 
 # What the initramfs hook takes as "on" for global.loadsrm (the JSON value as text, lower case), and
 # what SystemRescue's scripts take as true elsewhere. The one list of truth words of the collection.

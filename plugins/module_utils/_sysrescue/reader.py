@@ -32,12 +32,16 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import copy
+import math
+import posixpath
 import re
+
+from urllib.parse import unquote
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import WHITESPACE, tokenize
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import (
-    HTTP_PXE_ARG, SYSRESCUECFG_ARG, TRUE_WORDS)
+    BOOTMNT, CONFIG_DIR, HTTP_PXE_ARG, SYSRESCUECFG_ARG, TRUE_WORDS)
 
 try:
     import yaml
@@ -167,10 +171,10 @@ def load(text):
         node = next(iter(yaml.compose_all(text, Loader=yaml.SafeLoader)), None)
     except yaml.YAMLError as exc:
         return None, 'does not parse as YAML: %s' % ' '.join(str(exc).split())
-    if not isinstance(node, yaml.MappingNode):
-        return None, 'is not a mapping of scopes (it holds %s)' % ('nothing' if node is None else
-                                                                   'a list' if isinstance(node, yaml.SequenceNode)
-                                                                   else 'a single value')
+    # A YAML sequence is a Lua table like a mapping (keys 1..n): the reader merges a top-level list as it
+    # merges a mapping; only a file that holds no table at all (one scalar, or nothing) is skipped.
+    if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        return None, 'is not a mapping of scopes (it holds %s)' % ('nothing' if node is None else 'a single value')
     return _build(node, {}), None
 
 
@@ -325,6 +329,39 @@ def cmdline_sysrescuecfg(tokens):
     return out
 
 
+def _inside(path):
+    """``path`` normalised and relative, or ``None`` when it leaves the root it is relative to."""
+    normal = posixpath.normpath('/' + path).lstrip('/')
+    if not normal or normal == '.' or posixpath.normpath(path).startswith('..'):
+        return None
+    return normal
+
+
+def sysrescuecfg_medium_path(value, tokens=()):
+    """The path on the medium (or PXE HTTP tree) of the file a ``sysrescuecfg=`` value names, or ``None``
+    when it is not a file of the medium.
+
+    SystemRescue's reader runs in the initramfs with the medium mounted at ``/run/archiso/bootmnt``: a name
+    is relative to ``sysrescue.d/`` there; an absolute path is a path of the initramfs, which is a file of the
+    medium only under ``/run/archiso/bootmnt/``; an ``http(s)://`` URL is downloaded. A URL under the
+    ``archiso_http_srv=`` URL of the same command line (``tokens``) is a file of the tree that URL serves,
+    the PXE HTTP tree the entry boots from."""
+    if value is True or not value:
+        return None
+    if '://' in value:
+        servers = [v for k, v in cmdline_tokens(tokens, 'kernel') if k == HTTP_PXE_ARG and isinstance(v, str) and v]
+        if not servers or '?' in value or '#' in value:
+            return None
+        base = servers[-1] if servers[-1].endswith('/') else servers[-1] + '/'
+        if not value.startswith(base):
+            return None
+        return _inside(unquote(value[len(base):]))
+    if value.startswith('/'):
+        prefix = BOOTMNT + '/'
+        return _inside(value[len(prefix):]) if value.startswith(prefix) else None
+    return _inside(posixpath.join(CONFIG_DIR, value))
+
+
 def cmdline_overrides(tokens):
     """``{(scope, key): value}``: what the command line sets over the YAML, by the reader's rules
     (``opt`` or ``opt=y|yes|true`` is true, ``opt=n|no|false`` false, ``opt=`` ignored, other text
@@ -375,23 +412,54 @@ def early_load(json_config, tokens):
 
 
 # -- JSON (dkjson) --------------------------------------------------------------------------
+# Longer arrays are not modelled: dkjson would write that many nulls (a key n: 1e12 hangs the boot).
+MAX_ARRAY = 1000000
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def dkjson_array_length(table):
+    """dkjson's ``isarray``: the length of the array it writes for ``table``, or ``None`` for an object.
+
+    Every key must be a positive whole number, except a key ``n`` whose value is a number: dkjson takes that
+    as the array's length (and does not write it). The highest of those is the length, unless the array
+    would be sparse: highest > 10, > the ``n`` value and > twice the number of whole-number keys."""
+    highest, count, arraylen = 0, 0, 0
+    for key, item in table.items():
+        if key == 'n' and _is_number(item):
+            arraylen = item
+            highest = max(highest, item)
+            continue
+        if not _is_number(key) or key < 1 or math.floor(key) != key:
+            return None
+        highest = max(highest, key)
+        count += 1
+    if highest > 10 and highest > arraylen and highest > count * 2:
+        return None
+    if highest > MAX_ARRAY:
+        raise ReaderFailure('holds a table that dkjson writes as an array of %s elements (a key n with a number value '
+                            'is taken as the length of an array), which SystemRescue cannot write; rename the key or '
+                            'quote the number' % lua_number(float(highest)))
+    return int(math.floor(highest))
+
+
 def to_json(value, _stack=()):
-    """A table as dkjson writes it: a table whose keys are all positive integers is an array (holes
-    null) unless sparse (highest key > 10 and > twice the number of keys), an empty table is ``[]``.
+    """A table as dkjson writes it: an array when :func:`dkjson_array_length` says so (holes are null, an
+    empty table is ``[]``), otherwise an object; an infinite number is ``null``.
     Raises :class:`ReaderFailure` for a boolean key or a table that holds itself."""
     if not isinstance(value, dict):
+        if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+            return None
         return value
     if id(value) in _stack:
         raise ReaderFailure('holds a table that contains itself (a recursive alias), which SystemRescue cannot '
                             'write as JSON')
     stack = _stack + (id(value),)
-    keys = list(value)
-    if not keys:
-        return []
-    if all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in keys):
-        highest = max(keys)
-        if not (highest > 10 and highest > 2 * len(keys)):
-            return [to_json(value.get(i), stack) for i in range(1, highest + 1)]
+    length = dkjson_array_length(value)
+    if length is not None:
+        return [to_json(value.get(i), stack) for i in range(1, length + 1)]
     out = {}
     for key, item in value.items():
         if isinstance(key, bool):

@@ -121,7 +121,7 @@ class LoadsrmRun(Task):
                            params.get('titles') or None, params.get('format') or 'auto', self.grub_check,
                            params.get('validate_grub', True))
         if self.named is None:
-            files = [(path, False, fmt) for path, fmt in discover(target)]
+            files = [(path, False, fmt) for path, fmt in discover(target, self.warnings)]
         else:
             files = [(path, True, None) for path, _explicit in self.named]
         plans = edit.plan(files)

@@ -99,9 +99,10 @@ class MediaInfo(Task):
         yaml_files = [(name, Reading(data)) for name, data in yaml_files]
         reader = sysrescuecfg_reader(medium)
         extra_sources = []
-        for key, value in cmdline_tokens(self.cmdline):
+        tokens = cmdline_tokens(self.cmdline)  # as the Lua reader splits the command line
+        for key, value in tokens:
             if key == 'sysrescuecfg' and value not in (True, ''):
-                text = reader(value)
+                text = reader(value, tokens)
                 if text is not None:
                     extra_sources.append((value, text))
         effective = compute_effective(yaml_files, extra_sources, self.cmdline)

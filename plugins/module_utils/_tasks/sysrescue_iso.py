@@ -21,21 +21,27 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import os
+import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, cached_sha256, same_stat, sha256_file, stat_data
+from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import loadsrm as isoloadsrm
 from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import plan as isoplan
+from ansible_collections.rescuefleet.media.plugins.module_utils._remaster.view import RemasterView
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import (
     IsoError, boot_records, listing_and_boot_records, read_volume)
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.xorriso import implant_md5, write_image
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.iso import IsoImageMedium
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, CONFIG_DIR
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
 
 
-def _describe(entries):
-    return ''.join('%s %s %d\n' % (e['path'], e['sha256'], e['size']) for e in entries)
+def _describe(entries, deleted=()):
+    return ''.join('%s %s %d\n' % (e['path'], e['sha256'], e['size']) for e in entries) + \
+        ''.join('%s deleted\n' % path for path in deleted)
 
 
 class IsoPlan(Plan):
@@ -44,17 +50,21 @@ class IsoPlan(Plan):
 
     NO_ACTIONS = {'added': [], 'replaced': [], 'removed': []}
 
-    def __init__(self, task, actions, record, entries, inputs, src_stat, src_sha, boot=None, refresh=False):
+    def __init__(self, task, actions, record, entries, inputs, src_stat, src_sha, boot=None, refresh=False,
+                 derived=None):
         super().__init__()
         self.task = task
         self.actions = actions
         self.record = record
-        self.entries = entries
+        self.entries = entries  # every addition, those the module adds of itself included
         self.inputs = inputs
         self.src_stat = src_stat
         self.src_sha = src_sha
         self.boot = boot        # the source's boot records
         self.refresh = refresh
+        # what follows from the source and the inputs: the boot entries that load the modules, the YAML
+        # added to turn loading on, what to warn about (kept in the record for runs that read nothing)
+        self.derived = derived or {'loadsrm': [], 'loadsrm_config': None, 'notes': []}
 
     @property
     def changed(self):
@@ -74,18 +84,24 @@ class IsoPlan(Plan):
             'added': actions['added'],
             'replaced': actions['replaced'],
             'removed': actions['removed'],
+            'deleted': list(task.removals),
+            'loadsrm': self.derived['loadsrm'],
+            'loadsrm_config': self.derived['loadsrm_config'],
             'md5': record.get('md5') if record else None,
             'boot': record.get('boot') if record else None,
         }
         return result
 
     def diff(self):
+        deleted = self.task.removals
         if not self.changed:
-            text = _describe(self.entries)
+            text = _describe(self.entries, deleted)
             return {'before': text, 'after': text}
         dest = self.task.dest
-        return {'before': _describe(self.record.get('additions') or []) if os.path.exists(dest) else '',
-                'after': _describe(self.entries), 'before_header': dest, 'after_header': dest}
+        before = ''
+        if os.path.exists(dest):
+            before = _describe(self.record.get('additions') or [], (self.record.get('inputs') or {}).get('remove') or [])
+        return {'before': before, 'after': _describe(self.entries, deleted), 'before_header': dest, 'after_header': dest}
 
 
 class SysrescueIso(Task):
@@ -97,7 +113,10 @@ class SysrescueIso(Task):
         super().__init__(params, check_mode, want_diff)
         self.src = os.path.abspath(params['src'])
         self.dest = os.path.abspath(params['dest'])
-        self.options = {'basedir': params.get('basedir') or BASEDIR, 'implant_md5': bool(params.get('implant_md5'))}
+        self.loadsrm = params.get('loadsrm') or 'enable'
+        self.options = {'basedir': params.get('basedir') or BASEDIR, 'implant_md5': bool(params.get('implant_md5')),
+                        'loadsrm': self.loadsrm}
+        self.removals = []
 
     # -- checks before anything is read or written ----------------------------------------
     def _check_paths(self):
@@ -128,43 +147,98 @@ class SysrescueIso(Task):
 
     # -- the run --------------------------------------------------------------------------
     def open(self):
+        if self.loadsrm not in isoloadsrm.MODES:
+            raise IsoError('loadsrm must be one of %s, not %r' % (', '.join(isoloadsrm.MODES), self.loadsrm))
         self.additions, notes = isoplan.collect(self.params)
+        self.removals = isoplan.collect_removals(self.params, self.additions)
         self.warnings.extend(notes)
         self.volume = self._check_paths()
         return OutputFiles()
+
+    # -- do the modules load? ---------------------------------------------------------------
+    def _judge_loading(self):
+        """``(derived, auto additions)``: the boot entries of the new ISO that load modules from basedir/,
+        and the YAML added to turn loading on (docs/systemrescue.md 2, 3b and 7), judged with the reader
+        over the ISO as it will be written."""
+        derived = {'loadsrm': [], 'loadsrm_config': None, 'notes': []}
+        if not any(item['kind'] == 'srm' for item in self.additions):
+            return derived, []
+        basedir = self.options['basedir']
+        view = RemasterView(IsoImageMedium(self.src), self.additions, self.removals)
+        isoloadsrm.preload(view)
+        entries, notes = isoloadsrm.loading(view, basedir)
+        auto = []
+        if entries and not all(e['early_load'] for e in entries):
+            path = posixpath.join(CONFIG_DIR, isoloadsrm.LOADSRM_CONFIG)
+            taken = path.lower() in set(item['path'].lower() for item in self.additions)
+            if self.loadsrm == 'enable' and not isoloadsrm.sets_loadsrm(self.params.get('configs')) and not taken:
+                auto = [{'path': path, 'kind': 'config', 'src': None, 'data': render(isoloadsrm.LOADSRM_ON)}]
+                view.add(auto[0])
+                entries, notes = isoloadsrm.loading(view, basedir)
+                derived['loadsrm_config'] = path
+        off = isoloadsrm.describe_off(entries)
+        if not entries:
+            notes.append('no boot entry of %s boots SystemRescue with archisobasedir=%s (other than over HTTP PXE), so '
+                         'nothing loads the modules added to %s/; check basedir' % (self.src, basedir, basedir))
+        elif off and derived['loadsrm_config']:
+            notes.append('the modules in %s/ still do not load from some boot entries after %s turned loading on: %s'
+                         % (basedir, derived['loadsrm_config'], off))
+        elif off and self.loadsrm == 'warn':
+            notes.append('the modules in %s/ do not load from these boot entries: %s. Turn loading on with configs '
+                         '[{name: %s, config: {global: {loadsrm: true}}}], or leave loadsrm at enable to let the module '
+                         'do it' % (basedir, off, isoloadsrm.LOADSRM_CONFIG))
+        elif off:
+            notes.append('the modules in %s/ do not load from these boot entries, and configs set global.loadsrm (or '
+                         'add %s), which the module leaves as given: %s'
+                         % (basedir, posixpath.join(CONFIG_DIR, isoloadsrm.LOADSRM_CONFIG), off))
+        derived['loadsrm'] = entries
+        derived['notes'] = notes
+        return derived, auto
 
     def leftover_places(self, target):
         return [self.dest, isoplan.record_path(self.dest)]
 
     def plan(self, target):
-        additions = self.additions
         record = isoplan.load_record(self.dest)
-        entries = isoplan.fingerprint(additions, record.get('additions'))
-        inputs = isoplan.inputs_of(entries, self.options)
+        entries = isoplan.fingerprint(self.additions, record.get('additions'))
+        inputs = isoplan.inputs_of(entries, self.options, self.removals)
 
         src_stat = stat_data(self.src)
         src_sha = None
         if record:
             src_sha, src_stat, _read = cached_sha256(self.src, record.get('src'))
-        if record and record.get('inputs') == inputs and record['src'].get('sha256') == src_sha \
-                and self._dest_matches(record):
+        derived = record.get('derived') if isinstance(record.get('derived'), dict) else None
+        if record and derived is not None and record.get('inputs') == inputs and \
+                record['src'].get('sha256') == src_sha and self._dest_matches(record):
+            # the module's own additions follow from the source and the inputs: they are what the record says
+            auto = [e for e in record.get('additions') or [] if e.get('path') == derived.get('loadsrm_config')]
             refresh = record.pop('_refresh', False) or record['src'] != dict(src_stat, path=self.src, sha256=src_sha) \
-                or record.get('additions') != entries
-            return IsoPlan(self, None, record, entries, inputs, src_stat, src_sha, refresh=refresh)
+                or record.get('additions') != entries + auto
+            self.warnings.extend(derived.get('notes') or [])
+            return IsoPlan(self, None, record, entries + auto, inputs, src_stat, src_sha, refresh=refresh,
+                           derived=derived)
 
-        # one xorriso load of the source: the tree around the additions and what boots it
-        found, boot = listing_and_boot_records(
-            self.src, directories=sorted({os.path.dirname('/' + a['path']) for a in additions}),
-            paths=self._ancestors(additions))
+        derived, auto = self._judge_loading()
+        self.warnings.extend(derived['notes'])
+        self.additions = self.additions + auto
+        entries = entries + isoplan.fingerprint(auto, None)
+        isoplan.check_collisions(self.additions)
+        # one xorriso load of the source: the tree around the additions and the removals, and what boots it
+        found, boot, boot_files = listing_and_boot_records(
+            self.src, directories=sorted({os.path.dirname('/' + a['path']) for a in self.additions}
+                                         | {os.path.dirname('/' + p) for p in self.removals}),
+            paths=sorted(set(self._ancestors(self.additions)) | set(self.removals)))
+        isoplan.check_removals(found, self.removals, boot_files)
         previous_paths = [e['path'] for e in record.get('additions') or [] if isinstance(e, dict) and 'path' in e]
-        actions = isoplan.compare(found, additions, previous_paths if os.path.exists(self.dest) else [])
-        return IsoPlan(self, actions, record, entries, inputs, src_stat, src_sha, boot=boot)
+        actions = isoplan.compare(found, self.additions, previous_paths if os.path.exists(self.dest) else [])
+        return IsoPlan(self, actions, record, entries, inputs, src_stat, src_sha, boot=boot, derived=derived)
 
     def apply(self, target, plan):
         if not plan.changed:
             if plan.refresh:
                 # stat data moved (a touched but unchanged file): remember them, so the next run reads nothing
-                plan.record.update(src=dict(plan.src_stat, path=self.src, sha256=plan.src_sha), additions=plan.entries)
+                plan.record.update(src=dict(plan.src_stat, path=self.src, sha256=plan.src_sha), additions=plan.entries,
+                                   derived=plan.derived)
                 atomic.write_text(isoplan.record_path(self.dest), isoplan.render_record(plan.record))
             return None
         self._check_space(plan.src_stat['size'], self.additions)
@@ -183,7 +257,7 @@ class SysrescueIso(Task):
                     handle.write(item['data'])
                 mapped.append((local, item['path']))
             os.unlink(temp)  # xorriso creates the image file itself
-            write_image(self.src, temp, volume, mapped, plan.actions['new_dirs'])
+            write_image(self.src, temp, volume, mapped, plan.actions['new_dirs'], self.removals)
             md5 = implant_md5(temp) if self.options['implant_md5'] else None
             written = read_volume(temp)
             if written['volume_id'] != volume['volume_id']:
@@ -205,7 +279,8 @@ class SysrescueIso(Task):
             atomic.remove(stage)
         new_record = {'src': dict(plan.src_stat, path=self.src, sha256=src_sha), 'inputs': plan.inputs,
                       'additions': plan.entries, 'dest': dict(stat_data(self.dest), sha256=dest_sha), 'md5': md5,
-                      'volume_id': volume['volume_id'], 'boot': boot_new, 'actions': plan.actions}
+                      'volume_id': volume['volume_id'], 'boot': boot_new, 'actions': plan.actions,
+                      'derived': plan.derived}
         atomic.write_text(isoplan.record_path(self.dest), isoplan.render_record(new_record))
         return {'src_sha256': src_sha, 'dest_sha256': dest_sha, 'md5': md5, 'boot': boot_new}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
+import tempfile
 
 import pytest
 from hypothesis import given, settings
@@ -515,7 +516,7 @@ LAYOUTS = {
     'archiso': {'loader/entries/01-archiso.conf': 'title A\nlinux /arch/boot/x86_64/vmlinuz-linux\n',
                 'loader/entries/02-memtest.conf': 'title M\nefi /boot/memtest86+/memtest.efi\n',
                 'syslinux/archiso_sys.cfg': 'LABEL a\nLINUX /arch/boot/x86_64/vmlinuz-linux\n',
-                'arch/x86_64/airootfs.sfs': 'x', 'arch/x86_64/grub.cfg': 'not read'},
+                'arch/x86_64/airootfs.sfs': 'x', 'arch/x86_64/grub.cfg': 'set x=1\n'},
     'ubuntu': {'boot/grub/grub.cfg': 'menuentry "U" {\n linux /casper/vmlinuz\n}\n',
                'EFI/ubuntu/grub.cfg': 'configfile /boot/grub/grub.cfg\n', 'casper/filesystem.squashfs': 'x'},
     'fedora': {'boot/grub2/grub.cfg': 'menuentry "F" {\n linux /images/pxeboot/vmlinuz\n}\n',
@@ -525,28 +526,167 @@ LAYOUTS = {
     'netbootxyz': {'menu': '#!ipxe\nkernel vmlinuz\n', 'custom/hosts.txt': '#!ipxe\nchain menu\n',
                    'boot.ipxe': '#!ipxe\n', 'README': 'not ipxe\n'},
     'ventoy': {'ventoy/ventoy.json': '{}', 'grub/grub.cfg': 'menuentry "V" {\n}\n', 'grub2/x/theme.txt': 'x'},
+    # SUSE installation media: isolinux's menu lives in boot/<arch>/loader/ (pruned as x86_64/ before)
+    'suse': {'boot/x86_64/loader/isolinux.cfg': 'default linux\nlabel linux\n  kernel linux\n  append initrd=initrd\n',
+             'boot/x86_64/loader/linux': 'kernel', 'boot/x86_64/config': 'x', 'EFI/BOOT/grub.cfg':
+             'menuentry "I" {\n linux /boot/x86_64/loader/linux\n}\n', 'boot/aarch64/grub2-efi/grub.cfg':
+             'menuentry "A" {\n linux /boot/aarch64/linux\n}\n'},
+    # livecd-iso-to-disk --multi: the syslinux menu inside the live directory (pruned as LiveOS/ before)
+    'livecd-multi': {'LiveOS/syslinux/syslinux.cfg': 'LABEL l\nKERNEL vmlinuz0\nAPPEND root=live:LABEL=L\n',
+                     'LiveOS/squashfs.img': 'x', 'LiveOS/10-tools.srm': 'x', 'EFI/BOOT/grub.cfg': 'x'},
+    # a tree whose root holds SRMs and airootfs.sfs (a flat copy such as copytoram's, a PXE/NFS export, a
+    # dracut medium with rd.live.dir=/): every directory but boot/ was pruned before
+    'srms-at-root': {'airootfs.sfs': 'x', '10-tools.srm': 'x', 'syslinux/syslinux.cfg': 'LABEL s\nLINUX vmlinuz\n',
+                     'isolinux/isolinux.cfg': 'LABEL s\nLINUX vmlinuz\n', 'pxelinux.cfg/default':
+                     'LABEL s\nLINUX vmlinuz\n', 'boot/grub/grub.cfg': 'menuentry "S" {\n linux /vmlinuz\n}\n'},
+    # a SystemRescue medium with SRMs in sysresccd/ and a second copy of the menus beside them
+    'sysrescue-srms': {'sysresccd/10-tools.srm': 'x', 'sysresccd/x86_64/airootfs.sfs': 'x',
+                       'sysresccd/boot/syslinux/sysresccd_sys.cfg': 'LABEL s\nLINUX boot/x86_64/vmlinuz\n',
+                       'sysresccd/isolinux/isolinux.cfg': 'LABEL s\nLINUX /sysresccd/boot/x86_64/vmlinuz\n',
+                       'sysrescue.d/pxelinux.cfg/default': 'LABEL s\nLINUX vmlinuz\n'},
+    # a multi-boot stick: a distribution's tree several levels down
+    'multiboot': {'multiboot/menu/sysrescue.cfg': 'x',
+                  'multiboot/systemrescue/sysresccd/boot/syslinux/sysresccd_sys.cfg': 'LABEL s\nLINUX vmlinuz\n',
+                  'multiboot/live/casper/isolinux/txt.cfg': 'LABEL u\nLINUX /casper/vmlinuz\n'},
 }
 EXPECTED = {
-    'archiso': ['loader/entries/01-archiso.conf', 'loader/entries/02-memtest.conf', 'syslinux/archiso_sys.cfg'],
+    'archiso': ['arch/x86_64/grub.cfg', 'loader/entries/01-archiso.conf', 'loader/entries/02-memtest.conf',
+                'syslinux/archiso_sys.cfg'],
     'ubuntu': ['EFI/ubuntu/grub.cfg', 'boot/grub/grub.cfg'],
     'fedora': ['EFI/BOOT/BOOT.conf', 'EFI/BOOT/grub.cfg', 'boot/grub2/grub.cfg', 'isolinux/isolinux.cfg'],
-    'tails': ['EFI/debian/grub.cfg', 'syslinux/live.cfg'],
+    'tails': ['EFI/debian/grub.cfg', 'live/grub.cfg', 'syslinux/live.cfg'],
     'netbootxyz': ['boot.ipxe', 'custom/hosts.txt', 'menu'],
     'ventoy': ['grub/grub.cfg'],
+    'suse': ['EFI/BOOT/grub.cfg', 'boot/aarch64/grub2-efi/grub.cfg', 'boot/x86_64/loader/isolinux.cfg'],
+    'livecd-multi': ['EFI/BOOT/grub.cfg', 'LiveOS/syslinux/syslinux.cfg'],
+    'srms-at-root': ['boot/grub/grub.cfg', 'isolinux/isolinux.cfg', 'pxelinux.cfg/default', 'syslinux/syslinux.cfg'],
+    'sysrescue-srms': ['sysrescue.d/pxelinux.cfg/default', 'sysresccd/boot/syslinux/sysresccd_sys.cfg',
+                       'sysresccd/isolinux/isolinux.cfg'],
+    'multiboot': ['multiboot/live/casper/isolinux/txt.cfg',
+                  'multiboot/systemrescue/sysresccd/boot/syslinux/sysresccd_sys.cfg'],
 }
+# The syslinux entries each layout holds: a walk that misses a config loses these.
+SYSLINUX_ENTRIES = {'suse': 1, 'livecd-multi': 1, 'srms-at-root': 3, 'sysrescue-srms': 3, 'multiboot': 2}
+
+
+def _layout(tmp_path, layout):
+    for rel, text in LAYOUTS[layout].items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    return DirectoryMedium(str(tmp_path), writable=False)
 
 
 @pytest.mark.parametrize('layout', sorted(LAYOUTS))
 def test_discovery_walks_real_layouts(tmp_path, layout):
-    from ansible_collections.rescuefleet.media.plugins.module_utils._media.directory import DirectoryMedium
-    for rel, text in LAYOUTS[layout].items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    found = bc.discover(DirectoryMedium(str(tmp_path), writable=False))
+    """Discovery may be bounded by counts, never by guesses about what a directory holds (issue 25). Failed
+    before for suse, livecd-multi, srms-at-root, sysrescue-srms and archiso/tails: directories named x86_64,
+    LiveOS, live, sysrescue.d, or beside SRMs, were never searched, and their syslinux entries were lost."""
+    notes = []
+    found = bc.discover(_layout(tmp_path, layout), notes)
     assert sorted(p for p, _fmt in found) == sorted(EXPECTED[layout])
     assert all(fmt in readers.FORMATS for _p, fmt in found)
+    assert notes == []
+    if layout in SYSLINUX_ENTRIES:
+        medium = DirectoryMedium(str(tmp_path), writable=False)
+        entries = [e for path, fmt in found if fmt == 'syslinux'
+                   for e in readers.read_entries(fmt, medium.read_text(path)) if e.linux]
+        assert len(entries) == SYSLINUX_ENTRIES[layout]
+
+
+def test_discovery_on_a_fat_image_lists_the_tree_once(tmp_path, fat_image, monkeypatch):
+    """The same walk on a FAT image (mtools): every syslinux config of the SUSE layout is found, with one
+    recursive mdir instead of one mdir per directory."""
+    from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
+    tree = tmp_path / 'tree'
+    _layout(tree, 'suse')
+    _layout(tree, 'srms-at-root')
+    medium = open_medium({'image': fat_image(tree=str(tree))}, writable=False)
+    calls = []
+    real = medium._mtools
+
+    def counting(tool, *args, **kwargs):
+        calls.append((tool,) + args)
+        return real(tool, *args, **kwargs)
+    monkeypatch.setattr(medium, '_mtools', counting)
+    found = dict(bc.discover(medium))
+    assert sorted(found) == sorted(EXPECTED['suse'] + EXPECTED['srms-at-root'])
+    assert [c for c in calls if c[0] == 'mdir'] == [('mdir', '-/', '-a', '-f', '::/')]
+
+
+def test_discovery_bounds_are_counts_and_say_what_they_left_out(tmp_path, monkeypatch):
+    """The walk stops at MAX_DEPTH levels, MAX_LISTINGS listings and MAX_SNIFF sniffed files, shallow
+    directories first, and names what it did not search."""
+    deep = tmp_path / 'd1' / 'd2' / 'd3'
+    (deep / 'syslinux').mkdir(parents=True)
+    (deep / 'syslinux' / 'syslinux.cfg').write_text('LABEL x\nLINUX vmlinuz\n')
+    (tmp_path / 'isolinux').mkdir()
+    (tmp_path / 'isolinux' / 'isolinux.cfg').write_text('LABEL x\nLINUX vmlinuz\n')
+    for index in range(5):
+        (tmp_path / ('script%d' % index)).write_text('#!ipxe\n')
+    medium = DirectoryMedium(str(tmp_path), writable=False)
+    assert len(bc.discover(medium)) == 7
+    monkeypatch.setattr(bc, 'MAX_DEPTH', 3)
+    monkeypatch.setattr(bc, 'MAX_SNIFF', 2)
+    notes = []
+    found = [p for p, _fmt in bc.discover(medium, notes)]
+    assert found == ['script0', 'script1', 'isolinux/isolinux.cfg']
+    assert any('3 directory levels' in n and 'd1/d2/d3/syslinux' in n for n in notes)
+    assert any('3 were not read' in n and 'script2' in n for n in notes)
+    monkeypatch.setattr(bc, 'MAX_DEPTH', 8)
+    monkeypatch.setattr(bc, 'MAX_LISTINGS', 2)
+    notes = []
+    found = [p for p, _fmt in bc.discover(medium, notes)]
+    assert 'isolinux/isolinux.cfg' not in found or 'd1/d2/d3/syslinux/syslinux.cfg' not in found
+    assert any('stopped after listing 2 directories' in n for n in notes)
+
+
+def test_explicit_additions_are_harmless(tmp_path):
+    """A caller's own list (linuxrc adds boot/<arch>/loader/isolinux.cfg) never doubles a config the walk found."""
+    medium = _layout(tmp_path, 'suse')
+    found = bc.discover(medium, also=[('boot/x86_64/loader/isolinux.cfg', 'syslinux'), ('extra.cfg', 'syslinux')])
+    assert [p for p, _fmt in found].count('boot/x86_64/loader/isolinux.cfg') == 1
+    assert found[-1] == ('extra.cfg', 'syslinux')
 
 
 def test_systemd_boot_efi_entry_is_not_linux():
     entries = readers.read_entries('bls', 'title M\nefi /memtest.efi\n')
     assert entries and not entries[0].linux
+
+
+# -- property: generated trees -----------------------------------------------------------------
+_DIR_NAMES = st.sampled_from(['x86_64', 'aarch64', 'LiveOS', 'live', 'casper', 'sysrescue.d', 'autorun', 'sysresccd',
+                              'boot', 'loader', 'EFI', 'lost+found', '.git', 'srv', 'a b', 'multiboot'])
+_FILES = st.sampled_from(['syslinux.cfg', 'isolinux.cfg', 'extlinux.conf', 'grub.cfg', 'menu.ipxe', 'x.srm',
+                          'airootfs.sfs', 'squashfs.img', 'notes.txt', 'vmlinuz'])
+CONFIG_NAMES = ('syslinux.cfg', 'isolinux.cfg', 'extlinux.conf', 'grub.cfg', 'menu.ipxe')
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(_DIR_NAMES, max_size=bc.MAX_DEPTH), _FILES), min_size=1, max_size=12))
+def test_generated_trees_every_config_is_found(placed):
+    """The consumers read a config from whatever directory they are pointed at: syslinux from the directory it
+    was installed into (``syslinux --directory``, SUSE's boot/x86_64/loader/), GRUB from any ``configfile``
+    path, iPXE from any script it chains; nothing in their sources ties a config to a directory name, and SRMs or
+    a root image beside it change nothing. So every file named like a config (syslinux.cfg, isolinux.cfg,
+    extlinux.conf, grub.cfg, *.ipxe) within MAX_DEPTH directory levels must be found, whatever the directories
+    are called and whatever lies beside them."""
+    with tempfile.TemporaryDirectory() as root:
+        expected = set()
+        for dirs, name in placed:
+            directory = os.path.join(root, *dirs)
+            if os.path.isfile(directory) or any(os.path.isfile(os.path.join(root, *dirs[:i + 1]))
+                                                for i in range(len(dirs))):
+                continue
+            os.makedirs(directory, exist_ok=True)
+            path = os.path.join(directory, name)
+            if os.path.isdir(path):
+                continue
+            with open(path, 'w') as handle:
+                handle.write('#!ipxe\n' if name.endswith('.ipxe') else 'x\n')
+            if name in CONFIG_NAMES:
+                expected.add('/'.join(dirs + [name]))
+        notes = []
+        found = set(p for p, _fmt in bc.discover(DirectoryMedium(root, writable=False), notes))
+        assert expected <= found
+        assert found <= expected  # nothing but configs
+        assert notes == []

@@ -326,6 +326,58 @@ def test_read_yaml_files_reads_only_yaml_names(tmp_path):
     assert dict(files)['big.bin'] == b'' and dict(files)['100-defaults.yaml'] == DEFAULTS and skipped == []
 
 
+def test_yaml_names_the_reader_takes_are_read_whatever_their_case(tmp_path):
+    """docs/systemrescue.md 3: sysrescue.d/ files whose name matches ``.[Yy][Aa][Mm][Ll]$`` are read, also
+    ``300-fleetyaml`` or ``x-yaml``. Failed before: media_info read only names ending in .yaml/.yml and
+    reported ``600-fleetyaml`` as an empty file that SystemRescue skips."""
+    root = make_tree(tmp_path / 'usb', fleet=False)
+    write(root, 'sysrescue.d/500-FLEET.YAML', b'global:\n    loadsrm: true\n')
+    write(root, 'sysrescue.d/600-fleetyaml', b'global:\n    dovnc: true\n')
+    write(root, 'sysrescue.d/700-Mixed.YaMl', b'global:\n    setkmap: de\n')
+    result, _task = run_info({'path': root})
+    assert result['yaml']['applied'] == ['100-defaults.yaml', '500-FLEET.YAML', '600-fleetyaml', '700-Mixed.YaMl']
+    assert result['effective']['global'] == {'copytoram': False, 'loadsrm': True, 'dovnc': True, 'setkmap': 'de'}
+    assert entry(result, 'Rescue default')['loadsrm_from'] == '500-FLEET.YAML'
+
+
+def test_sysrescuecfg_absolute_path_on_the_medium(tmp_path):
+    """docs/systemrescue.md 3: sysrescuecfg= takes an absolute path; the reader runs with the medium at
+    /run/archiso/bootmnt. Failed before: any absolute path was taken for a path of the live system and not
+    read, so the entry's loadsrm was reported off."""
+    root = make_tree(tmp_path / 'usb', fleet=False)
+    write(root, 'hosts/web01.yaml', b'global:\n    loadsrm: true\n')
+    result, task = run_info({'path': root}, cmdline='sysrescuecfg=/run/archiso/bootmnt/hosts/web01.yaml')
+    assert entry(result, 'Rescue default')['early_load'] is True
+    assert entry(result, 'Rescue default')['loadsrm_from'] == '/run/archiso/bootmnt/hosts/web01.yaml'
+    assert result['effective']['global']['loadsrm'] is True
+    assert not any('may be incomplete' in w for w in task.warnings)
+    result, task = run_info({'path': root}, cmdline='sysrescuecfg=/etc/web01.yaml')
+    assert entry(result, 'Rescue default')['early_load'] is False
+    assert any('may be incomplete' in w for w in task.warnings)
+
+
+def test_pxe_http_tree_file_is_the_effective_configuration(tmp_path):
+    """docs/systemrescue.md 5: an HTTP PXE entry reads no sysrescue.d; its YAML comes from
+    sysrescuecfg=http://server/host.yaml, a file of the tree archiso_http_srv= serves. Failed before: the URL
+    was never read, so the effective configuration of a PXE HTTP tree was reported empty ([])."""
+    root = str(tmp_path / 'http')
+    write(root, 'pxelinux.cfg/01-52-54-00-12-34-56',
+          'DEFAULT rescue\nLABEL rescue\nLINUX sysresccd/boot/x86_64/vmlinuz\nAPPEND archisobasedir=sysresccd '
+          'archiso_http_srv=http://pxe.example.com/rescue/ ip=dhcp sysrescuecfg=http://pxe.example.com/rescue/hosts/'
+          'web01.yaml\n')
+    write(root, 'hosts/web01.yaml', b'global:\n    late_load_srm: "http://pxe.example.com/rescue/srm/x.srm"\n'
+                                    b'    loadsrm: true\n')
+    cmdline = 'archiso_http_srv=http://pxe.example.com/rescue/ sysrescuecfg=http://pxe.example.com/rescue/hosts/web01.yaml'
+    result, task = run_info({'path': root}, cmdline=cmdline)
+    assert result['effective'] == {'global': {'late_load_srm': 'http://pxe.example.com/rescue/srm/x.srm',
+                                              'loadsrm': True}}
+    assert result['yaml']['sources'] == ['http://pxe.example.com/rescue/hosts/web01.yaml']
+    rescue = entry(result, 'rescue')
+    assert rescue['boot'] == 'http_pxe' and rescue['loadsrm'] is True and rescue['early_load'] is False
+    assert rescue['loadsrm_from'] == 'http://pxe.example.com/rescue/hosts/web01.yaml'
+    assert not any('may be incomplete' in w for w in task.warnings)
+
+
 def test_directory_run_changes_nothing(tmp_path):
     root = make_tree(tmp_path / 'usb')
     write(root, 'sysresccd/.10-a.srm.rf-tmp-abc', b'half')

@@ -64,11 +64,28 @@ def test_boolean_key_makes_json_fail_naming_the_file(text):
 
 def test_first_document_only_and_skips():
     assert r.load('a: 1\n---\nb: 2\n')[0] == {'a': 1.0}
-    assert r.load('- a\n')[1] and r.load('')[1] and r.load('a: [\n')[1] and r.load(b'\xff: 1')[1]
+    assert r.load('')[1] and r.load('just text\n')[1] and r.load('a: [\n')[1] and r.load(b'\xff: 1')[1]
+
+
+def test_top_level_list_is_merged_as_a_table():
+    """docs/systemrescue.md 3: "YAML sequences are Lua tables with keys 1..n, so a sequence and a mapping
+    merge the same way, by key"; the reader skips only a file that holds no table (3: "whose top level is
+    not a mapping" means a scalar or nothing). Failed before: a top-level list was reported as skipped, while
+    SystemRescue's reader merged it (its keys 1..n beside the scopes of the other files)."""
+    table, reason = r.load('- a\n- {k: v}\n')
+    assert reason is None and table == {1: 'a', 2: {'k': 'v'}}
+    result = r.compute_effective([('100-defaults.yaml', 'global: {loadsrm: false}\n'), ('200-list.yaml', '- x\n- y\n')])
+    assert result.error is None and result.order == ['100-defaults.yaml', '200-list.yaml'] and not result.skipped
+    assert result.config == {'global': {'loadsrm': False}, '1': 'x', '2': 'y'}
+    # alone, the list is the whole table: dkjson writes an array, whose .global.loadsrm jq cannot read
+    alone = r.compute_effective([('200-list.yaml', '- x\n')])
+    assert alone.config == ['x']
+    assert r.early_load(alone.config, 'loadsrm') == (True, 'cmdline') and r.early_load(alone.config, '') == (False, 'off')
 
 
 # -- 3: files, merge, aliases, JSON ---------------------------------------------------------
 def test_file_name_pattern_and_byte_order():
+    """docs/systemrescue.md 3: the Lua pattern ``.[Yy][Aa][Mm][Ll]$``, byte order of the names."""
     read, skipped = r.order_yaml_names(['b.yaml', 'B.YAML', '300-fleetyaml', 'x-yaml', 'a.yml', 'yaml', 'c.txt'])
     assert read == ['300-fleetyaml', 'B.YAML', 'b.yaml', 'x-yaml']
     assert sorted(n for n, _why in skipped) == ['a.yml', 'c.txt', 'yaml']
@@ -106,13 +123,38 @@ def test_alias_shares_its_anchor_table():
 JSON = [
     ({}, []), ({10: 'x'}, [None] * 9 + ['x']), ({1: 'a', 3: 'c'}, ['a', None, 'c']),
     ({11: 'x'}, {'11': 'x'}), ({1: 'a', 'k': 'b'}, {'1': 'a', 'k': 'b'}), ({'g': {}}, {'g': []}),
-    ({1.5: 'x'}, {'1.5': 'x'}),
+    ({1.5: 'x'}, {'1.5': 'x'}), ({0: 'x'}, {'0': 'x'}), ({-1: 'x'}, {'-1': 'x'}),
+    # sparse only when highest > 10 and > twice the number of keys: 9 keys up to 17 is an array, 8 keys an object
+    (dict((i, i) for i in list(range(1, 9)) + [17]), list(range(1, 9)) + [None] * 8 + [17]),
+    (dict((i, i) for i in list(range(1, 8)) + [17]), dict((str(i), i) for i in list(range(1, 8)) + [17])),
+    # dkjson's key n: a number there is the length of the array, and is not written
+    ({'n': 3.0}, [None, None, None]), ({'n': 2.0, 1: 'a'}, ['a', None]), ({'n': 0.0}, []), ({'n': -1.0}, []),
+    ({'n': 2.5}, [None, None]), ({'n': 20.0, 15: 'x'}, [None] * 14 + ['x'] + [None] * 5),
+    ({'n': 3.0, 20: 'x'}, {'n': 3.0, '20': 'x'}), ({'n': 'three'}, {'n': 'three'}), ({'n': True}, {'n': True}),
+    ({'n': 2.0, 'k': 'v'}, {'n': 2.0, 'k': 'v'}),
+    ({'k': float('inf')}, {'k': None}),
 ]
 
 
 @pytest.mark.parametrize('table, expected', JSON, ids=[repr(j[0]) for j in JSON])
 def test_dkjson_arrays(table, expected):
+    """docs/systemrescue.md 3a: dkjson writes a table whose keys are all positive integers as an array unless
+    it is sparse (highest key > 10 and > twice the number of keys), holes null, an empty table ``[]``; a key
+    ``n`` with a number value is taken as the array's length (dkjson's isarray). Failed before for the
+    ``n`` rows: ``{n: 3}`` was written as an object."""
     assert r.to_json(table) == expected
+
+
+def test_dkjson_small_integer_keys_from_yaml():
+    """docs/systemrescue.md 3a, ``{n: 3}``-style keys: read from YAML, ``n: 3`` under a scope makes dkjson write
+    that scope as an array of three nulls, so the value under ``n`` is lost in the effective JSON."""
+    result = r.compute_effective([('1.yaml', 'custom:\n  n: 3\nsysconfig:\n  sysctl:\n    1: x\n')])
+    assert result.config == {'custom': [None, None, None], 'sysconfig': {'sysctl': ['x']}}
+
+
+def test_dkjson_huge_array_makes_the_reader_fail():
+    result = r.compute_effective([('1.yaml', 'custom: {n: 1e12}\n')])
+    assert result.config is None and 'array' in result.error
 
 
 # -- 3: the command line ---------------------------------------------------------------------
@@ -242,3 +284,33 @@ def test_integer_sysctl_values_reach_sysctl_as_given():
     table, _reason = r.load(data)
     assert table['sysconfig']['sysctl']['vm.swappiness'] == '10'
     assert table['autorun']['ar_attempts'] == 3.0  # elsewhere a number stays a number
+
+
+# -- 3: sysrescuecfg= sources ------------------------------------------------------------------
+SYSRESCUECFG = [
+    ('web01.yaml', '', 'sysrescue.d/web01.yaml'),
+    ('sub/x.YAML', '', 'sysrescue.d/sub/x.YAML'),
+    ('../top.yaml', '', 'top.yaml'),
+    ('../../etc/x.yaml', '', None),
+    ('/run/archiso/bootmnt/hosts/web01.yaml', '', 'hosts/web01.yaml'),
+    ('/run/archiso/bootmnt/sysrescue.d/x.yaml', '', 'sysrescue.d/x.yaml'),
+    ('/etc/x.yaml', '', None),
+    ('/run/archiso/bootmntx/x.yaml', '', None),
+    ('/run/archiso/bootmnt/../x.yaml', '', None),
+    ('http://pxe/rescue/hosts/web01.yaml', 'archiso_http_srv=http://pxe/rescue/', 'hosts/web01.yaml'),
+    ('http://pxe/rescue/hosts/web%2001.yaml', 'archiso_http_srv=http://pxe/rescue', 'hosts/web 01.yaml'),
+    ('http://pxe/other/web01.yaml', 'archiso_http_srv=http://pxe/rescue/', None),
+    ('http://pxe/rescue/../x.yaml', 'archiso_http_srv=http://pxe/rescue/', None),
+    ('http://pxe/rescue/x.yaml?v=1', 'archiso_http_srv=http://pxe/rescue/', None),
+    ('http://pxe/rescue/hosts/web01.yaml', '', None),
+]
+
+
+@pytest.mark.parametrize('value, cmdline, expected', SYSRESCUECFG)
+def test_sysrescuecfg_medium_path(value, cmdline, expected):
+    """docs/systemrescue.md 3: each sysrescuecfg= is "an http(s):// URL ..., an absolute path, or a name relative
+    to sysrescue.d/"; the reader runs in the initramfs with the medium at /run/archiso/bootmnt, so an absolute
+    path is a file of the medium only under that mount point; 5: archiso_http_srv=URL/ is the tree an HTTP PXE
+    entry boots from. Failed before: an absolute path was never read (media_info warned the configuration was
+    incomplete), and neither was the tree file of an HTTP PXE entry."""
+    assert r.sysrescuecfg_medium_path(value, r.cmdline_tokens(cmdline)) == expected

@@ -27,6 +27,24 @@ pytestmark = pytest.mark.skipif(not (shutil.which('xorriso') and shutil.which('m
                                 reason='needs xorriso, dosfstools, isolinux and syslinux')
 
 
+def make_hybrid_iso(tree, iso):
+    """``tree`` as a bootable hybrid ISO like SystemRescue's: isolinux El Torito for BIOS, an EFI image, isohybrid
+    MBR and GPT."""
+    (tree / 'isolinux').mkdir(parents=True, exist_ok=True)
+    (tree / 'EFI').mkdir(parents=True, exist_ok=True)
+    shutil.copy(ISOLINUX, str(tree / 'isolinux'))
+    shutil.copy(LDLINUX, str(tree / 'isolinux'))
+    efi = tree / 'EFI' / 'efiboot.img'
+    with open(str(efi), 'wb') as handle:
+        handle.truncate(2 * 1024 * 1024)
+    subprocess.run(['mkfs.vfat', str(efi)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(iso), '-V', 'RESCUE1200', '-r', '-J', '-isohybrid-mbr', MBR,
+                    '-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat', '-no-emul-boot', '-boot-load-size', '4',
+                    '-boot-info-table', '-eltorito-alt-boot', '-e', 'EFI/efiboot.img', '-no-emul-boot',
+                    '-isohybrid-gpt-basdat', str(tree)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return str(iso)
+
+
 @pytest.fixture(scope='module')
 def source_iso(tmp_path_factory):
     base = tmp_path_factory.mktemp('iso')
@@ -36,18 +54,7 @@ def source_iso(tmp_path_factory):
     (tree / 'sysresccd' / 'VERSION').write_text('12.00\n')
     (tree / 'sysresccd' / '05-Stock.srm').write_text('stock\n')
     (tree / 'isolinux' / 'isolinux.cfg').write_text('DEFAULT x\nAPPEND archisobasedir=sysresccd archisolabel=RESCUE1200\n')
-    shutil.copy(ISOLINUX, str(tree / 'isolinux'))
-    shutil.copy(LDLINUX, str(tree / 'isolinux'))
-    efi = tree / 'EFI' / 'efiboot.img'
-    with open(str(efi), 'wb') as handle:
-        handle.truncate(2 * 1024 * 1024)
-    subprocess.run(['mkfs.vfat', str(efi)], check=True, stdout=subprocess.DEVNULL)
-    iso = base / 'src.iso'
-    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(iso), '-V', 'RESCUE1200', '-r', '-J', '-isohybrid-mbr', MBR,
-                    '-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat', '-no-emul-boot', '-boot-load-size', '4',
-                    '-boot-info-table', '-eltorito-alt-boot', '-e', 'EFI/efiboot.img', '-no-emul-boot',
-                    '-isohybrid-gpt-basdat', str(tree)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return str(iso)
+    return make_hybrid_iso(tree, base / 'src.iso')
 
 
 def params(tmp_path, src, dest='out.iso', **extra):
@@ -152,3 +159,141 @@ def test_parse_lsdl_quotes_and_types():
     assert isoimage.parse_lsdl(text) == {"/sysresccd/q'a b": {'type': 'file', 'size': 6},
                                          '/sysresccd': {'type': 'dir', 'size': 0},
                                          '/l': {'type': 'link', 'size': 0}}
+
+
+# -- a SystemRescue 12.00-shaped ISO: the real menus and the stock 100-defaults.yaml ------------------------
+@pytest.fixture(scope='module')
+def stock_iso(tmp_path_factory):
+    fixtures = os.environ.get('RESCUEFLEET_FIXTURES') or os.path.join(
+        os.path.dirname(__file__), '..', '..', '..', '..', '..', '..', 'shared', 'fixtures', 'systemrescue-12.00-media')
+    if not os.path.isdir(fixtures):
+        pytest.skip('SystemRescue fixtures not present at %s' % fixtures)
+    base = tmp_path_factory.mktemp('stock')
+    tree = base / 'tree'
+    shutil.copytree(fixtures, str(tree), ignore=shutil.ignore_patterns('PROVENANCE.md'))
+    (tree / 'sysresccd' / '05-old.srm').write_text('old\n')
+    return make_hybrid_iso(tree, base / 'systemrescue.iso')
+
+
+def stock_params(tmp_path, src, **extra):
+    return params(tmp_path, src, **dict({'configs': [], 'files': []}, **extra))
+
+
+def early_load_of(iso):
+    """media_info's answer for the written ISO: {(file, label): early_load} of the SystemRescue entries."""
+    from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.media_info import MediaInfo
+    facts = MediaInfo({'media': {'image': iso}, 'basedir': 'sysresccd', 'verify': 'fast', 'cmdline': '',
+                       'conflicts': False}).run()
+    return dict(((s['file'], s['label'] or s['title']), s['early_load']) for s in facts['loadsrm'])
+
+
+def test_srms_without_loading_turn_it_on_by_default(tmp_path, stock_iso):
+    """docs/systemrescue.md 7: the stock 100-defaults.yaml says loadsrm: false, so a remaster that adds modules
+    and nothing that turns loading on gives an ISO whose modules never load; sysrescue-customize writes
+    sysrescue.d/200-customize.yaml with global: loadsrm: true whenever it adds a module. The default
+    (loadsrm: enable) does the same, judged with the reader over the ISO's YAML and menus (2, 3b): every
+    SystemRescue entry that boots from the medium then loads the modules; HTTP PXE entries load none anyway.
+    Failed before: the modules were added and never loaded."""
+    p = stock_params(tmp_path, stock_iso)
+    check = SysrescueIso(p, check_mode=True, want_diff=True).run()
+    assert check['changed'] and check['loadsrm_config'] == 'sysrescue.d/200-rescuefleet-loadsrm.yaml'
+    assert check['added'] == ['sysresccd/10-tools.srm', 'sysrescue.d/200-rescuefleet-loadsrm.yaml']
+    assert 'sysrescue.d/200-rescuefleet-loadsrm.yaml' in check['diff']['after']
+    assert check['loadsrm'] and all(e['early_load'] for e in check['loadsrm'])
+    assert {e['file'] for e in check['loadsrm']} >= {'boot/grub/grubsrcd.cfg', 'sysresccd/boot/syslinux/sysresccd_sys.cfg'}
+    real = SysrescueIso(p).run()
+    assert real['changed'] and real['added'] == check['added'] and real['loadsrm'] == check['loadsrm']
+    medium = open_medium({'image': p['dest']}, writable=False)
+    from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import load
+    assert load(medium.read_bytes('sysrescue.d/200-rescuefleet-loadsrm.yaml')) == ({'global': {'loadsrm': True}}, None)
+    answer = early_load_of(p['dest'])
+    # every entry that boots from the medium loads the modules; the HTTP PXE entries cannot
+    assert [k for k, on in answer.items() if not on] == [k for k in answer if k[0].endswith('sysresccd_pxe.cfg')
+                                                         and k[1] != 'sysresccd_nfs' and k[1] != 'sysresccd_nbd']
+    assert all(on for (f, _l), on in answer.items() if not f.endswith('_pxe.cfg'))
+    again = SysrescueIso(p).run()
+    assert not again['changed'] and again['loadsrm'] == real['loadsrm'] and again['loadsrm_config'] == real['loadsrm_config']
+    assert not SysrescueIso(p, check_mode=True).run()['changed']
+
+
+def test_warn_mode_only_warns(tmp_path, stock_iso):
+    """The other choice (loadsrm: warn): nothing is added, a warning names every entry that will not load
+    the modules, with the reader's reason."""
+    p = stock_params(tmp_path, stock_iso, loadsrm='warn')
+    task = SysrescueIso(p)
+    result = task.run()
+    assert result['loadsrm_config'] is None and result['added'] == ['sysresccd/10-tools.srm']
+    assert not any(e['early_load'] for e in result['loadsrm'])
+    text = '\n'.join(task.warnings)
+    assert 'do not load from these boot entries' in text and "global.loadsrm is false in 100-defaults.yaml" in text
+    assert not any(on for (f, _l), on in early_load_of(p['dest']).items() if not f.endswith('_pxe.cfg'))
+    again = SysrescueIso(p)
+    assert not again.run()['changed'] and any('do not load' in w for w in again.warnings)
+
+
+def test_operator_decisions_are_kept(tmp_path, stock_iso):
+    """configs that set global.loadsrm (to any value) are the operator's decision: nothing is added, and a
+    warning says which entries will not load; an ISO whose YAML already turns loading on needs nothing."""
+    off = stock_params(tmp_path, stock_iso, dest='off.iso',
+                       configs=[{'name': '500-fleet.yaml', 'config': {'global': {'loadsrm': False}}}])
+    task = SysrescueIso(off)
+    result = task.run()
+    assert result['loadsrm_config'] is None and 'sysrescue.d/200-rescuefleet-loadsrm.yaml' not in result['added']
+    assert any('configs set global.loadsrm' in w for w in task.warnings)
+    on = stock_params(tmp_path, stock_iso, dest='on.iso',
+                      configs=[{'name': '500-fleet.yaml', 'config': {'global': {'loadsrm': 'yes'}}}])
+    task = SysrescueIso(on)
+    result = task.run()
+    assert result['loadsrm_config'] is None and all(e['early_load'] for e in result['loadsrm'])
+    assert not any('load' in w for w in task.warnings)
+    # no modules added: nothing is judged
+    plain = SysrescueIso(stock_params(tmp_path, stock_iso, dest='plain.iso', srms=[])).run()
+    assert plain['loadsrm'] == [] and plain['loadsrm_config'] is None
+
+
+def test_remove_files_of_the_source(tmp_path, stock_iso):
+    """remove: files of the source ISO (an old SRM, a stock YAML) are left out of dest, four ways, with check
+    mode and diff. With the stock 100-defaults.yaml gone nothing sets loadsrm, so the reader says the modules
+    do not load (3b: no value, no bare loadsrm) and the default still turns it on."""
+    p = stock_params(tmp_path, stock_iso, remove=['/sysresccd/05-old.srm', 'sysrescue.d/100-defaults.yaml'])
+    check = SysrescueIso(p, check_mode=True, want_diff=True).run()
+    assert check['changed'] and check['deleted'] == ['sysresccd/05-old.srm', 'sysrescue.d/100-defaults.yaml']
+    assert 'sysresccd/05-old.srm deleted\n' in check['diff']['after'] and check['diff']['before'] == ''
+    assert check['loadsrm_config'] == 'sysrescue.d/200-rescuefleet-loadsrm.yaml'
+    assert not os.path.exists(p['dest'])
+    real = SysrescueIso(p, want_diff=True).run()
+    assert real['changed'] and real['deleted'] == check['deleted']
+    medium = open_medium({'image': p['dest']}, writable=False)
+    assert [e['name'] for e in medium.list_dir('sysrescue.d')] == ['200-rescuefleet-loadsrm.yaml']
+    assert not medium.exists('sysresccd/05-old.srm') and medium.exists('sysresccd/10-tools.srm')
+    assert isoimage.boot_records(p['dest']) == isoimage.boot_records(stock_iso)
+    assert not SysrescueIso(p).run()['changed']
+    assert not SysrescueIso(p, check_mode=True).run()['changed']
+    # no longer removed: the file comes back
+    back = SysrescueIso(dict(p, remove=['sysresccd/05-old.srm']), want_diff=True).run()
+    assert back['changed'] and back['deleted'] == ['sysresccd/05-old.srm']
+    assert 'sysrescue.d/100-defaults.yaml deleted' in back['diff']['before']
+    assert open_medium({'image': p['dest']}, writable=False).exists('sysrescue.d/100-defaults.yaml')
+
+
+@pytest.mark.parametrize('remove, message', [
+    (['sysresccd/missing.srm'], 'not in the source ISO'),
+    (['sysresccd/05-OLD.srm'], r'case-sensitive.*holds sysresccd/05-old\.srm|holds sysresccd/05-old\.srm'),
+    (['sysresccd/boot'], 'is a directory'),
+    (['isolinux/isolinux.bin'], 'boot image'),
+    (['isolinux/boot.cat'], 'boot image'),
+    (['sysresccd/10-tools.srm'], 'also added'),
+    (['../etc/passwd'], 'remove'),
+])
+def test_bad_removals_fail_and_write_nothing(tmp_path, stock_iso, remove, message):
+    p = stock_params(tmp_path, stock_iso, remove=remove)
+    with pytest.raises(RescueFleetError, match=message):
+        SysrescueIso(p, check_mode=True).run()
+    with pytest.raises(RescueFleetError, match=message):
+        SysrescueIso(p).run()
+    assert sorted(os.listdir(str(tmp_path))) == ['10-tools.srm']
+
+
+def test_bad_loadsrm_mode(tmp_path, stock_iso):
+    with pytest.raises(RescueFleetError, match='loadsrm must be one of enable, warn'):
+        SysrescueIso(stock_params(tmp_path, stock_iso, loadsrm='on')).run()
