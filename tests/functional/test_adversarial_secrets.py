@@ -72,6 +72,9 @@ def tasks(top):
                                                'args': {'rootpass': [ARGS_LIST]}}),
         ('menu_facts', 'media_info', {'media': {'path': str(top / 'medium')}}),
         ('dracut_link', 'dracut_module', {'dracutbasedir': str(top / 'dracut'), 'name': 'fleet'}),
+        ('iso_config_list', 'sysrescue_iso', {'src': str(top / 'src.iso'), 'dest': str(top / 'out.iso'),
+                                              'configs': [{'name': '500-x.yaml', 'config': {
+                                                  'global': {'rootpass': {MAP_KEY: [LIST]}}}}]}),
         ('menu_file_link', 'bootcfg_loadsrm', {'path': str(top / 'links' / 'grub.cfg'), 'format': 'grub'}),
         ('config_file_link', 'sysrescue_config', {'path': str(top / 'links'), 'name': 'shadow.yaml',
                                                   'config': {'global': {'setkmap': 'de'}}}),
@@ -109,6 +112,10 @@ def world(tmp_path):
     (tmp_path / 'medium' / 'boot' / 'grub' / 'grub.cfg').write_text(MENU_TEXT)
     (tmp_path / 'dracut' / 'modules.d').mkdir(parents=True)
     os.symlink(str(outside / 'dracut-module'), str(tmp_path / 'dracut' / 'modules.d' / '90fleet'))
+    (tmp_path / 'iso-tree' / 'sysresccd').mkdir(parents=True)
+    (tmp_path / 'iso-tree' / 'sysresccd' / 'VERSION').write_text('12.00\n')
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(tmp_path / 'src.iso'), '-V', 'RESCUE1200', '-r',
+                    str(tmp_path / 'iso-tree')], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     (tmp_path / 'links').mkdir()
     os.symlink(str(outside / 'shadow'), str(tmp_path / 'links' / 'grub.cfg'))
     os.symlink(str(outside / 'shadow'), str(tmp_path / 'links' / 'shadow.yaml'))
@@ -138,7 +145,7 @@ def test_no_password_of_any_type_appears_at_any_verbosity(world):
     # what each task did
     refused = {name for name, result in results.items() if result.get('failed')}
     assert {'config_list', 'pxe_config_list', 'pxe_link', 'pxe_link_check', 'menu_args_list', 'dracut_link',
-            'menu_file_link', 'config_file_link'} <= refused
+            'menu_file_link', 'config_file_link', 'iso_config_list'} <= refused
     assert not {'pxe_old', 'pxe_new', 'pxe_gone', 'menu', 'menu_facts'} & refused
     assert 'must be a string' in results['config_list']['msg']
     assert 'outside' in results['pxe_link']['msg'] and 'outside' in results['pxe_link_check']['msg']
@@ -153,3 +160,4 @@ def test_no_password_of_any_type_appears_at_any_verbosity(world):
     assert "rootpass=********" in menu['before'] and 'vncpass=********' in menu['before']
     assert unchanged == {name: tree_hash(str(world / name)) for name in unchanged}
     assert 'a.yaml' not in os.listdir(str(world / 'cfg'))  # the refused one was not written
+    assert not os.path.exists(str(world / 'out.iso'))
