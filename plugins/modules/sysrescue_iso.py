@@ -142,7 +142,7 @@ options:
     type: bool
     default: false
 notes:
-  - Values of C(rootpass), C(vncpass) and C(rootcryptpass) in O(configs) are never shown, whatever their type: a
+  - Values of C(rootpass), C(vncpass) and C(rootcryptpass) in O(configs) are never shown, whatever their type. A
     list or mapping given by mistake is refused without its items or keys appearing in the message, the diff or
     the invocation printed at C(-vvv).
   - The source ISO's names and links are data from outside: the boot configs and YAML files judged for
