@@ -46,6 +46,29 @@ def is_plain_name(name):
     return isinstance(name, str) and name not in ('', '.', '..') and '/' not in name and '\0' not in name
 
 
+def lies_inside(path, directory):
+    """Whether ``path`` is ``directory`` or lies below it, decided on the directories themselves
+    (``(st_dev, st_ino)`` of each parent of ``path``), not on how the paths are spelt: ``//srv``, a link or a
+    bind mount name the same directory differently. ``False`` when ``directory`` does not exist."""
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return False
+    wanted = (st.st_dev, st.st_ino)
+    current = os.path.abspath(path)
+    while True:
+        try:
+            here = os.stat(current)
+            if (here.st_dev, here.st_ino) == wanted:
+                return True
+        except OSError:
+            pass
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
 def file_path(value, where, error, advice):
     """``value`` (an option naming a file inside a tree or image) as a clean relative path, or ``error``
     with ``where`` (the option) and ``advice`` when it climbs out with ``..`` or names the root itself."""

@@ -22,7 +22,7 @@ import stat
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import cached_sha256, sum_file_problems
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, extract_tree, read_volume
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path, file_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path, file_path, lies_inside
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
 
@@ -111,6 +111,10 @@ class IsoExtract(Task):
             raise IsoError('dest %s exists and is not a directory; remove it or choose another dest' % self.dest)
         if os.path.islink(self.dest):
             raise IsoError('dest %s is a symlink; give the real directory, which is replaced as a whole' % self.dest)
+        for what, path in (('src', self.src), ('record', self.record)):
+            if lies_inside(path, self.dest):  # by the directory itself, however the paths are spelt
+                raise IsoError('%s %s lies inside dest %s, which is replaced as a whole: it would be deleted; keep '
+                               'it outside dest; nothing was changed' % (what, path, self.dest))
         return OutputFiles()
 
     def leftover_places(self, target):

@@ -171,3 +171,20 @@ def test_a_link_inside_the_extracted_tree_is_kept(tmp_path, http):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     result = IsoExtract(params(tmp_path, str(iso), checksums=[])).run()
     assert result['changed'] and os.readlink(str(http / 'sysresccd' / 'boot' / 'vmlinuz')) == 'x86_64/vmlinuz'
+
+
+@pytest.mark.parametrize('spelling', ['plain', 'double slash', 'link'])
+def test_a_src_inside_dest_is_refused_however_it_is_spelt(tmp_path, spelling):
+    """dest is replaced as a whole: an ISO inside it would be deleted by the swap (issue 27, class 2)."""
+    dest = tmp_path / 'http' / 'sysresccd'
+    dest.mkdir(parents=True)
+    src = make_iso(dest)
+    if spelling == 'double slash':
+        src = '/' + src
+    elif spelling == 'link':
+        os.symlink(str(dest), str(tmp_path / 'elsewhere'))
+        src = str(tmp_path / 'elsewhere' / 'src.iso')
+    before = tree_hash(str(tmp_path / 'http'))
+    with pytest.raises(RescueFleetError, match='lies inside dest'):
+        IsoExtract(params(tmp_path, src)).run()
+    assert tree_hash(str(tmp_path / 'http')) == before
