@@ -47,15 +47,16 @@ def is_plain_name(name):
 
 
 def lies_inside(path, directory):
-    """Whether ``path`` is ``directory`` or lies below it, decided on the directories themselves
-    (``(st_dev, st_ino)`` of each parent of ``path``), not on how the paths are spelt: ``//srv``, a link or a
-    bind mount name the same directory differently. ``False`` when ``directory`` does not exist."""
+    """Whether ``path`` is ``directory`` or lies below it, decided on the directories themselves (``(st_dev,
+    st_ino)`` of each parent of where ``path`` really is, its links followed), not on how the paths are spelt:
+    ``//srv``, a link or a bind mount name the same directory differently. ``False`` when ``directory`` does not
+    exist."""
     try:
         st = os.stat(directory)
     except OSError:
         return False
     wanted = (st.st_dev, st.st_ino)
-    current = os.path.abspath(path)
+    current = os.path.realpath(path)
     while True:
         try:
             here = os.stat(current)
