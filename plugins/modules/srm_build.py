@@ -201,6 +201,7 @@ options:
         provides it there, otherwise to C(/usr/lib/systemd/system/<unit>) of the live system. Template
         instances such as V(getty@tty2.service) link to the template file.
       - SystemRescue's late loading (C(late_load_srm)) only starts units wanted by C(multi-user.target).
+        M(rescuefleet.media.srm_load) starts each unit enabled this way by name (never C(multi-user.target)).
     type: list
     elements: str
     default: []

@@ -121,3 +121,22 @@ def test_modules_the_real_run_finds_changed_are_sent_and_it_runs_again(srm, tmp_
     assert calls[2][0]['srms'][1]['src'] == '/remote/tmp/20-b.srm'
     assert result['transferred'] == ['10-a.srm', '20-b.srm'] and not result.get('failed')
     assert action._transfer_file.call_count == 2
+
+
+def test_the_remote_directory_ansible_made_is_the_one_used_and_removed(srm):
+    """Ansible makes a remote temporary directory before a plugin that transfers files runs; the modules go
+    there, and it is removed at the end (a second one made beside it used to leave the first behind)."""
+    action, calls = make_action({'media': {'path': '/m'}, 'srms': [{'src': srm}]},
+                                answers=[{'changed': True, 'actions': [{'action': 'add', 'name': '10-a.srm'}]},
+                                         {'changed': True}] * 2)
+    assert action._early_needs_tmp_path() is True
+    action.run(task_vars={})
+    action._make_tmp_path.assert_not_called()
+    action._transfer_file.assert_called_once_with(srm, '/remote/tmp/10-a.srm')
+    action._remove_tmp_path.assert_called_once_with('/remote/tmp')
+    action._connection._shell.tmpdir = None
+    action._transfer_file.reset_mock()
+    action._make_tmp_path.side_effect = lambda: setattr(action._connection._shell, 'tmpdir', '/remote/new')
+    action.run(task_vars={})
+    action._make_tmp_path.assert_called_once_with()
+    action._transfer_file.assert_called_once_with(srm, '/remote/new/10-a.srm')
