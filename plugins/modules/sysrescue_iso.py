@@ -141,6 +141,12 @@ options:
       - Implant an MD5 checksum for the media check (C(checkisomd5)) with C(implantisomd5), and return it as RV(md5).
     type: bool
     default: false
+notes:
+  - Values of C(rootpass), C(vncpass) and C(rootcryptpass) in O(configs) are never shown, whatever their type. A
+    list or mapping given by mistake is refused without its items or keys appearing in the message, the diff or
+    the invocation printed at C(-vvv).
+  - The source ISO's names and links are data from outside; the boot configs and YAML files judged for
+    O(loadsrm) are read only from the image itself, never through a link it holds to a file of the host.
 seealso:
   - module: rescuefleet.media.srm_build
   - module: rescuefleet.media.media_info

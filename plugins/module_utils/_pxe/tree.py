@@ -78,6 +78,11 @@ class PxeTree:
         medium = self._medium(kind)
         return {} if medium is None else {entry['name']: entry for entry in medium.list_dir(rel)}
 
+    def exists(self, kind, rel):
+        """Whether anything is at ``rel`` (a link too); refuses a link that leads out of the root."""
+        medium = self._medium(kind)
+        return medium is not None and medium.exists(rel)
+
     def read_bytes(self, kind, rel):
         medium = self._medium(kind)
         return None if medium is None else medium.read_bytes(rel)
@@ -158,7 +163,9 @@ def compare(tree, site, files):
         entry = listings[(kind, directory)].get(name)
         if entry is not None and entry['type'] == 'dir':
             raise PxeError('%s is a directory where pxe_hosts writes a file: move it away' % tree.host_path(kind, rel))
-        old = tree.read_bytes(kind, rel) if entry is not None else None
+        # a link at the place (never listed) is read only where it stays inside the tree: one that leads out is
+        # refused here, before anything is written, and its target is never read (nor shown in a diff)
+        old = tree.read_bytes(kind, rel) if entry is not None or tree.exists(kind, rel) else None
         if old == new:
             unchanged += 1
         else:

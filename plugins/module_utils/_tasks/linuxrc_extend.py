@@ -78,6 +78,8 @@ class LinuxrcExtend(Task):
         else:
             files = [(path, True, None) for path, _explicit in self.named]
         plans = edit.plan(files)
+        for item in plans:  # passwords on the menus' command lines: masked in the diffs, never shown
+            self.secrets.extend(item.secrets)
         self.warnings.extend(edit.warnings)
         edited = parts_check.entry_arches(plans, found_layouts, arch)
         if params['state'] == 'present':
