@@ -163,6 +163,9 @@ requirements:
   - dracut (any version with the C(modules.d) layout) to use the module; bash to check the generated
     C(module-setup.sh) when present.
 notes:
+  - "Refuses, before anything is read or written: a module directory of C(modules.d) (this one, or another of
+    the same name to be removed) that is a symlink, and a C(modules.d) that is a link out of O(dracutbasedir):
+    the files of what a link points at would be shown in the diff, replaced and removed."
   - Hook scripts are sourced by the init of the initramfs (dracut's shell init or the C(dracut-*) services with
     systemd). They must not C(exit).
   - Refuses a O(dracutbasedir) without C(modules.d), and a module directory this module did not write (dracut's own

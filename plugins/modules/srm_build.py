@@ -263,6 +263,13 @@ notes:
     repository database.
   - Refuses a build when mksquashfs (or, for O(sources[].srm), unsquashfs) is missing or does not support
     O(compression), and an O(block_size) or O(compression_level) mksquashfs would not take.
+  - "Refuses, before anything is written: a pacman repository database whose C(%FILENAME%) is not a plain file
+    name (a C(/), a leading C(.), more than 255 bytes), as libalpm refuses it (C(_alpm_validate_filename)), since
+    the name is joined to the cache directory and a hostile or intercepted C(http://) repository could otherwise
+    write or delete files anywhere; nothing is downloaded. A package whose sha256 differs from the database is
+    removed from the cache, and only from there. Records of an C(srm) source (its manifest) with a path that is
+    not a clean path inside the module. An output whose directory lies inside a C(src) directory, found by the
+    directory itself (a bind mount or link under another name included)."
 seealso:
   - name: SystemRescue modules
     description: How SystemRescue loads SRMs.

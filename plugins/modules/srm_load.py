@@ -128,7 +128,8 @@ options:
     default: false
   allow_installed_system:
     description:
-      - Load into O(root=/) even when the host does not look like a live system. Late loading writes over the root
+      - Load into the running system's root even when the host does not look like a live system. Whether O(root) is
+        the running system's root is decided on the directory itself, however it is spelt (C(//), a link to C(/)). Late loading writes over the root
         and cannot be undone; this is rarely what is wanted on an installed system.
     type: bool
     default: false
@@ -195,6 +196,11 @@ notes:
     O(srms[].url) without O(srms[].sha256).
   - Refuses a record under O(root) that is not a regular file (a FIFO would block the run), and O(method=mount)
     without root.
+  - "Refuses, before anything is fetched or copied: the running system's root when the host does not look like a
+    live system (unless O(allow_installed_system)), also when O(root) names it another way (C(//), C(/./), a link
+    to C(/)); a record (C(run/rescuefleet/srm_load.json) under O(root)) or a directory on its way that is a link
+    leading out of O(root), since the record is read and written there; a module name, given or taken from the
+    last component of a URL, that is not a plain file name."
 seealso:
   - module: rescuefleet.media.srm_build
   - module: rescuefleet.media.srm_deploy

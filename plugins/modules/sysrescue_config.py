@@ -124,6 +124,11 @@ requirements:
 notes:
   - C(rootpass) and C(vncpass) are stored as plain text, readable by anyone who holds a FAT medium or can fetch
     the file from an HTTP server. The module warns and suggests C(rootcryptpass) with a crypt hash.
+  - Every value under C(rootpass), C(vncpass) and C(rootcryptpass) is a password whatever its type. A list or a
+    mapping (in O(config) or in O(sysrescuecfg)) is refused by the schema, and neither the refusal, the diff nor the
+    invocation Ansible prints at C(-vvv) shows its items or keys. The old file is masked in the diff like the new.
+  - "Refuses, before anything is written: a file of the directory that is a link leading out of it (it is never
+    read, so nothing of the file it points at shows in a diff)."
   - The module warns about settings that cannot work together, such as a C(late_load_srm) path under
     C(/run/archiso/bootmnt/sysresccd/) while C(copytoram) is on, and about values of this file that a later
     file or the command line overrides.

@@ -153,6 +153,11 @@ notes:
     of the source or are its boot images, and, in check mode too, a new image that does not fit beside O(dest).
   - Refuses a record beside O(dest) that is not a regular file, and leaves O(dest) as it was when the new image
     would not boot like the source.
+  - Values of C(rootpass), C(vncpass) and C(rootcryptpass) in O(configs) are never shown, whatever their type. A
+    list or mapping given by mistake is refused without its items or keys appearing in the message, the diff or
+    the invocation printed at C(-vvv).
+  - The source ISO's names and links are data from outside; the boot configs and YAML files judged for
+    O(loadsrm) are read only from the image itself, never through a link it holds to a file of the host.
 seealso:
   - module: rescuefleet.media.srm_build
   - module: rescuefleet.media.media_info

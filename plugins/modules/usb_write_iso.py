@@ -86,6 +86,8 @@ requirements:
     syslinux and its MBR code (syslinux-common on Debian).
 notes:
   - Writing a block device needs root (run the task with become).
+  - An image file attached to a loop device is refused; the loop device is found by the file itself, also when it
+    was attached through another path (a hard link, a bind mount).
   - The ISO is extracted and checked before the device is touched; an ISO that holds symlinks (FAT cannot store
     them, and copying one would copy the file it points at on this host), special files, names outside printable
     ASCII or with characters FAT refuses, names that differ only in case, or more data than the partition holds

@@ -290,13 +290,20 @@ class ModuleDir:
         self.want_diff = with_diff
 
     def modules_d(self):
-        """The ``modules.d`` of ``dracutbasedir``; refuses a directory that is not a dracut tree."""
+        """The ``modules.d`` of ``dracutbasedir``; refuses a directory that is not a dracut tree, and a
+        ``modules.d`` that is a link out of it (its files would be read, replaced and removed elsewhere)."""
         base = self.params['dracutbasedir']
         modules_d = os.path.join(base, 'modules.d')
         if not os.path.isdir(modules_d):
             raise DracutModuleError(
                 'dracutbasedir %s is not a dracut tree (it has no modules.d): give the directory that holds '
                 "dracut's modules.d, such as /usr/lib/dracut or a private copy of it" % base)
+        real_base = os.path.realpath(base)
+        if os.path.dirname(os.path.realpath(modules_d)) != real_base:
+            raise DracutModuleError(
+                '%s is a link to %s, outside dracutbasedir: dracut_module reads and writes only inside the tree '
+                'it is given; give the real tree as dracutbasedir; nothing was changed'
+                % (modules_d, os.path.realpath(modules_d)))
         return modules_d
 
     def plan(self):
@@ -305,6 +312,12 @@ class ModuleDir:
         check_dracut_name(self.params['name'])
         directory = module_dir(self.params)
         others = _other_dirs(modules_d, self.params['name'], directory)
+        links = [path for path in others if os.path.islink(path)]
+        if links:
+            # what a link points at is never read (no diff shows it), replaced or removed
+            raise DracutModuleError('%s %s a symlink; dracut_module manages real module directories only: remove '
+                                    'the link (or replace it with a directory); nothing was changed'
+                                    % (', '.join(links), 'is' if len(links) == 1 else 'are'))
         _check_own_dir(directory)
         actions = []
         diffs = []

@@ -38,6 +38,38 @@ def clean_path(path):
     return '/'.join(parts)
 
 
+def is_plain_name(name):
+    """Whether ``name`` is one plain file name, which stays in the directory it is joined to: a string, not
+    empty, not ``.`` or ``..``, without ``/`` or NUL. Every name that comes from outside (a repository
+    database, an ISO listing, an archive member, the last component of a URL) is checked with it before it
+    touches a path."""
+    return isinstance(name, str) and name not in ('', '.', '..') and '/' not in name and '\0' not in name
+
+
+def lies_inside(path, directory):
+    """Whether ``path`` is ``directory`` or lies below it, decided on the directories themselves (``(st_dev,
+    st_ino)`` of each parent of where ``path`` really is, its links followed), not on how the paths are spelt:
+    ``//srv``, a link or a bind mount name the same directory differently. ``False`` when ``directory`` does not
+    exist."""
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return False
+    wanted = (st.st_dev, st.st_ino)
+    current = os.path.realpath(path)
+    while True:
+        try:
+            here = os.stat(current)
+            if (here.st_dev, here.st_ino) == wanted:
+                return True
+        except OSError:
+            pass
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
 def file_path(value, where, error, advice):
     """``value`` (an option naming a file inside a tree or image) as a clean relative path, or ``error``
     with ``where`` (the option) and ``advice`` when it climbs out with ``..`` or names the root itself."""

@@ -101,6 +101,11 @@ class PxeTree:
         medium = self._medium(kind)
         return {} if medium is None else {entry['name']: entry for entry in medium.list_dir(rel)}
 
+    def exists(self, kind, rel):
+        """Whether anything is at ``rel`` (a link too); refuses a link that leads out of the root."""
+        medium = self._medium(kind)
+        return medium is not None and medium.exists(rel)
+
     def read_bytes(self, kind, rel):
         medium = self._medium(kind)
         return None if medium is None else medium.read_bytes(rel)
@@ -203,7 +208,9 @@ def compare(tree, site, files, adopt=False):
             raise PxeError('%s is %s where pxe_hosts writes a file: move it away (nothing was changed)'
                            % (tree.host_path(kind, rel), 'a directory' if entry['type'] == 'dir'
                               else 'a special file (FIFO, socket or device)'))
-        old = tree.read_bytes(kind, rel) if entry is not None else None
+        # a link at the place (never listed) is read only where it stays inside the tree: one that leads out is
+        # refused here, before anything is written, and its target is never read (nor shown in a diff)
+        old = tree.read_bytes(kind, rel) if entry is not None or tree.exists(kind, rel) else None
         if old == new:
             unchanged += 1
             continue

@@ -48,7 +48,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic a
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._files import NotAFileError, read_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import flocked
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import flocked, is_plain_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import round_up
@@ -94,8 +94,9 @@ def resolve(items, hash_sources=False, locate=None):
         else:
             entry = wanted_modules.resolve([{k: v for k, v in item.items() if k != 'url'}],
                                            hash_sources=hash_sources, locate=locate, use='late')[0]
-        if '/' in entry['name'] or entry['name'] in ('.', '..'):
-            raise LoadError('srms[%d]: name %r must be a plain name without /' % (number, entry['name']))
+        if not is_plain_name(entry['name']):  # given, or the last component of a URL: joined to the staging dir
+            raise LoadError('srms[%d]: name %r must be a plain name without / (give name for a URL that ends in '
+                            'a directory)' % (number, entry['name']))
         if entry['sha256']:
             if not SHA256.match(entry['sha256']):
                 raise LoadError('%s: sha256 %r is not 64 hexadecimal digits' % (entry['name'], entry['sha256']))
@@ -217,6 +218,16 @@ def mounts(mountinfo='/proc/self/mountinfo'):
     except OSError:
         pass
     return found
+
+
+def is_running_root(root, system_root='/'):
+    """Whether ``root`` is the root directory of the running system: the same directory (``(st_dev,
+    st_ino)``), however it is spelt (``//``, ``/./``, a link to ``/``, a bind mount of it)."""
+    try:
+        here, system = os.stat(root), os.stat(system_root)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (system.st_dev, system.st_ino)
 
 
 def root_mount(mountinfo):

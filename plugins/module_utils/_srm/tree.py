@@ -79,6 +79,14 @@ def image_path(dest):
     return '/' + '/'.join(parts)
 
 
+def _clean_image_path(path):
+    """Whether ``path`` is already a clean absolute path inside a module (as :func:`image_path` writes one)."""
+    try:
+        return isinstance(path, str) and image_path(path) == path
+    except TreeError:
+        return False
+
+
 def _readable(st):
     """Whether this process may read a file, from its stat data alone (no extra system call)."""
     euid = os.geteuid()
@@ -113,6 +121,12 @@ class TreeBuilder:
     def __init__(self, preserve_ownership=False, output=None):
         self.preserve = preserve_ownership
         self.output = os.path.realpath(output) if output else None
+        # the output's directory as a file, not a spelling: a bind mount inside src reaches it under another path
+        try:
+            st = os.stat(os.path.dirname(self.output)) if output else None
+        except OSError:
+            st = None
+        self.output_dir = (st.st_dev, st.st_ino) if st else None
         self.entries = {'/': _dir_entry()}
         self.origin = {'/': 'the module root'}
         self.warnings = []
@@ -204,6 +218,9 @@ class TreeBuilder:
             if self.output and child.path == self.output:
                 continue
             st = child.stat(follow_symlinks=False)
+            if stat.S_ISDIR(st.st_mode) and (st.st_dev, st.st_ino) == self.output_dir:
+                raise TreeError('%s: the output %s lies inside src (its directory is %s); put it elsewhere, or the '
+                                'module would contain itself' % (who, self.output, child.path))
             entry = self._entry_from_stat(child.path, st, mode, who)
             if entry is None:
                 continue
@@ -259,6 +276,12 @@ class TreeBuilder:
         for inner in sorted(records):
             if inner == '/':
                 continue
+            if not _clean_image_path(inner):
+                # records come from a manifest beside a module: a path climbing out (/../../etc/x) would be
+                # staged, extracted and read outside the build's directories
+                raise TreeError('%s: %s lists the path %r, which is not a clean absolute path inside a module; '
+                                'rebuild that module with srm_build (its manifest is damaged or not its own)'
+                                % (who, srm or 'the packages', inner))
             rel = inner.lstrip('/')
             if any(rel == s or rel.startswith(s + '/') for s in skipped):
                 continue

@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import stat
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._files import read_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import cached_sha256, sum_file_problems
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import (
     IsoError, extract_tree, iso_path, read_volume, tree_listing)
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path, file_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path, file_path, lies_inside
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
 
@@ -46,6 +47,29 @@ def load_record(path):
 
 def _describe(record):
     return '%s sha256:%s\n' % (record['iso'], record['sha256']) if record.get('sha256') else ''
+
+
+def escaping_entries(tree):
+    """What in an extracted ``tree`` points out of it or is not a plain file: ``[problem]``.
+
+    The names and links of an ISO are data from outside: a symlink whose target leaves the tree (absolute,
+    or climbing out with ``..``) would make the HTTP server of a PXE tree serve a file of the host, and a
+    device or FIFO has no place in a served tree."""
+    problems = []
+    real_tree = os.path.realpath(tree)
+    for top, dirs, files in os.walk(tree):
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            rel = os.path.relpath(path, tree)
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                target = os.readlink(path)
+                resolved = os.path.normpath(os.path.join(os.path.realpath(top), target))
+                if os.path.isabs(target) or not (resolved + os.sep).startswith(real_tree + os.sep):
+                    problems.append('%s is a link to %s, outside the extracted directory' % (rel, target))
+            elif not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+                problems.append('%s is neither a file, a directory nor a link' % rel)
+    return problems
 
 
 class ExtractPlan(Plan):
@@ -92,6 +116,10 @@ class IsoExtract(Task):
             raise IsoError('dest %s exists and is not a directory; remove it or choose another dest' % self.dest)
         if os.path.islink(self.dest):
             raise IsoError('dest %s is a symlink; give the real directory, which is replaced as a whole' % self.dest)
+        for what, path in (('src', self.src), ('record', self.record)):
+            if lies_inside(path, self.dest):  # by the directory itself, however the paths are spelt
+                raise IsoError('%s %s lies inside dest %s, which is replaced as a whole: it would be deleted; keep '
+                               'it outside dest; nothing was changed' % (what, path, self.dest))
         return OutputFiles(os.path.dirname(self.dest))
 
     def leftover_places(self, target):
@@ -166,7 +194,11 @@ class IsoExtract(Task):
             atomic.remove_tree(work)
 
     def _check(self, tree):
-        problems = []
+        problems = escaping_entries(tree)
+        if problems:  # before any file of the tree is read: a checksum file could name a link's target
+            raise IsoError('the ISO %s holds what a served tree must not: %s. A web server would follow such a link '
+                           'and serve the file it points at; use an unmodified ISO; %s was left as it was'
+                           % (self.src, '; '.join(problems[:10]), self.dest))
         for rel in self.checksums:
             sums = os.path.join(tree, rel)
             if not os.path.isfile(sums):

@@ -88,6 +88,8 @@ class LinuxrcExtend(Task):
         edit = ConfigsEdit(target, entry_edit(self.items, params['state']), None, kernels, titles,
                            params.get('format') or 'auto', self.grub_check, params.get('validate_grub', True))
         plans = edit.plan(self._files(target, found_layouts, arch))
+        for item in plans:  # passwords on the menus' command lines: masked in the diffs, never shown
+            self.secrets.extend(item.secrets)
         self.warnings.extend(edit.warnings)
         edited = parts_check.entry_arches(plans, found_layouts, arch)
         if params['state'] == 'present':

@@ -28,9 +28,10 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy impo
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import load
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.load import (
     BLOCK, LOW_FREE_SHARE, RECORD, HostRoot, LoadError, added_units, boot_files, changes, check_staging_dir,
-    live_system_reason, merge_boot_file, opened, read_record, render_record, resolve, rsync_command, space_needed,
+    is_running_root, live_system_reason, merge_boot_file, opened, read_record, render_record, resolve, rsync_command, space_needed,
     writable_layer)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import SquashfsError, list_content
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import lies_inside
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
@@ -98,9 +99,12 @@ class SrmLoad(Task):
         check_staging_dir(staging)
         if self.params.get('retries', 2) < 0:
             raise LoadError('retries must be 0 or more, not %d' % self.params['retries'])
+        # the running system is a directory, not a spelling: //, /./ or a link to / are it too
+        self.running = is_running_root(root)
         self._check_live(root)
+        self._check_record_place(root)
         self.wanted = resolve(self.params['srms'])
-        if root == '/' and os.stat(staging).st_dev == os.stat(root).st_dev:
+        if self.running and os.stat(staging).st_dev == os.stat(root).st_dev:
             self.warnings.append('staging_dir %s lies on the root filesystem: module files waiting there take '
                                  'copy-on-write space (RAM) twice; give a tmpfs of its own such as /tmp' % staging)
         return HostRoot(root, staging)
@@ -129,8 +133,17 @@ class SrmLoad(Task):
             result['actions'] = actions  # with the lines each merge kept, counted when it was written
         return result
 
+    def _check_record_place(self, root):
+        """Refuse a record (or a directory on its way) that is a link leading out of ``root``: the record is
+        read and written there, so a link would make a run read and replace a file elsewhere."""
+        record = os.path.join(root, RECORD)
+        if not lies_inside(record, root):
+            raise LoadError('the record %s leads to %s, outside root %s (through a link); srm_load reads and writes '
+                            'its record only inside root: replace the link with a directory; nothing was changed'
+                            % (record, os.path.realpath(record), root))
+
     def _check_live(self, root):
-        if root != '/' or self.params.get('allow_installed_system'):
+        if not self.running or self.params.get('allow_installed_system'):
             return  # a directory tree given as root is a test bed, and the operator may insist
         if live_system_reason(self.host) is None:
             raise LoadError('this host does not look like a SystemRescue/archiso live system (no /run/archiso, '
@@ -238,7 +251,7 @@ class SrmLoad(Task):
 
     # -- systemd ------------------------------------------------------------------------------------------
     def _systemd_text(self, root, units, targets, done):
-        if root != '/':
+        if not is_running_root(root):
             return 'skipped: root is %s, not the running system' % root
         if not self.params.get('systemd', True):
             return 'skipped: systemd is false'

@@ -37,6 +37,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._media.iso impor
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, CONFIG_DIR
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import find_secrets
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
 
@@ -119,6 +120,10 @@ class SysrescueIso(Task):
         self.options = {'basedir': params.get('basedir') or BASEDIR, 'implant_md5': bool(params.get('implant_md5')),
                         'loadsrm': self.loadsrm}
         self.removals = []
+        # passwords in the YAML files it adds, whatever their type: never shown, also when a file is refused
+        for item in params.get('configs') or []:
+            if isinstance(item, dict):
+                self.secrets.extend(find_secrets(item.get('config') or {}))
 
     # -- checks before anything is read or written ----------------------------------------
     def _check_paths(self):

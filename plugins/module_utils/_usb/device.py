@@ -120,8 +120,14 @@ def exclusive_problem(device):
 
 
 def loop_users(image, sysfs='/sys'):
-    """Loop devices attached to an image file."""
+    """Loop devices attached to an image file: by the file itself, not by how its path is spelt (a loop
+    device attached through a hard link or a bind mount names another path)."""
     real = os.path.realpath(image)
+    try:
+        st = os.stat(image)
+        ident = (st.st_dev, st.st_ino)
+    except OSError:
+        ident = None
     users = []
     block = os.path.join(sysfs, 'block')
     try:
@@ -129,7 +135,17 @@ def loop_users(image, sysfs='/sys'):
     except OSError:
         return users
     for name in names:
-        if name.startswith('loop') and _read(os.path.join(block, name, 'loop', 'backing_file')) == real:
+        if not name.startswith('loop'):
+            continue
+        backing = _read(os.path.join(block, name, 'loop', 'backing_file'))
+        if not backing:
+            continue
+        try:
+            other = os.stat(backing)
+            same = ident is not None and (other.st_dev, other.st_ino) == ident
+        except OSError:
+            same = False
+        if backing == real or same:
             users.append('/dev/' + name)
     return users
 

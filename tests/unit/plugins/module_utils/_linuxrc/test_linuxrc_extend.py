@@ -169,7 +169,7 @@ GRUB = '''menuentry 'Installation' {
 
 def test_one_extend_option_replaces_the_repeated_ones_in_grub():
     plan = edit.plan_config(GRUB, 'grub', entry_edit([Wanted('c', True)]), kernels=['*/loader/linux'])
-    assert 'linuxefi /boot/x86_64/loader/linux splash=silent extend=a,b,?c quiet\n' in plan.new
+    assert "linuxefi /boot/x86_64/loader/linux splash=silent extend='a,b,?c' quiet\n" in plan.new
     again = edit.plan_config(plan.new, 'grub', entry_edit([Wanted('c', True)]), kernels=['*/loader/linux'])
     assert not again.changed
 

@@ -143,3 +143,16 @@ def test_a_failing_copy_leaves_no_temporary_file(tmp_path, code, advice):
             medium.put_file('a.srm', str(src))
     assert tree_hash(str(root)) == before
     assert advice in describe_os_error(caught.value) and str(src) in describe_os_error(caught.value)
+
+
+def test_lies_inside_decides_on_the_directories_not_their_spelling(tmp_path):
+    from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import lies_inside
+    (tmp_path / 'root' / 'run').mkdir(parents=True)
+    (tmp_path / 'out').mkdir()
+    os.symlink(str(tmp_path / 'out'), str(tmp_path / 'root' / 'run' / 'rescuefleet'))
+    os.symlink(str(tmp_path / 'root'), str(tmp_path / 'alias'))
+    root = str(tmp_path / 'root')
+    assert lies_inside(str(tmp_path / 'root' / 'run' / 'x.json'), root)
+    assert lies_inside('/' + str(tmp_path / 'alias' / 'run'), root)           # // and a link to the root
+    assert not lies_inside(str(tmp_path / 'root' / 'run' / 'rescuefleet' / 'x.json'), root)  # a link out of it
+    assert not lies_inside(str(tmp_path / 'out'), root) and not lies_inside(root, str(tmp_path / 'missing'))

@@ -23,6 +23,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm import load
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.load import LoadError
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks import srm_load as task_module
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.srm_load import SrmLoad
+from ansible_collections.rescuefleet.media.tests.unit.medium_hashes import tree_hash
 
 SHA_A = 'a' * 64
 SHA_B = 'b' * 64
@@ -50,6 +51,9 @@ def test_planning_entries_need_no_file():
     ([{'url': 'https://srv/a.srm', 'src': 'a.srm', 'sha256': SHA_A}], 'both src and url'),
     ([{'url': 'scp://srv/a.srm', 'sha256': SHA_A}], 'not an http'),
     ([{'url': 'https://srv/', 'sha256': SHA_A}], 'cannot take a name'),
+    # the last component of a URL is data from outside: it must be a plain file name
+    ([{'url': 'https://srv/a/..', 'sha256': SHA_A}], 'plain name'),
+    ([{'url': 'https://srv/a/.', 'sha256': SHA_A}], 'plain name'),
     ([{'name': 'a.srm'}], 'needs src (a module file) or url'),
     ([{'url': 'https://srv/a.srm', 'sha256': 'abc'}], 'not 64 hexadecimal digits'),
     ([{'url': 'https://srv/a.srm', 'sha256': SHA_A}, {'url': 'https://other/a.srm', 'sha256': SHA_B}], 'listed twice'),
@@ -636,3 +640,32 @@ def test_a_record_left_half_written_by_a_killed_run_is_swept(tmp_path):
     assert not SrmLoad(params, check_mode=True).run()['changed'] and leftover.exists()
     assert not SrmLoad(params).run()['changed']
     assert sorted(os.listdir(str(root / 'run' / 'rescuefleet'))) == ['srm_load.json']
+
+
+# -- the running system and the record, as directories (issue 27, class 2) --------------------------------
+
+@pytest.mark.parametrize('spelling', ['//', '/./', 'link'])
+def test_the_running_system_is_refused_however_it_is_spelt(tmp_path, spelling):
+    """abspath('//') is '//', not '/': the guard compares the directories themselves."""
+    root = spelling
+    if spelling == 'link':
+        root = str(tmp_path / 'slash')
+        os.symlink('/', root)
+    assert load.is_running_root(root)
+    with pytest.raises(LoadError, match='does not look like a SystemRescue'):
+        SrmLoad({'root': root, 'srms': []}, host=fake_host(tmp_path)).run()
+
+
+def test_a_record_directory_linked_out_of_the_root_is_refused(tmp_path):
+    root = tmp_path / 'root'
+    (root / 'run').mkdir(parents=True)
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    (outside / 'srm_load.json').write_text('{"version": 1, "modules": []}\n')
+    os.symlink(str(outside), str(root / 'run' / 'rescuefleet'))
+    before = tree_hash(str(outside))
+    for check_mode in (True, False):
+        with pytest.raises(LoadError, match='outside root'):
+            SrmLoad({'root': str(root), 'srms': []}, check_mode=check_mode).run()
+    assert tree_hash(str(outside)) == before
+    assert not load.is_running_root(str(root))

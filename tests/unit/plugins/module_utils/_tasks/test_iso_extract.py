@@ -148,3 +148,51 @@ def test_leftovers_of_an_interrupted_run_are_swept(tmp_path, http):
     (leftover / 'new').mkdir(parents=True)
     assert not IsoExtract(params(tmp_path, src), check_mode=True).run()['changed'] and leftover.exists()
     assert not IsoExtract(params(tmp_path, src)).run()['changed'] and not leftover.exists()
+
+
+@pytest.mark.parametrize('target', ['/etc/hostname', '../../../outside/secret', 'boot/../../..'])
+def test_a_link_out_of_the_extracted_tree_is_refused(tmp_path, http, target):
+    """The links of an ISO are data from outside: one leading out of the tree would make the PXE tree's web
+    server serve a file of the host (issue 27, class 1). dest stays as it was, nothing is written."""
+    src = make_iso(tmp_path)
+    first = IsoExtract(params(tmp_path, src)).run()
+    assert first['changed']
+    before = tree_hash(str(http))
+    tree = tmp_path / 'tree-evil.iso'
+    shutil.copytree(str(tmp_path / 'tree-src.iso'), str(tree), symlinks=True)
+    os.symlink(target, str(tree / 'sysresccd' / 'x86_64' / 'leak'))
+    evil = tmp_path / 'evil.iso'
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(evil), '-V', 'RESCUE1200', '-r', str(tree)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with pytest.raises(RescueFleetError, match='outside the extracted directory'):
+        IsoExtract(params(tmp_path, str(evil))).run()
+    assert tree_hash(str(http)) == before  # the old tree, its record, and no leftover beside them
+
+
+def test_a_link_inside_the_extracted_tree_is_kept(tmp_path, http):
+    tree = tmp_path / 'tree-links.iso'
+    (tree / 'sysresccd' / 'boot' / 'x86_64').mkdir(parents=True)
+    (tree / 'sysresccd' / 'boot' / 'x86_64' / 'vmlinuz').write_bytes(b'kernel')
+    os.symlink('x86_64/vmlinuz', str(tree / 'sysresccd' / 'boot' / 'vmlinuz'))
+    iso = tmp_path / 'links.iso'
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(iso), '-V', 'RESCUE1200', '-r', str(tree)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    result = IsoExtract(params(tmp_path, str(iso), checksums=[])).run()
+    assert result['changed'] and os.readlink(str(http / 'sysresccd' / 'boot' / 'vmlinuz')) == 'x86_64/vmlinuz'
+
+
+@pytest.mark.parametrize('spelling', ['plain', 'double slash', 'link'])
+def test_a_src_inside_dest_is_refused_however_it_is_spelt(tmp_path, spelling):
+    """dest is replaced as a whole: an ISO inside it would be deleted by the swap (issue 27, class 2)."""
+    dest = tmp_path / 'http' / 'sysresccd'
+    dest.mkdir(parents=True)
+    src = make_iso(dest)
+    if spelling == 'double slash':
+        src = '/' + src
+    elif spelling == 'link':
+        os.symlink(str(dest), str(tmp_path / 'elsewhere'))
+        src = str(tmp_path / 'elsewhere' / 'src.iso')
+    before = tree_hash(str(tmp_path / 'http'))
+    with pytest.raises(RescueFleetError, match='lies inside dest'):
+        IsoExtract(params(tmp_path, src)).run()
+    assert tree_hash(str(tmp_path / 'http')) == before
