@@ -60,7 +60,22 @@ WORD = st.one_of(
 
 
 def words_of(text):
-    return text.split()
+    """The words of a command line as linuxrc's file_read_cmdline takes them: split at blanks outside
+    double quotes, every double quote then dropped (so ``extend=""`` is the empty value)."""
+    words, word, quoted = [], None, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+            word = word or ''
+        elif char.isspace() and not quoted:
+            if word is not None:
+                words.append(word)
+            word = None
+        else:
+            word = (word or '') + char
+    if word is not None:
+        words.append(word)
+    return words
 
 
 @given(st.lists(WORD, max_size=8))
