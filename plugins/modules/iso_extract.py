@@ -20,12 +20,6 @@ description:
   - A record (O(record)) holds the sha256 of the ISO with its size, modification time and inode, so a run on the
     same ISO reads nothing and reports no change; another ISO, another O(path), or a missing O(dest) extracts
     again.
-notes:
-  - "Refuses, before the new tree replaces O(dest): a link in the extracted directory that leads out of it
-    (absolute, or climbing out with C(..)), and a device, FIFO or socket, which a web server serving the tree
-    would follow or choke on; a checksum file naming a path outside its directory; an O(src) or O(record) that
-    lies inside O(dest) (which the swap would delete), decided on the directories themselves, however the paths
-    are spelt (C(//), links, bind mounts)."
 author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
@@ -82,6 +76,11 @@ notes:
     and O(required) files it lacks, a directory that does not fit beside O(dest) or cannot be written there, and
     paths with C(..).
   - Refuses an extracted tree whose files do not match its checksum files, leaving O(dest) as it was.
+  - "Refuses, before the new tree replaces O(dest): a link in the extracted directory that leads out of it
+    (absolute, or climbing out with C(..)), and a device, FIFO or socket, which a web server serving the tree
+    would follow or choke on; a checksum file naming a path outside its directory; an O(src) or O(record) that
+    lies inside O(dest) (which the swap would delete), decided on the directories themselves, however the paths
+    are spelt (C(//), links, bind mounts)."
 seealso:
   - module: rescuefleet.media.sysrescue_iso
   - module: rescuefleet.media.pxe_hosts
