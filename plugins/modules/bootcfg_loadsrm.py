@@ -146,6 +146,13 @@ notes:
     which covers BIOS and UEFI menus at once; the kernel command line overrides it.
   - Runs on the same medium take turns through an advisory lock (on the root directory of O(media.path), on the
     image file or device of O(media.image)); nothing is left on the medium for it.
+  - Refuses, before any file is written, an edit whose GRUB result fails C(grub-script-check) (with
+    O(validate_grub)), so no menu is left unreadable.
+  - Refuses C(loadsrm) in O(args) together with O(state) C(present) or C(absent), argument names with whitespace,
+    C(=), quotes or backslashes, values on several lines or with a double quote, and values of another type than a
+    string, true or false.
+  - Refuses an ISO9660 or read-only medium (check mode too), a O(path) that is not a file, an empty O(files) list,
+    and boot configs that are directories or special files.
   - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are shown as C(********) in the diffs (before and after,
     in every entry of a file, selected or not) and in RV(files), and a value of one given in O(args) with the wrong
     type is refused without showing it.

@@ -31,6 +31,9 @@ description:
   - Content is compared before writing; a file is written only when it differs, under a temporary name renamed
     into place. Files of clients no longer listed are removed, but only files this module (or the
     C(rescuefleet.media.pxe_server) role before it) wrote, recognised by their marker comment or YAML header.
+  - A file at a path this module writes that carries no marker (a site's own C(pxelinux.cfg/default) with other
+    installers, a hand-written per-MAC file or client YAML) is someone else's, so the run is refused, naming every such
+    file, unless O(adopt_unmarked) allows replacing them.
   - Writes go through the same directory-medium layer as the other modules' writes to a tree. Runs on the same
     tree take turns through an advisory lock on O(http_root) and O(tftp_root) (nothing is left in the tree for
     it), and a path that leads out of a root through a symlink is refused before anything is written.
@@ -150,6 +153,15 @@ options:
       - Must stay empty with O(system=dracut).
     type: dict
     default: {}
+  adopt_unmarked:
+    description:
+      - Replace files at the paths this module writes although they carry no marker of this module (hand-written
+        default menus, per-MAC files or client YAML). Once replaced they carry the marker and belong to the module,
+        which removes them when their client is gone.
+      - Without it such files are refused and named, and nothing is written; to keep your own default menus, set
+        O(menus=false) instead.
+    type: bool
+    default: false
   verify:
     description:
       - After writing, ask the server at O(url) (and O(boot_url)) for every file a client's boot requests, with
@@ -218,6 +230,15 @@ requirements:
   - PyYAML on the host that runs the module.
   - requests on the host that runs the module, for O(verify).
 notes:
+  - Refuses, before anything is written and in check mode too, clients whose MAC address is not 12 hex digits or
+    whose name is not a hostname, MACs and names given twice, and configurations SystemRescue would not read as
+    meant, listing every problem at once.
+  - Refuses O(url) and O(boot_url) that are not http(s) URLs ending in C(/), directories with C(..) or spaces, and
+    with O(system=dracut) O(kernel_args) without the live root and SystemRescue-only client options.
+  - Refuses to overwrite files at its paths that it did not write (no marker, such as a site's own
+    C(pxelinux.cfg/default)) and names them, unless O(adopt_unmarked); O(menus=false) keeps the site's own menus.
+  - Refuses a directory or special file where it writes a file, a file where it needs a directory, roots that are
+    not directories or cannot be written (check mode too), and a path that leads out of a root through a symlink.
   - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are never returned or shown in a diff, whatever their
     type (a list or mapping given by mistake is refused without showing its items), also the old values of a
     file the run changes or removes. They are plain text in the served YAML, readable by anyone who can fetch it;
@@ -352,6 +373,7 @@ def main():
             loaders=dict(type='list', elements='str', choices=['pxelinux', 'grub', 'ipxe'],
                          default=['pxelinux', 'grub', 'ipxe']),
             menus=dict(type='bool', default=True),
+            adopt_unmarked=dict(type='bool', default=False),
             default_config=dict(type='dict', default={}),
             verify=dict(type='bool', default=False),
             verify_timeout=dict(type='int', default=10),

@@ -189,6 +189,13 @@ options:
 requirements:
   - squashfs-tools (C(unsquashfs)) and rsync on the managed host; C(mount) with loop support for O(method=mount).
 notes:
+  - Refuses a host that is not a SystemRescue/archiso live system unless O(allow_installed_system), because the
+    modules would be copied over an installed system.
+  - Refuses, before anything is copied, a module whose sha256 differs from the one given, one that is not a squashfs
+    image (only those can be late-loaded), one whose new files do not fit the free copy-on-write space, and an
+    O(srms[].url) without O(srms[].sha256).
+  - Refuses a record under O(root) that is not a regular file (a FIFO would block the run), and O(method=mount)
+    without root.
   - "Refuses, before anything is fetched or copied: the running system's root when the host does not look like a
     live system (unless O(allow_installed_system)), also when O(root) names it another way (C(//), C(/./), a link
     to C(/)); a record (C(run/rescuefleet/srm_load.json) under O(root)) or a directory on its way that is a link

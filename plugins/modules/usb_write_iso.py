@@ -95,6 +95,14 @@ notes:
     it does not predict these refusals.
   - syslinux is installed from the host's syslinux package; the ISO's other syslinux modules (menus) stay as the ISO
     has them. Use a syslinux of the same major version (6.x) as SystemRescue's.
+  - Refuses, before the first destructive write, a device that is mounted (or has a mounted partition), used by a
+    loop device or as swap, read-only, smaller than the ISO plus O(min_free), or not removable unless
+    O(allow_fixed).
+  - Refuses, in check mode too (from the ISO's listing), an ISO holding symlinks (copying one would copy a file of
+    this host), special files, names FAT cannot hold or names that differ only in case, or more than the partition
+    holds.
+  - Refuses, in check mode too, a run without the tools it needs (xorriso, sfdisk, mkfs.vfat, mtools, syslinux), a
+    O(workdir) without room for the extracted ISO, and an ISO whose volume id cannot be a FAT label.
 seealso:
   - name: Installing SystemRescue on a USB memory stick
     description: SystemRescue's own USB writer and the layout it makes.

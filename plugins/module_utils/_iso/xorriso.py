@@ -17,6 +17,9 @@ same bytes on every run:
 - the volume dates are the source's: xorriso keeps them when it loads the image with ``-indev``
   (the tests check it, because GRUB and blkid use the modification date as the filesystem UUID).
 
+xorriso keeps the source's Rock Ridge tree, but writes a Joliet tree only when told (``-joliet on``): a
+source that has one (the long names Windows and some firmware show) gets one again.
+
 Private to this collection: the interface may change without notice.
 """
 
@@ -28,16 +31,18 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 IMPLANT_HINT = 'install isomd5sum (apt-get install isomd5sum, dnf install isomd5sum) or leave implant_md5 off'
 
 
-def build_command(src, out, volume, additions, new_dirs, removals=()):
+def build_command(src, out, volume, additions, new_dirs, removals=(), joliet=False):
     """The xorriso argv. ``additions``: ``[(local_file, medium_path)]``; ``new_dirs``: medium paths of
     the directories the additions create (parents first); ``removals``: medium paths of files of the source
-    left out; ``volume``: :func:`..image.read_volume`."""
+    left out; ``volume``: :func:`..image.read_volume`; ``joliet``: write a Joliet tree (the source has one)."""
     stamp = '=%d' % volume['epoch']
     cmd = ['xorriso', '-no_rc', '-abort_on', 'FAILURE', '-return_with', 'SORRY', '32',
            '-indev', src, '-outdev', out,
            '-boot_image', 'any', 'replay',
            '-boot_image', 'any', 'gpt_disk_guid=volume_date_uuid',
            '-uid', '0', '-gid', '0']
+    if joliet:
+        cmd += ['-joliet', 'on']
     if removals:
         cmd += ['-rm'] + [iso_path(p) for p in removals] + ['--']
     for local, path in additions:
@@ -51,9 +56,9 @@ def build_command(src, out, volume, additions, new_dirs, removals=()):
     return cmd
 
 
-def write_image(src, out, volume, additions, new_dirs, removals=()):
+def write_image(src, out, volume, additions, new_dirs, removals=(), joliet=False):
     """Run xorriso; raises :class:`IsoError` with xorriso's last lines when it fails."""
-    run(build_command(src, out, volume, additions, new_dirs, removals), IsoError,
+    run(build_command(src, out, volume, additions, new_dirs, removals, joliet), IsoError,
         what='xorriso writing the ISO (from %s)' % src, hint=XORRISO_HINT)
 
 

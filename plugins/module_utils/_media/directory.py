@@ -18,7 +18,7 @@ import subprocess
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path, in_the_way
 
 # Linux limits: NAME_MAX bytes per name, PATH_MAX bytes per path.
 NAME_MAX = 255
@@ -129,6 +129,8 @@ class DirectoryMedium(Medium):
                         out.append({'name': entry.name, 'type': 'dir', 'size': 0})
                     elif entry.is_file(follow_symlinks=False):
                         out.append({'name': entry.name, 'type': 'file', 'size': entry.stat().st_size})
+                    elif not entry.is_symlink():
+                        out.append({'name': entry.name, 'type': 'other', 'size': 0})  # FIFO, socket, device
                 return sorted(out, key=lambda e: e['name'])
         except FileNotFoundError:
             return []
@@ -190,9 +192,12 @@ class DirectoryMedium(Medium):
         parent = posixpath.dirname(clean_path(path))
         if parent:
             self.makedirs(parent)
-        if os.path.isdir(full) and not os.path.islink(full):
-            raise MediumError('%s on the medium is a directory, so no file can be written there; remove or '
-                              'rename it' % clean_path(path))
+        if not os.path.islink(full) and os.path.lexists(full):
+            mode = os.lstat(full).st_mode
+            if stat.S_ISDIR(mode):
+                raise in_the_way(path)
+            if not stat.S_ISREG(mode):
+                raise in_the_way(path, 'a special file (FIFO, socket or device)')
         return full
 
     def write_bytes(self, path, data, mode=None):

@@ -46,6 +46,7 @@ from ansible.module_utils.urls import open_url
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import NotAFileError, read_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import flocked, is_plain_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
@@ -92,7 +93,7 @@ def resolve(items, hash_sources=False, locate=None):
             raise LoadError('srms[%d] needs src (a module file) or url with sha256' % number)
         else:
             entry = wanted_modules.resolve([{k: v for k, v in item.items() if k != 'url'}],
-                                           hash_sources=hash_sources, locate=locate)[0]
+                                           hash_sources=hash_sources, locate=locate, use='late')[0]
         if not is_plain_name(entry['name']):  # given, or the last component of a URL: joined to the staging dir
             raise LoadError('srms[%d]: name %r must be a plain name without / (give name for a URL that ends in '
                             'a directory)' % (number, entry['name']))
@@ -141,6 +142,15 @@ class HostRoot:
 
     def locked(self):
         return flocked(self.root)
+
+    def leftovers(self, place):
+        """Temporary names an interrupted run left beside ``place`` (the record)."""
+        return atomic.leftovers(place)
+
+    def sweep(self, place, found):
+        for path in found:
+            atomic.remove(path)
+        return list(found)
 
     def scratch(self):
         if self._scratch is None:
@@ -508,11 +518,13 @@ def opened(image, work, method='auto', unsquashfs='unsquashfs'):
 
 def read_record(path):
     """``{name: {'name', 'sha256', 'size', 'loaded_at', ...}}`` from the record (empty when there is none
-    or it does not parse: loading again is harmless, rsync compares by checksum)."""
+    or it does not parse: loading again is harmless, rsync compares by checksum). Anything but a regular file
+    there is refused unopened: a FIFO would block the run, and the module never replaces what it did not make."""
     try:
-        with open(path, 'rb') as handle:
-            data = json.loads(handle.read().decode('utf-8'))
+        data = json.loads(read_regular(path, 'the record').decode('utf-8'))
         return {m['name']: m for m in data['modules'] if isinstance(m, dict) and 'name' in m}
+    except NotAFileError as exc:
+        raise LoadError('%s; srm_load keeps its record there: remove it, then run again' % exc) from exc
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 

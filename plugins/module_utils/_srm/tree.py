@@ -139,7 +139,7 @@ class TreeBuilder:
             missing.append(parent)
             parent = posixpath.dirname(parent)
         if self.entries[parent]['type'] != 'dir':
-            raise TreeError('%s needs %s to be a directory, but %s put a %s there'
+            raise TreeError('%s needs %s to be a directory, but %s put a %s there; change the dest of one of them'
                             % (who, parent, self.origin[parent], self.entries[parent]['type']))
         for p in reversed(missing):
             self.entries[p] = _dir_entry()
@@ -160,8 +160,8 @@ class TreeBuilder:
         self._ensure_parents(path, who)
         old = self.entries.get(path)
         if old is not None and (old['type'] == 'dir') != (entry['type'] == 'dir'):
-            raise TreeError('%s puts a %s at %s where %s put a %s; a path cannot be both'
-                            % (who, entry['type'], path, self.origin[path], old['type']))
+            raise TreeError('%s puts a %s at %s where %s put a %s; a path cannot be both: change the dest of one of '
+                            'them (or exclude the path)' % (who, entry['type'], path, self.origin[path], old['type']))
         self.entries[path] = entry
         self.origin[path] = who
 
@@ -244,10 +244,15 @@ class TreeBuilder:
         if entry is not None:
             self._put(target, entry, who)
 
-    def add_content(self, content, dest, mode=None, who='a source'):
+    def add_content(self, content, dest, mode=None, who='a source', sole=False):
+        """Inline content at ``dest``; with ``sole``, no earlier source may have put anything there."""
         target = image_path(dest)
         if target == '/' or (dest or '').endswith('/'):
             raise TreeError('%s: inline content needs dest to name a file, such as /etc/motd' % who)
+        if sole and target in self.entries:
+            raise TreeError('%s also writes %s; give the script either as %s or as a source, not both (a directory or '
+                            'SRM source can leave it out with exclude: [%s]); nothing was written'
+                            % (self.origin[target], target, who, posixpath.basename(target)))
         data = content.encode('utf-8') if not isinstance(content, bytes) else content
         self._put(target, {'type': 'file', 'mode': 0o644 if mode is None else mode, 'uid': 0, 'gid': 0,
                            'size': len(data), 'sha256': hashlib.sha256(data).hexdigest(),

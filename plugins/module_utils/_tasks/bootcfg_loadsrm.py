@@ -14,6 +14,7 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import posixpath
 import time
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.configs import ConfigsEdit, open_configs
@@ -115,16 +116,24 @@ class LoadsrmRun(Task):
                                           self.check_mode)
         return medium
 
+    def _files(self, target, warnings):
+        """``[(path, named, format)]`` of the configs to edit: those named, or every one found (what discovery
+        has to say goes to ``warnings``)."""
+        if self.named is None:
+            return [(path, False, fmt) for path, fmt in discover(target, warnings)]
+        return [(path, True, None) for path, _explicit in self.named]
+
+    def leftover_places(self, target):
+        # the directories of the configs (their backups and temporary names are written beside them); the
+        # plan finds them again and reports what discovery says
+        return sorted({posixpath.dirname(path) for path, _named, _fmt in self._files(target, [])})
+
     def plan(self, target):
         params = self.params
         edit = ConfigsEdit(target, self.changes, self.present, params.get('kernel') or list(DEFAULT_KERNELS),
                            params.get('titles') or None, params.get('format') or 'auto', self.grub_check,
                            params.get('validate_grub', True))
-        if self.named is None:
-            files = [(path, False, fmt) for path, fmt in discover(target, self.warnings)]
-        else:
-            files = [(path, True, None) for path, _explicit in self.named]
-        plans = edit.plan(files)
+        plans = edit.plan(self._files(target, self.warnings))
         self.warnings.extend(edit.warnings)
         for item in plans:  # passwords already in the files (masked in their diffs and reports)
             self.secrets.extend(item.secrets)

@@ -124,7 +124,8 @@ class PxeHosts(Task):
         return [place for place, _kind in scanned_dirs(self.site)]
 
     def plan(self, target):
-        changes, unchanged, stale = compare(target, self.site, self.files)
+        changes, unchanged, stale = compare(target, self.site, self.files, bool(self.params.get('adopt_unmarked')))
+        target.check_writable(where[0] for where, *_rest in changes + stale)
         for _where, _client, old, _new in changes:  # passwords of the lines a change replaces
             self.secrets.extend(mask_cmdline_text((old or b'').decode('utf-8', 'replace'))[1])
         for _where, data in stale:

@@ -109,6 +109,10 @@ class SrmLoad(Task):
                                  'copy-on-write space (RAM) twice; give a tmpfs of its own such as /tmp' % staging)
         return HostRoot(root, staging)
 
+    def leftover_places(self, target):
+        # the record is written under a temporary name beside it
+        return [os.path.join(target.root, RECORD)]
+
     def plan(self, target):
         root = target.root
         planned = load.plan(self.wanted, read_record(os.path.join(root, RECORD)))

@@ -200,7 +200,8 @@ def open_device(path, image_size=None, allow_fixed=False):
             raise WriterError('refusing to write %s: %s' % (path, '; '.join(problems)))
         return Device(path, 'block', device_size(path, st), True)
     if not stat.S_ISREG(st.st_mode):
-        raise WriterError('%s is neither a block device nor a disk image file' % path)
+        raise WriterError('%s is neither a block device nor a disk image file; give the stick by its stable name (ls -l '
+                          '/dev/disk/by-id/usb-*) or the path of an image file' % path)
     users = loop_users(path)
     if users:
         raise WriterError('refusing to write %s: it is attached to %s (detach with losetup -d, or unmount it first)'

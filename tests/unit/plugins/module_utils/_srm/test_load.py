@@ -626,6 +626,22 @@ def test_odd_file_names_are_compared_as_they_are(tmp_path):
     assert sorted(os.listdir(str(root / 'opt'))) == sorted(os.path.basename(name) for name in odd)
 
 
+@needs_squashfs
+def test_a_record_left_half_written_by_a_killed_run_is_swept(tmp_path):
+    """The record is written under a temporary name beside it; the next real run removes what a kill left
+    (issue 27, class 11), check mode leaves it."""
+    root = tmp_path / 'root'
+    root.mkdir()
+    src, _sha = make_srm(tmp_path, 'a.srm', {'etc/fleet.conf': b'x\n'})
+    params = {'root': str(root), 'srms': [{'src': src}], 'method': 'unsquashfs'}
+    SrmLoad(params).run()
+    leftover = root / 'run' / 'rescuefleet' / '.srm_load.json.rf-tmp-abc123'
+    leftover.write_text('{"version": 1, "modu')
+    assert not SrmLoad(params, check_mode=True).run()['changed'] and leftover.exists()
+    assert not SrmLoad(params).run()['changed']
+    assert sorted(os.listdir(str(root / 'run' / 'rescuefleet'))) == ['srm_load.json']
+
+
 # -- the running system and the record, as directories (issue 27, class 2) --------------------------------
 
 @pytest.mark.parametrize('spelling', ['//', '/./', 'link'])

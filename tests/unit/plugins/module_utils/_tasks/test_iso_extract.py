@@ -94,18 +94,26 @@ def test_a_record_of_the_old_role_is_taken_and_refreshed(tmp_path, http):
     assert json.loads(record.read_text())['src']['size'] == os.path.getsize(src)
 
 
-@pytest.mark.parametrize('iso, extra, match', [
-    ({'sums': '0' * 128}, {}, r'airootfs.sfs: its sha512 is [0-9a-f]+, not 0+'),
-    ({}, {'required': ['boot/x86_64/vmlinuz', 'boot/x86_64/initrd']}, 'boot/x86_64/initrd is not in /sysresccd'),
-    ({}, {'checksums': ['x86_64/missing.sha512']}, 'x86_64/missing.sha512 is not in /sysresccd'),
-    ({}, {'path': '/nothing'}, 'xorriso extracting /nothing'),
-    ({}, {'required': ['../etc/passwd']}, r'required: path .* contains ".."'),
+@pytest.mark.parametrize('iso, extra, match, listed', [
+    ({'sums': '0' * 128}, {}, r'airootfs.sfs: its sha512 is [0-9a-f]+, not 0+', False),
+    ({}, {'required': ['boot/x86_64/vmlinuz', 'boot/x86_64/initrd']}, 'boot/x86_64/initrd is not in /sysresccd', True),
+    ({}, {'checksums': ['x86_64/missing.sha512']}, 'x86_64/missing.sha512 is not in /sysresccd', True),
+    ({}, {'path': '/nothing'}, '/nothing is not a directory in the ISO image', True),
+    ({}, {'required': ['../etc/passwd']}, r'required: path .* contains ".."', True),
 ])
-def test_refusals_leave_dest_as_it_was(tmp_path, http, iso, extra, match):
+def test_refusals_leave_dest_as_it_was(tmp_path, http, iso, extra, match, listed):
+    """``listed``: the ISO's listing shows the problem, so check mode refuses as the real run does (issue 27,
+    class 10); a wrong digest shows only once the files are read, in a real run."""
     IsoExtract(params(tmp_path, make_iso(tmp_path))).run()
     before = tree_hash(str(http))
+    args = params(tmp_path, make_iso(tmp_path, 'bad.iso', kernel=b'other', **iso), **extra)
+    if listed:
+        with pytest.raises(RescueFleetError, match=match):
+            IsoExtract(args, check_mode=True).run()
+    else:
+        assert IsoExtract(args, check_mode=True).run()['changed']
     with pytest.raises(RescueFleetError, match=match):
-        IsoExtract(params(tmp_path, make_iso(tmp_path, 'bad.iso', kernel=b'other', **iso), **extra)).run()
+        IsoExtract(args).run()
     assert tree_hash(str(http)) == before
 
 
