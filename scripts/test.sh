@@ -190,6 +190,8 @@ run_molecule() {
 run_boot() {
     echo "== boot tests (QEMU)"
     bash tests/boot/run-boot-tests.sh
+    echo "== srm_load on a booted live system (QEMU, ansible-playbook over SSH)"
+    bash tests/boot/run-late-load-test.sh
 }
 
 run_netboot() {

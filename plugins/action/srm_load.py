@@ -7,8 +7,10 @@
 
 The flow (resolve, plan in check mode without files, transfer what is missing, run for real) is
 shared with srm_deploy in :mod:`..plugin_utils._send_missing`. The planning run reads the host's
-record under ``/run``; a module whose sha256 it holds is not sent. URL entries are fetched by the
-host and never pass through the controller.
+record under ``/run``; a module whose sha256 it holds is not sent. A module that is sent waits in a
+private directory in ``staging_dir`` (``/tmp``: SystemRescue's own tmpfs, where ``load-srm`` downloads
+too, not Ansible's ``~/.ansible/tmp`` in the copy-on-write space the loaded files fill). URL entries
+are fetched by the host and never pass through the controller.
 """
 
 from __future__ import annotations
@@ -26,3 +28,6 @@ class ActionModule(SendMissingAction):
 
     def needed(self, plan):
         return {a['name'] for a in plan.get('actions', [])}
+
+    def staging_dir(self, args):
+        return args.get('staging_dir') or '/tmp'

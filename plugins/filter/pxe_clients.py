@@ -18,7 +18,8 @@ description:
   - With O(system=dracut), each client gets its modules as O(rescuefleet.media.pxe_hosts#module:clients[].modules)
     instead, each with the sha256 the catalog reports (a dracut live system with C(loadsrm) stacks several modules, no
     combined module is needed), and no configuration.
-  - Fails with one message naming every client whose modules the catalog does not have or did not combine.
+  - Fails with one message naming every client whose modules the catalog does not have or did not combine, and every
+    client whose O(mac_var) is not a MAC address, in the words of the inventory (the host and the variable).
   - The C(rescuefleet.media.pxe_server) role uses it instead of a loop per client.
 options:
   _input:
@@ -83,6 +84,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.clients import normalize_mac
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import module_set_key
 
 
@@ -93,9 +95,12 @@ def pxe_clients(hosts, hostvars, mac_var='pxe_mac', modules_var='pxe_modules', c
     clients = []
     not_combined = []
     missing = []
+    bad_macs = []
     for host in hosts or []:
         variables = hostvars[host]
         mac = variables.get(mac_var)
+        if normalize_mac('' if mac is None else str(mac)) is None:
+            bad_macs.append('%s (%r)' % (host, mac))
         modules = []
         for name in variables.get(modules_var) or []:
             if name not in modules:
@@ -119,6 +124,10 @@ def pxe_clients(hosts, hostvars, mac_var='pxe_mac', modules_var='pxe_modules', c
             missing.append('%s (%s)' % (module, host))
         clients.append(dict(common, module=module, config=variables.get(config_var) or {}))
     problems = []
+    if bad_macs:
+        problems.append('client hosts whose %s is not a MAC address (12 hex digits such as 52:54:00:12:34:01, '
+                        '52-54-00-12-34-01 or 525400123401): %s; set %s in their host variables'
+                        % (mac_var, ', '.join(bad_macs), mac_var))
     if not_combined:
         problems.append('clients whose module set the catalog did not combine (run rescuefleet.media.srm_catalog '
                         'earlier in the play, with these hosts in srm_catalog_combine_hosts): %s'

@@ -48,6 +48,15 @@ def leftovers(dest):
     return sorted(glob.glob(pattern))
 
 
+def leftovers_in(directory):
+    """Every temporary name (:func:`is_temp_name`) that interrupted runs left in ``directory`` (not removed)."""
+    try:
+        names = os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(os.path.join(directory, name) for name in names if is_temp_name(name))
+
+
 def sweep(dest):
     """Remove :func:`leftovers` of ``dest``; returns their paths."""
     removed = leftovers(dest)
@@ -58,7 +67,7 @@ def sweep(dest):
 
 def remove(path):
     if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)
     else:
         try:
             os.unlink(path)
@@ -68,9 +77,14 @@ def remove(path):
 
 def remove_tree(directory):
     """Remove a tree that may hold read-only directories (extracted modules, installed packages)."""
+    top = os.path.abspath(directory)
+
     def retry(func, path, _exc):
+        parent = os.path.dirname(os.path.abspath(path))
+        if parent != top and not parent.startswith(top + os.sep):
+            return  # the tree itself could not be removed: never change the mode of the directory around it
         try:
-            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(parent, 0o700)
             func(path)
         except OSError:
             pass

@@ -17,6 +17,8 @@ import hashlib
 import os
 import threading
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import NotAFileError, check_regular, open_regular
+
 CHUNK = 4 * 1024 * 1024
 
 
@@ -36,11 +38,14 @@ def sha256_stream(handle):
 
 
 def sha256_file(path):
-    """Hex sha256 of a local file. A file of up to :data:`CHUNK` bytes (most of a module's sources) is read in one
+    """Hex sha256 of a regular file (or block device); a FIFO or character device is refused, never read
+    (``open_regular``'s checks). A file of up to :data:`CHUNK` bytes (most of a module's sources) is read in one
     call into a buffer of its own size, without a file object: srm_build hashes tens of thousands of them."""
-    fd = os.open(path, os.O_RDONLY)
+    check_regular(path, 'the file', allow_block=True)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        size = os.fstat(fd).st_size
+        size = check_regular(path, 'the file', True, os.fstat(fd)).st_size
+        os.set_blocking(fd, True)
         data = os.read(fd, min(size, CHUNK - 1) + 1)
         digest = hashlib.sha256(data)
         while data:
@@ -108,7 +113,8 @@ def cached_sha256(path, previous):
 class HashingThread(threading.Thread):
     """sha256 of a local file, computed in the background while another process copies it.
 
-    ``result()`` returns the digest or raises the ``OSError`` the read met.
+    ``result()`` returns the digest or raises the error the read met (an ``OSError``, or the refusal of a
+    file that is not a regular file).
     """
 
     def __init__(self, path):
@@ -120,7 +126,7 @@ class HashingThread(threading.Thread):
     def run(self):
         try:
             self.digest = sha256_file(self.path)
-        except OSError as exc:
+        except Exception as exc:  # pylint: disable=broad-except  # re-raised by result() in the caller's thread
             self.error = exc
 
     def result(self):
@@ -157,7 +163,7 @@ _SUM_ALGORITHMS = {64: 'sha256', 128: 'sha512'}
 
 
 def file_digest(path, algorithm):
-    with open(path, 'rb') as handle:
+    with open_regular(path, 'the file', allow_block=True) as handle:
         return stream_digest(handle, algorithm)
 
 
@@ -167,8 +173,8 @@ def sum_file_problems(sums_file):
     base = os.path.dirname(sums_file)
     problems = []
     checked = 0
-    with open(sums_file, 'r', encoding='utf-8', errors='surrogateescape') as handle:
-        lines = handle.read().splitlines()
+    with open_regular(sums_file, 'the checksum file') as handle:
+        lines = handle.read().decode('utf-8', 'surrogateescape').splitlines()
     for line in lines:
         if not line.strip() or line.lstrip().startswith('#'):
             continue
@@ -187,6 +193,9 @@ def sum_file_problems(sums_file):
             actual = file_digest(path, algorithm)
         except OSError as exc:
             problems.append('%s: %s' % (name, exc.strerror))
+            continue
+        except NotAFileError:
+            problems.append('%s: not a regular file' % name)
             continue
         if actual != digest.lower():
             problems.append('%s: its %s is %s, not %s' % (name, algorithm, actual, digest.lower()))

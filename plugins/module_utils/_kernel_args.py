@@ -16,13 +16,40 @@ Dialects say how quotes work in the text as it is written in a file:
     syslinux ``APPEND``, systemd-boot ``options``, plain command-line files: only double quotes
     group words (``key="a b"``), as the kernel's own parser does; backslashes are ordinary.
 ``shell``
-    GRUB and iPXE command lines: single and double quotes, and backslash escapes.
+    GRUB command lines: single and double quotes, and backslash escapes.
 ``shell-dq``
     A GRUB command line written inside a double-quoted string, such as the body of
     ``eval "..."``: ``\\"`` and ``\\\\`` are the quote and backslash of the inner level.
+``ipxe``
+    iPXE command lines. iPXE splits a line at whitespace only, has no quotes and no escapes, and hands
+    the words after the image to the kernel joined by single spaces (``concat_args`` in its
+    ``core/exec.c``): so the kernel reads them as in ``kernel``, double quotes grouping words.
 ``words``
     ``/proc/cmdline`` as SystemRescue's Lua configuration reader splits it: whitespace-separated
     words, quotes are ordinary characters (``rootpass="a b"`` gives ``rootpass="a`` and ``b"``).
+
+Every argument the collection writes goes through :func:`quote`, the one place that knows how each
+language must spell an argument so that the kernel receives it unchanged, and which arguments a
+language cannot carry at all (refused with a message that says why):
+
+* the kernel (syslinux ``APPEND``, systemd-boot, command-line files): no double quote inside a value
+  (the kernel's parser, ``next_arg`` in ``lib/cmdline.c``, has no escape for it); a value with
+  whitespace, or an empty one, in double quotes. The kernel's ``isspace`` also takes the byte 0xa0 for
+  a space, which UTF-8 uses inside characters such as U+00E0: such a value is quoted too.
+* GRUB: a word in single quotes when it holds anything but letters, digits and ``-_.,:/=+@%^~#`` or
+  starts with ``#`` (``$`` would be expanded, ``;`` ``|`` ``&`` ``<`` ``>`` ``{`` ``}`` end the word,
+  ``#`` at its start begins a comment, ``*`` ``?`` ``[`` are wildcards once ``regexp`` is loaded); no
+  ``'``, ``"`` or ``\\``, because GRUB hands these to the kernel with a backslash in front of each
+  (``grub_create_loader_cmdline`` in ``grub-core/lib/cmdline.c``), so the kernel would not receive the
+  value written; and no byte 0xa0 in an argument without a plain
+  space (GRUB quotes an argument for the kernel only when it holds a space). Inside ``eval "..."`` the
+  ``$`` of the single quoted word is escaped again for the double-quoted string.
+* iPXE: as for the kernel, and no word (a run between spaces) that starts with ``#`` (iPXE ignores the
+  rest of the line), that is ``||``, ``&&`` or ``;`` (iPXE starts a new command), that holds ``${``
+  followed by ``}`` (iPXE replaces it with a setting and has no escape), that ends in a backslash
+  (iPXE joins the next line to it), and no whitespace but single spaces inside quotes (iPXE joins
+  the words with one space).
+* every language: no control characters (line breaks, tabs, NUL) and only text that is valid UTF-8.
 
 An edit works on one or several *segments* (several ``options`` lines of one boot entry, for
 example): the first occurrence of a key is replaced in place, later duplicates are removed, a
@@ -39,12 +66,21 @@ from __future__ import annotations
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
-DIALECTS = ('kernel', 'shell', 'shell-dq')  # the ones a command line can be edited in
+DIALECTS = ('kernel', 'shell', 'shell-dq', 'ipxe')  # the ones a command line can be edited in
 READ_DIALECTS = DIALECTS + ('words',)
 WHITESPACE = ' \t\r\n\v\f'
-# characters that make a GRUB/iPXE value need quotes ({ and } only matter as whole words; $ is left
-# to the boot loader's variable expansion, as in the stock menus)
-SHELL_SPECIAL = '"\'\\;#|&<>`'
+# the characters a GRUB word may hold without quotes (anything else is written in single quotes)
+# (# starts a comment only at the start of a word)
+GRUB_PLAIN = frozenset('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=+@%^~#')
+# what GRUB 2.06 and later pass to the kernel with a backslash in front (grub-core/lib/cmdline.c)
+GRUB_ESCAPED = '\'"\\'
+# the byte the kernel's isspace() counts as a space besides ASCII whitespace (lib/ctype.c: 160 is _S|_SP);
+# UTF-8 uses it inside many characters (U+00A0, U+00E0 "a with grave", ...)
+NBSP_BYTE = b'\xa0'
+# iPXE words that end a command (core/exec.c, command_terminator)
+IPXE_TERMINATORS = ('||', '&&', ';')
+# dialects in which only double quotes group words and a backslash is an ordinary character
+_KERNEL_QUOTING = ('kernel', 'ipxe', 'words')
 
 
 class KernelArgsError(RescueFleetError):
@@ -98,7 +134,7 @@ def _decode(chars, dialect):
     i = 0
     while i < len(chars):
         char = chars[i]
-        if dialect == 'kernel':
+        if dialect in _KERNEL_QUOTING:
             if char != '"':
                 out.append(char)
             i += 1
@@ -162,12 +198,12 @@ def _scan(text, dialect):
         if quote:
             if char == quote:
                 quote = None
-            elif char == '\\' and quote == '"' and dialect != 'kernel':
+            elif char == '\\' and quote == '"' and dialect not in _KERNEL_QUOTING:
                 escaped = True
             continue
-        if char == '\\' and dialect != 'kernel':
+        if char == '\\' and dialect not in _KERNEL_QUOTING:
             escaped = True
-        elif char == '"' or (char == "'" and dialect != 'kernel'):
+        elif char == '"' or (char == "'" and dialect not in _KERNEL_QUOTING):
             quote = char
         elif char in WHITESPACE:
             tokens.append(_make_token(text, units[current:index], dialect))
@@ -203,26 +239,117 @@ def render(key, value, dialect='kernel'):
     """The text of a new argument ``key`` (``value`` ``True`` = bare flag) in ``dialect``."""
     check_key(key)
     if value is True:
-        text = key
-    else:
-        value = str(value)
-        if '\n' in value or '\r' in value or '\0' in value:
-            raise KernelArgsError('the value of %s must be one line' % key)
-        if dialect == 'kernel':
-            if '"' in value:
-                raise KernelArgsError('the value of %s contains a double quote, which a kernel command line '
-                                      'cannot carry' % key)
-            needs_quotes = value == '' or any(c in WHITESPACE for c in value)
-            text = '%s="%s"' % (key, value) if needs_quotes else '%s=%s' % (key, value)
+        return quote(key, dialect)
+    return quote('%s=%s' % (key, value), dialect)
+
+
+def argument_text(token):
+    """A token as the kernel receives it (``key=value`` with quotes removed, or the bare ``key``)."""
+    return token.key if token.value is True else '%s=%s' % (token.key, token.value)
+
+
+def _name_of(argument):
+    """How a message names an argument: its key only, since the value may be a password."""
+    key = argument.partition('=')[0]
+    return repr(key) if key else 'an argument without a name'
+
+
+def _check_text(argument):
+    try:
+        argument.encode('utf-8')
+    except UnicodeEncodeError:
+        raise KernelArgsError('the argument %s is not valid UTF-8 text; write it as UTF-8' % _name_of(argument)) \
+            from None
+    bad = sorted(set(c for c in argument if ord(c) < 32 or ord(c) == 127))
+    if bad:
+        raise KernelArgsError('the argument %s holds a control character (%s): a boot entry is one line of text '
+                              'without tabs, line breaks or NUL; leave it out'
+                              % (_name_of(argument), ', '.join('0x%02x' % ord(c) for c in bad)))
+
+
+def quote(argument, dialect='kernel'):
+    """``argument`` (as the kernel should receive it: ``key=value`` or a bare word, quotes removed) written
+    in ``dialect`` so that the kernel receives exactly that; :class:`KernelArgsError` saying why when the
+    language cannot carry it. The one place that knows each language's quoting (see the module docstring)."""
+    if dialect not in DIALECTS:
+        raise KernelArgsError('unknown command line dialect %r' % (dialect,))
+    _check_text(argument)
+    if argument == '':
+        raise KernelArgsError('an empty argument ("" on its own) is passed to the kernel by some boot loaders and '
+                              'dropped by others (GRUB); leave it out')
+    key, sep, value = argument.partition('=')
+    if dialect in _KERNEL_QUOTING:
+        if '"' in argument:
+            raise KernelArgsError('the argument %s holds a double quote, which a kernel command line cannot carry '
+                                  '(the kernel has no escape for it); leave it out' % _name_of(argument))
+        if argument and not _kernel_space(argument) and not (sep and value == ''):
+            text = argument
+        elif sep and key and not _kernel_space(key):
+            text = '%s="%s"' % (key, value)
         else:
-            needs_quotes = value == '' or any(c in WHITESPACE or c in SHELL_SPECIAL for c in value)
-            if needs_quotes:
-                text = '%s="%s"' % (key, value.replace('\\', '\\\\').replace('"', '\\"'))
-            else:
-                text = '%s=%s' % (key, value)
+            text = '"%s"' % argument
+        if dialect == 'ipxe':
+            _check_ipxe(text, argument)
+        return text
+    escaped = sorted(set(c for c in argument if c in GRUB_ESCAPED))
+    if escaped:
+        raise KernelArgsError('the argument %s holds %s, which GRUB hands to the kernel with a backslash in front '
+                              '(grub_create_loader_cmdline), so the kernel would not receive it as written; leave '
+                              'it out of arguments for GRUB' % (_name_of(argument), ' and '.join(escaped)))
+    if NBSP_BYTE in argument.encode('utf-8') and ' ' not in argument:
+        raise KernelArgsError('the argument %s holds a character whose UTF-8 bytes include 0xa0, which the kernel '
+                              'reads as a space (lib/ctype.c), and GRUB puts an argument in double quotes only when '
+                              'it holds a plain space; leave that character out of arguments for GRUB'
+                              % _name_of(argument))
+    if _grub_plain(argument):
+        text = argument
+    elif sep and _grub_plain(key):
+        text = "%s='%s'" % (key, value)
+    else:
+        text = "'%s'" % argument
     if dialect == 'shell-dq':
-        text = text.replace('\\', '\\\\').replace('"', '\\"')
+        text = text.replace('$', '\\$')  # inside eval "...": the double-quoted string would expand it first
     return text
+
+
+def _kernel_space(text):
+    """Whether the kernel would split ``text`` outside quotes: ASCII whitespace, or the byte 0xa0 (a space
+    in the Latin-1 table of the kernel's isspace, lib/ctype.c) anywhere in its UTF-8 encoding."""
+    return any(c in WHITESPACE for c in text) or NBSP_BYTE in text.encode('utf-8')
+
+
+def _grub_plain(text):
+    return bool(text) and not text.startswith('#') and all(c in GRUB_PLAIN for c in text)
+
+
+def _check_ipxe(text, argument):
+    """Refuse an argument whose iPXE spelling ``text`` iPXE would not hand to the kernel as it is."""
+    name = _name_of(argument)
+    for word in text.split(' '):
+        if word == '':
+            raise KernelArgsError('the argument %s holds a run of spaces inside quotes, which iPXE joins into one '
+                                  'space (it splits at whitespace and joins the words with single spaces); use '
+                                  'single spaces' % name)
+        if word.startswith('#'):
+            raise KernelArgsError('the argument %s holds a word starting with #, where iPXE ignores the rest of the '
+                                  'line as a comment; leave the # out' % name)
+        if word in IPXE_TERMINATORS:
+            raise KernelArgsError('the argument %s holds the word %s, where iPXE starts a new command; leave it out'
+                                  % (name, word))
+        start = word.find('${')
+        if start >= 0 and '}' in word[start + 2:]:
+            raise KernelArgsError('the argument %s holds ${...}, which iPXE replaces with the value of a setting '
+                                  'and cannot escape; leave it out of arguments for iPXE' % name)
+    if text.endswith('\\'):
+        raise KernelArgsError('the argument %s ends in a backslash, which makes iPXE join the next line to it; '
+                              'leave it out' % name)
+
+
+def write(text, dialect):
+    """The command line ``text`` (as a user writes one: double quotes group words) rewritten for ``dialect``,
+    every argument quoted by :func:`quote`, separated by single spaces."""
+    check_balanced(text)
+    return ' '.join(quote(argument_text(token), dialect) for token in tokenize(text))
 
 
 def get(text, key, dialect='kernel'):

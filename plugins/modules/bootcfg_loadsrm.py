@@ -96,8 +96,13 @@ options:
   args:
     description:
       - Other kernel arguments to set or remove in the selected entries, by name.
-      - A string value writes C(name=value) (quoted when it holds spaces), V(true) a bare flag C(name),
-        V(false) or V(null) removes every occurrence of C(name).
+      - A string value writes C(name=value), V(true) a bare flag C(name), V(false) or V(null) removes every
+        occurrence of C(name).
+      - Values are literal text the kernel receives, quoted for the language of each file (double quotes for
+        syslinux, systemd-boot, command-line files and iPXE when the value holds a space; single quotes for GRUB
+        where it holds anything but letters, digits and C(-_.,:/=+@%^~#), so a C($) is not expanded by GRUB, with
+        the C($) escaped once more inside C(eval "...")). A value a file's language cannot carry is refused, naming
+        the key and why, and nothing is written (see the notes).
       - C(loadsrm) itself is set with O(state) (or here when O(state=keep)).
     type: dict
     default: {}
@@ -141,6 +146,24 @@ notes:
     which covers BIOS and UEFI menus at once; the kernel command line overrides it.
   - Runs on the same medium take turns through an advisory lock (on the root directory of O(media.path), on the
     image file or device of O(media.image)); nothing is left on the medium for it.
+  - Refuses, before any file is written, an edit whose GRUB result fails C(grub-script-check) (with
+    O(validate_grub)), so no menu is left unreadable.
+  - Refuses C(loadsrm) in O(args) together with O(state) C(present) or C(absent), argument names with whitespace,
+    C(=), quotes or backslashes, values on several lines or with a double quote, and values of another type than a
+    string, true or false.
+  - Refuses an ISO9660 or read-only medium (check mode too), a O(path) that is not a file, an empty O(files) list,
+    and boot configs that are directories or special files.
+  - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are shown as C(********) in the diffs (before and after,
+    in every entry of a file, selected or not) and in RV(files), and a value of one given in O(args) with the wrong
+    type is refused without showing it.
+  - "Refuses, before anything is written: a value in O(args) that a file's language cannot hand to the kernel
+    unchanged: a double quote (the kernel has no escape for it); for GRUB C('), C(\") and C(\\) (GRUB 2.06 hands them
+    on with a backslash in front) and a character whose UTF-8 bytes hold 0xa0 without a plain space (the kernel
+    reads that byte as a space, GRUB does not quote it); for iPXE a word starting with C(#) (a comment), the words
+    C(||), C(&&) and C(;) (another command), C(${...}) (a setting, which iPXE cannot escape), runs of spaces (iPXE
+    joins words with one) and a trailing backslash (it joins the next line); control characters everywhere; an
+    iPXE entry whose arguments go on over a backslash-continued line; a path (O(path), O(files)) that is a link
+    leading out of the medium or out of the directory of O(path)."
 seealso:
   - name: SystemRescue modules
     description: How SystemRescue loads SRMs and what loadsrm does.

@@ -163,8 +163,19 @@ requirements:
   - dracut (any version with the C(modules.d) layout) to use the module; bash to check the generated
     C(module-setup.sh) when present.
 notes:
+  - "Refuses, before anything is read or written: a module directory of C(modules.d) (this one, or another of
+    the same name to be removed) that is a symlink, and a C(modules.d) that is a link out of O(dracutbasedir):
+    the files of what a link points at would be shown in the diff, replaced and removed."
   - Hook scripts are sourced by the init of the initramfs (dracut's shell init or the C(dracut-*) services with
     systemd). They must not C(exit).
+  - Refuses a O(dracutbasedir) without C(modules.d), and a module directory this module did not write (dracut's own
+    C(90dmsquash-live), a hand-made one), because it would be rewritten or removed; choose another O(name) or
+    O(number).
+  - Refuses a second directory that defines a module of the same O(name) under another number and was not written by
+    this module, because dracut cannot have two.
+  - Refuses names, hook points and priorities dracut would not take, file names used twice, a hook or file
+    O(hooks[].src) that is not a regular file (a FIFO would block the run), and a tree it cannot write (check mode
+    too).
 seealso:
   - name: dracut.modules(7)
     description: How dracut modules and hooks work.

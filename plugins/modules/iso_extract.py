@@ -69,6 +69,18 @@ options:
   record:
     description: Where the record of the extracted ISO is kept. Defaults to C(<dest>.rescuefleet-iso.json).
     type: path
+notes:
+  - Refuses a O(dest) that exists and is not a directory, or is a symlink, and a record that is not a regular file
+    (a FIFO would block the run).
+  - Refuses, in check mode too (from the ISO's listing), a O(path) that is not a directory of the ISO, O(checksums)
+    and O(required) files it lacks, a directory that does not fit beside O(dest) or cannot be written there, and
+    paths with C(..).
+  - Refuses an extracted tree whose files do not match its checksum files, leaving O(dest) as it was.
+  - "Refuses, before the new tree replaces O(dest): a link in the extracted directory that leads out of it
+    (absolute, or climbing out with C(..)), and a device, FIFO or socket, which a web server serving the tree
+    would follow or choke on; a checksum file naming a path outside its directory; an O(src) or O(record) that
+    lies inside O(dest) (which the swap would delete), decided on the directories themselves, however the paths
+    are spelt (C(//), links, bind mounts)."
 seealso:
   - module: rescuefleet.media.sysrescue_iso
   - module: rescuefleet.media.pxe_hosts

@@ -93,9 +93,19 @@ options:
     type: bool
     default: true
 notes:
+  - "Refuses, before anything is written: part names a menu's language cannot hand to the kernel unchanged (quoted
+    as for M(rescuefleet.media.bootcfg_loadsrm): GRUB gets the C(extend=) list in single quotes when it holds C(?),
+    a GRUB wildcard once the C(regexp) module is loaded). Passwords on the menus' command lines are shown as
+    C(********) in the diffs."
   - Facts and sources (openSUSE/linuxrc C(util.c) C(slist_assign_values), C(file.c) C(file_str2key), C(url.c),
     C(auto2.c); installation-images for the menus) are in C(docs/linuxrc.md) of the collection. The list is computed
     from the boot menu only; an C(extend) in an C(info) file the initrd reads before the command line is not seen.
+  - Refuses, with O(state=present), a medium without a linuxrc boot entry for the architecture, and an edit whose GRUB
+    result fails C(grub-script-check).
+  - Refuses part names no part can have, because linuxrc's C(extend=) syntax gives them a meaning (C(,) C(?) C(+)
+    inside, a leading C(-)) or linuxrc and the medium use them for something else (C(config), C(loader), ...); the
+    message names another name to give.
+  - Refuses an ISO9660 or read-only medium (check mode too).
 seealso:
   - module: rescuefleet.media.linuxrc_parts
   - module: rescuefleet.media.bootcfg_loadsrm

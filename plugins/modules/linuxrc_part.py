@@ -123,6 +123,13 @@ notes:
     C(auto2_add_extension) (reached only through the C(extend) shell command) runs C(.init) when the mounted part
     holds a regular file C(.init) at its root, and C(auto2_remove_extension) runs C(.done); C(install.c) C(add_instsys),
     which integrates the parts loaded at boot, only links them. See C(docs/linuxrc.md) in the collection.
+  - Refuses an empty O(init) or O(done), and any source that also puts C(/.init) or C(/.done) into the part (its
+    O(sources[].dest), a file inside a O(sources[].src) directory, a O(sources[].path), another O(sources[].srm))
+    when O(init) or O(done) is given, because only one of them can be the script (a directory or SRM source can
+    leave it out with O(sources[].exclude)).
+  - Refuses everything M(rescuefleet.media.srm_build) refuses (a O(dest) that cannot be written, check mode too;
+    C(..) in a destination; an output inside a source; paths SystemRescue needs unless O(allow_core_overrides);
+    unreadable sources).
 seealso:
   - module: rescuefleet.media.srm_build
   - module: rescuefleet.media.linuxrc_parts

@@ -127,6 +127,15 @@ notes:
     When C(/content) exists linuxrc does not read C(CHECKSUMS). See C(docs/linuxrc.md) in the collection for the
     sources of every fact.
   - What was not shown by booting a real SUSE installer is listed in C(docs/linuxrc.md).
+  - Refuses a medium without C(boot/<arch>/) (not a SUSE installation medium for O(arch)), an ISO9660 or read-only
+    medium, and a set of parts that does not fit.
+  - Refuses part names of the medium's own parts (files it did not put there) and names linuxrc or the medium use
+    for something else (C(config), C(loader), C(linux), C(initrd), ...), because replacing them breaks the
+    installer; the message says to choose another name.
+  - Refuses parts linuxrc cannot load (odc or crc cpio, zip, anything not a filesystem image, newc or binary cpio,
+    tar or rpm), because linuxrc stops the boot at such a part even when it is optional.
+  - Refuses a change to a signed C(CHECKSUMS) or C(content) unless O(signed_media) says to re-sign or invalidate it,
+    because linuxrc aborts on a signature that no longer matches.
 seealso:
   - module: rescuefleet.media.linuxrc_part
   - module: rescuefleet.media.linuxrc_extend

@@ -80,6 +80,10 @@ notes:
     read-only and give O(media.path); a mounted ISO is reported like any directory, with C(fstype) V(iso9660) in RV(medium).
   - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are replaced by C(********) in RV(effective) and in the
     arguments of RV(boot_entries).
+  - Refuses (it reads only) a O(media.image) that is neither a regular file nor a block device (a FIFO would block
+    the run), an image without the partition or label asked for, and a O(media.path) that is not a directory.
+  - Refuses a path on a directory medium that leads out of it through a symlink, and special files where it reads a
+    file.
 seealso:
   - module: rescuefleet.media.srm_deploy
   - module: rescuefleet.media.bootcfg_loadsrm

@@ -31,6 +31,9 @@ description:
   - Content is compared before writing; a file is written only when it differs, under a temporary name renamed
     into place. Files of clients no longer listed are removed, but only files this module (or the
     C(rescuefleet.media.pxe_server) role before it) wrote, recognised by their marker comment or YAML header.
+  - A file at a path this module writes that carries no marker (a site's own C(pxelinux.cfg/default) with other
+    installers, a hand-written per-MAC file or client YAML) is someone else's, so the run is refused, naming every such
+    file, unless O(adopt_unmarked) allows replacing them.
   - Writes go through the same directory-medium layer as the other modules' writes to a tree. Runs on the same
     tree take turns through an advisory lock on O(http_root) and O(tftp_root) (nothing is left in the tree for
     it), and a path that leads out of a root through a symlink is refused before anything is written.
@@ -109,7 +112,16 @@ options:
     elements: str
   kernel_args:
     description:
-      - Extra kernel arguments of every boot entry.
+      - Extra kernel arguments of every boot entry, written as for the kernel itself (double quotes group words,
+        as in C(rootpass="two words")). Each argument reaches the kernel as written, whatever the loader,
+        pxelinux gets it as it is, GRUB in single quotes where it holds anything but letters, digits and
+        C(-_.,:/=+@%^~#) (so C($) is not expanded and C(;) does not end the command), iPXE as it is.
+      - An argument a loader of O(loaders) cannot carry is refused, naming its key and the loader; leave that
+        loader out of O(loaders) or the characters out of the argument. GRUB hands C('), C(") and C(\) to the
+        kernel with a backslash in front (C(grub_create_loader_cmdline)); iPXE reads a word starting with C(#) as a
+        comment, the words C(||), C(&&) and C(;) as the start of another command and replaces C(${...}); the
+        kernel cannot receive a double quote inside a value. Tabs, line breaks and other control characters, and
+        empty arguments, are refused for every loader.
       - With O(system=dracut), the arguments every client needs, starting with the live root (C(root=live:<url>)).
     type: str
     default: ''
@@ -141,6 +153,15 @@ options:
       - Must stay empty with O(system=dracut).
     type: dict
     default: {}
+  adopt_unmarked:
+    description:
+      - Replace files at the paths this module writes although they carry no marker of this module (hand-written
+        default menus, per-MAC files or client YAML). Once replaced they carry the marker and belong to the module,
+        which removes them when their client is gone.
+      - Without it such files are refused and named, and nothing is written; to keep your own default menus, set
+        O(menus=false) instead.
+    type: bool
+    default: false
   verify:
     description:
       - After writing, ask the server at O(url) (and O(boot_url)) for every file a client's boot requests, with
@@ -196,7 +217,7 @@ options:
         type: dict
         default: {}
       kernel_args:
-        description: Extra kernel arguments of this client's boot entries.
+        description: Extra kernel arguments of this client's boot entries, written and checked as O(kernel_args).
         type: str
         default: ''
       ip:
@@ -209,8 +230,26 @@ requirements:
   - PyYAML on the host that runs the module.
   - requests on the host that runs the module, for O(verify).
 notes:
-  - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are never returned or shown in a diff. They are plain
-    text in the served YAML, readable by anyone who can fetch it; prefer C(rootcryptpass) with a crypt hash.
+  - Refuses, before anything is written and in check mode too, clients whose MAC address is not 12 hex digits or
+    whose name is not a hostname, MACs and names given twice, and configurations SystemRescue would not read as
+    meant, listing every problem at once.
+  - Refuses O(url) and O(boot_url) that are not http(s) URLs ending in C(/), directories with C(..) or spaces, and
+    with O(system=dracut) O(kernel_args) without the live root and SystemRescue-only client options.
+  - Refuses to overwrite files at its paths that it did not write (no marker, such as a site's own
+    C(pxelinux.cfg/default)) and names them, unless O(adopt_unmarked); O(menus=false) keeps the site's own menus.
+  - Refuses a directory or special file where it writes a file, a file where it needs a directory, roots that are
+    not directories or cannot be written (check mode too), and a path that leads out of a root through a symlink.
+  - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are never returned or shown in a diff, whatever their
+    type (a list or mapping given by mistake is refused without showing its items), also the old values of a
+    file the run changes or removes. They are plain text in the served YAML, readable by anyone who can fetch it;
+    prefer C(rootcryptpass) with a crypt hash.
+  - "Refuses, before anything is written (check mode too), with one message listing every problem: kernel
+    arguments a loader of O(loaders) cannot hand to the kernel unchanged (the message names the argument by its
+    key and the loader; see O(kernel_args)); paths and URLs (O(url), O(boot_url), O(basedir), O(kernel),
+    O(initrds)) holding characters that GRUB or iPXE read as script syntax (quotes, backslash, C($), C(;),
+    braces, C(|), C(&), C(<), C(>), C(#), wildcards, parentheses), because they are written into the boot files
+    as they are; a GRUB file that C(grub-script-check) rejects, when it is installed; a file of the tree that is a
+    link leading out of O(http_root) or O(tftp_root) (what it points at is never read, nor shown in a diff)."
 seealso:
   - module: rescuefleet.media.sysrescue_config
   - name: SystemRescue PXE
@@ -310,6 +349,7 @@ boot_urls:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._module_glue import run_task
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import find_bin
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.pxe_hosts import PxeHosts
 
 
@@ -333,6 +373,7 @@ def main():
             loaders=dict(type='list', elements='str', choices=['pxelinux', 'grub', 'ipxe'],
                          default=['pxelinux', 'grub', 'ipxe']),
             menus=dict(type='bool', default=True),
+            adopt_unmarked=dict(type='bool', default=False),
             default_config=dict(type='dict', default={}),
             verify=dict(type='bool', default=False),
             verify_timeout=dict(type='int', default=10),
@@ -352,7 +393,8 @@ def main():
         supports_check_mode=True,
     )
     # Passwords sit inside the configurations: run_task masks them wherever Ansible prints arguments or results.
-    run_task(module, PxeHosts(module.params, check_mode=module.check_mode, want_diff=module._diff))
+    run_task(module, PxeHosts(module.params, check_mode=module.check_mode, want_diff=module._diff,
+                              grub_check=find_bin(module.get_bin_path, 'grub-script-check', 'grub2-script-check')))
 
 
 if __name__ == '__main__':

@@ -201,6 +201,7 @@ options:
         provides it there, otherwise to C(/usr/lib/systemd/system/<unit>) of the live system. Template
         instances such as V(getty@tty2.service) link to the template file.
       - SystemRescue's late loading (C(late_load_srm)) only starts units wanted by C(multi-user.target).
+        M(rescuefleet.media.srm_load) starts each unit enabled this way by name (never C(multi-user.target)).
     type: list
     elements: str
     default: []
@@ -246,6 +247,29 @@ requirements:
     native on Arch Linux), and the Python library C(requests) for HTTP repositories.
 notes:
   - Setuid and setgid files are allowed and reported in RV(setuid).
+  - Refuses, before anything is written and in check mode too, a O(dest) whose directory is missing or cannot be
+    written (permission or a read-only filesystem), and a O(dest) that is a directory.
+  - Refuses an output inside a O(sources[].src) directory, or an O(sources[].srm) that is the output itself, because
+    the module would contain itself.
+  - Refuses a O(sources[].dest) with C(..) or a NUL byte, a path two sources make both a file and a directory, and
+    names that are not UTF-8, because SystemRescue's tools and Ansible's results need them whole.
+  - Refuses paths that SystemRescue needs to boot (C(/bin), C(/sbin), C(/lib), C(/lib64), C(/usr/sbin), kernel
+    modules, the C library, systemd's core, C(/etc/fstab)) unless O(allow_core_overrides), because a module
+    overriding them makes the rescue system unbootable.
+  - Refuses an O(sources[].srm) that is not a regular file or not a squashfs image, and sources it cannot read,
+    naming the source.
+  - Refuses a O(sources[].pacman) install without root (check mode too), packages that would overwrite files of
+    O(sources[].pacman.base) unless O(allow_core_overrides), and package files whose sha256 differs from the
+    repository database.
+  - Refuses a build when mksquashfs (or, for O(sources[].srm), unsquashfs) is missing or does not support
+    O(compression), and an O(block_size) or O(compression_level) mksquashfs would not take.
+  - "Refuses, before anything is written: a pacman repository database whose C(%FILENAME%) is not a plain file
+    name (a C(/), a leading C(.), more than 255 bytes), as libalpm refuses it (C(_alpm_validate_filename)), since
+    the name is joined to the cache directory and a hostile or intercepted C(http://) repository could otherwise
+    write or delete files anywhere; nothing is downloaded. A package whose sha256 differs from the database is
+    removed from the cache, and only from there. Records of an C(srm) source (its manifest) with a path that is
+    not a clean path inside the module. An output whose directory lies inside a C(src) directory, found by the
+    directory itself (a bind mount or link under another name included)."
 seealso:
   - name: SystemRescue modules
     description: How SystemRescue loads SRMs.

@@ -132,6 +132,17 @@ notes:
     238 bytes, so that its temporary name fits the 255-byte limit. Both are checked before anything is written.
   - On a directory medium, a path that leads outside O(media.path) through a symlink (for example C(sysresccd)
     pointing elsewhere) is refused; nothing is written, deleted or read there.
+  - Refuses, before anything on the medium changes and in check mode too, an ISO9660 or read-only medium, and a
+    filesystem label that is not the menus' C(archisolabel) (with O(label)), because that medium would not boot.
+  - Refuses a O(srms[].src) that is not a regular file, or not a squashfs image unless O(allow_non_squashfs),
+    because SystemRescue skips such a module at boot.
+  - Refuses module names SystemRescue would not load (not ending in C(.srm)) or the medium cannot hold (FAT
+    characters, non-ASCII, too long with the temporary name), and a name given twice (FAT ignores case).
+  - Refuses to write where the medium holds a directory or a special file (FIFO, socket, device) with a module's
+    name (case-insensitively on FAT), or where O(basedir) is a file, because the module never replaces what it did
+    not create.
+  - Refuses a set that does not fit on the medium, a path that leads out of O(media.path) through a symlink, and a
+    module that must be written when no O(srms[].src) was given.
 seealso:
   - module: rescuefleet.media.srm_build
 '''

@@ -124,9 +124,23 @@ requirements:
 notes:
   - C(rootpass) and C(vncpass) are stored as plain text, readable by anyone who holds a FAT medium or can fetch
     the file from an HTTP server. The module warns and suggests C(rootcryptpass) with a crypt hash.
+  - Every value under C(rootpass), C(vncpass) and C(rootcryptpass) is a password whatever its type. A list or a
+    mapping (in O(config) or in O(sysrescuecfg)) is refused by the schema, and neither the refusal, the diff nor the
+    invocation Ansible prints at C(-vvv) shows its items or keys. The old file is masked in the diff like the new.
+  - "Refuses, before anything is written: a file of the directory that is a link leading out of it (it is never
+    read, so nothing of the file it points at shows in a diff)."
   - The module warns about settings that cannot work together, such as a C(late_load_srm) path under
     C(/run/archiso/bootmnt/sysresccd/) while C(copytoram) is on, and about values of this file that a later
     file or the command line overrides.
+  - Refuses a O(name) SystemRescue would not read (C(.yml), no C(.yaml) ending, a directory part, a leading dot),
+    because the file would be ignored at boot.
+  - Refuses, before the medium is opened, a O(config) SystemRescue would not read as meant (a list as
+    C(global.late_load_srm), null values, keys that become the same number), and a medium whose YAML files make
+    SystemRescue's reader fail (the boot would get no configuration at all).
+  - Refuses a O(sysrescuecfg[].src) that is not a regular file (a FIFO would block the run) or cannot be read, both
+    or neither of O(media) and O(path), and an ISO9660 or read-only medium (check mode too).
+  - Refuses to replace a directory or special file at the path of the file, because the module never replaces what
+    it did not create.
 seealso:
   - name: Configuring SystemRescue
     description: The YAML configuration that SystemRescue reads at boot.

@@ -141,6 +141,23 @@ options:
       - Implant an MD5 checksum for the media check (C(checkisomd5)) with C(implantisomd5), and return it as RV(md5).
     type: bool
     default: false
+notes:
+  - Refuses a O(src) that is not an ISO9660 image, a O(dest) that is O(src), a directory, or in a directory that
+    does not exist.
+  - Refuses an O(srms[].src) that is not a regular file or not a squashfs image (as M(rescuefleet.media.srm_deploy)
+    does, because SystemRescue would skip it at boot), and module names SystemRescue would not load.
+  - Refuses O(configs) SystemRescue would not read as meant, and a O(files[].src) for C(sysrescue.d/) that
+    SystemRescue's reader skips or fails on (it warns about one it does not read at all), checked as
+    M(rescuefleet.media.sysrescue_config) checks them.
+  - Refuses additions that collide (also when their names differ only in case), O(remove) paths that are not files
+    of the source or are its boot images, and, in check mode too, a new image that does not fit beside O(dest).
+  - Refuses a record beside O(dest) that is not a regular file, and leaves O(dest) as it was when the new image
+    would not boot like the source.
+  - Values of C(rootpass), C(vncpass) and C(rootcryptpass) in O(configs) are never shown, whatever their type. A
+    list or mapping given by mistake is refused without its items or keys appearing in the message, the diff or
+    the invocation printed at C(-vvv).
+  - The source ISO's names and links are data from outside; the boot configs and YAML files judged for
+    O(loadsrm) are read only from the image itself, never through a link it holds to a file of the host.
 seealso:
   - module: rescuefleet.media.srm_build
   - module: rescuefleet.media.media_info

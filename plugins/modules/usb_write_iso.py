@@ -86,6 +86,8 @@ requirements:
     syslinux and its MBR code (syslinux-common on Debian).
 notes:
   - Writing a block device needs root (run the task with become).
+  - An image file attached to a loop device is refused; the loop device is found by the file itself, also when it
+    was attached through another path (a hard link, a bind mount).
   - The ISO is extracted and checked before the device is touched; an ISO that holds symlinks (FAT cannot store
     them, and copying one would copy the file it points at on this host), special files, names outside printable
     ASCII or with characters FAT refuses, names that differ only in case, or more data than the partition holds
@@ -93,6 +95,14 @@ notes:
     it does not predict these refusals.
   - syslinux is installed from the host's syslinux package; the ISO's other syslinux modules (menus) stay as the ISO
     has them. Use a syslinux of the same major version (6.x) as SystemRescue's.
+  - Refuses, before the first destructive write, a device that is mounted (or has a mounted partition), used by a
+    loop device or as swap, read-only, smaller than the ISO plus O(min_free), or not removable unless
+    O(allow_fixed).
+  - Refuses, in check mode too (from the ISO's listing), an ISO holding symlinks (copying one would copy a file of
+    this host), special files, names FAT cannot hold or names that differ only in case, or more than the partition
+    holds.
+  - Refuses, in check mode too, a run without the tools it needs (xorriso, sfdisk, mkfs.vfat, mtools, syslinux), a
+    O(workdir) without room for the extracted ISO, and an ISO whose volume id cannot be a FAT label.
 seealso:
   - name: Installing SystemRescue on a USB memory stick
     description: SystemRescue's own USB writer and the layout it makes.

@@ -22,7 +22,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import ReaderFailure, load
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import (
-    SECRET_KEYS, cmdline_secrets, find_secrets, walk_mappings)
+    MASK, SECRET_KEYS, cmdline_secrets, find_secrets, secret_values, walk_mappings)
 
 # options whose text is a kernel command line, and options whose text is YAML
 CMDLINE_KEYS = ('cmdline', 'kernel_args')
@@ -30,13 +30,15 @@ YAML_KEYS = ('content',)
 
 
 def secrets_in(args):
-    """Every password value in the task arguments: under a secret key at any depth (whatever its type),
-    on a command line, or in YAML text."""
+    """Every password value in the task arguments: under a secret key at any depth (whatever its type:
+    the items of a list, the keys and values of a mapping), on a command line, or in YAML text."""
     found = set()
 
     def visit(key, value):
-        if key in SECRET_KEYS and value is not None and not isinstance(value, (bool, dict, list)):
-            found.add(str(value))
+        if key in SECRET_KEYS:
+            # whatever its type: a password given as a list or mapping is refused by the module, but the
+            # refusal (and the invocation -vvv prints) must not show its items
+            found.update(secret_values(value))
         elif key in CMDLINE_KEYS and isinstance(value, str):
             found.update(cmdline_secrets(value))
         elif key in YAML_KEYS and isinstance(value, str) and any(k in value for k in SECRET_KEYS):
@@ -51,6 +53,23 @@ def secrets_in(args):
     return {value for value in found if value}
 
 
+def mask_keys(node, secrets):
+    """``node`` with every secret inside a mapping's key replaced by ``********``: Ansible's ``remove_values``
+    masks values only, and a password given as a mapping (``vncpass: {s3cret: x}``) is a key of the
+    invocation Ansible prints at ``-vvv``."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if isinstance(key, str):
+                for secret in sorted(secrets, key=len, reverse=True):
+                    key = key.replace(secret, MASK)
+            out[key] = mask_keys(value, secrets)
+        return out
+    if isinstance(node, list):
+        return [mask_keys(item, secrets) for item in node]
+    return node
+
+
 class SecretMaskingAction(ActionBase):
     """Runs the module of the task and masks the passwords of its arguments in the result."""
 
@@ -59,4 +78,4 @@ class SecretMaskingAction(ActionBase):
         del tmp
         secrets = secrets_in(self._task.args)
         result.update(self._execute_module(task_vars=task_vars))
-        return remove_values(result, secrets) if secrets else result
+        return mask_keys(remove_values(result, secrets), secrets) if secrets else result

@@ -9,7 +9,10 @@
    (hashing each ``src``, or reusing an srm_build manifest when it is current).
 2. Ask the module, in check mode and without any file, which modules the host lacks (with the
    options of :meth:`SendMissingAction.planning_args`: it only needs the names).
-3. Transfer just those to the managed host's temporary directory (streamed by the connection).
+3. Transfer just those to a private directory on the managed host (streamed by the connection): in
+   Ansible's remote temporary directory, or in the directory :meth:`SendMissingAction.staging_dir`
+   names (srm_load: ``/tmp``, which on SystemRescue is a tmpfs of its own, while ``~/.ansible/tmp``
+   lies in the copy-on-write space that the loaded files fill).
 4. Run the module for real with the transferred paths and ``remote_src: true``. When that run finds
    more modules to write than the planning run named (``missing_sources`` in its failure: a full
    verification found a module changed, or the host changed meanwhile), send those and run once more.
@@ -29,6 +32,10 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted import WantedError
+
+
+class StagingError(AnsibleError):
+    """The private directory in ``staging_dir`` cannot be made on the managed host."""
 
 
 def without_src(srms):
@@ -88,51 +95,82 @@ class SendMissingAction(ActionBase):
         """The module options of the real run (after the planning run ``plan``): the task's by default."""
         return args
 
+    def staging_dir(self, args):
+        """The directory on the managed host that holds the private directory files are sent to, or ``None``
+        for Ansible's remote temporary directory (``remote_tmp``)."""
+        return None
+
+    def _early_needs_tmp_path(self):
+        # Ansible makes its remote temporary directory (remote_tmp) before run() for a plugin that transfers
+        # files; with a staging directory, run() makes the task's private directory there instead
+        return self.staging_dir(self._task.args) is None and super()._early_needs_tmp_path()
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
-        if self.direct(args):
-            result.update(self._run_module(args, task_vars))
-            return result
         local = self._connection.transport == 'local'
+        staging = None if local else self.staging_dir(args)
+        sent = []
+        try:
+            if staging:
+                # every file of the task (modules sent, and Ansible's own without pipelining) waits there
+                self._make_staging_path(staging)
+            result.update(self._run(args, task_vars, local, sent))
+        except StagingError as exc:
+            result.update(failed=True, msg='%s: %s' % (self.MODULE.rsplit('.', 1)[-1], to_text(exc)), transferred=sent)
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
+    def _run(self, args, task_vars, local, sent):
+        """The result of the task (the flow of the module docstring); ``sent`` collects what was transferred."""
+        if self.direct(args):
+            return self._run_module(args, task_vars)
         try:
             # a local run hashes while it copies; a remote one needs every sha256 to ask what is missing
             srms = self.resolve(args.get('srms'), hash_sources=not local)
         except RescueFleetError as exc:
-            result.update(failed=True, msg='%s: %s' % (self.MODULE.rsplit('.', 1)[-1], exc))
-            return result
+            return dict(failed=True, msg='%s: %s' % (self.MODULE.rsplit('.', 1)[-1], exc))
         if local:
-            result.update(self._run_module(dict(args, srms=srms, remote_src=True), task_vars), transferred=[])
-            return result
+            return dict(self._run_module(dict(args, srms=srms, remote_src=True), task_vars), transferred=[])
 
         planning = args if self._task.check_mode else self.planning_args(args)
         plan = self._run_module(dict(planning, srms=without_src(srms)), task_vars, check_mode=True)
         if plan.get('failed') or self._task.check_mode or not (plan.get('changed') or self.must_run(args)):
             # nothing to change, or only a prediction wanted: the planning run's answer is the answer
             # (one round trip on a no-op)
-            result.update(plan, transferred=[])
-            return result
+            return dict(plan, transferred=[])
         final = without_src(srms)
-        sent = []
         real = self.real_args(args, plan)
-        try:
-            self._send(srms, final, self.needed(plan), sent)
+        self._send(srms, final, self.needed(plan), sent)
+        outcome = self._run_module(dict(real, srms=final, remote_src=True), task_vars)
+        missing = set(outcome.get('missing_sources') or ()) if outcome.get('failed') else set()
+        if missing and self._send(srms, final, missing, sent):
             outcome = self._run_module(dict(real, srms=final, remote_src=True), task_vars)
-            missing = set(outcome.get('missing_sources') or ()) if outcome.get('failed') else set()
-            if missing and self._send(srms, final, missing, sent):
-                outcome = self._run_module(dict(real, srms=final, remote_src=True), task_vars)
-            result.update(outcome, transferred=sent)
-        finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
-        return result
+        return dict(outcome, transferred=sent)
+
+    def _make_staging_path(self, staging):
+        """A private directory (mode 0700) in ``staging`` on the managed host, made as Ansible makes its
+        remote temporary directory and used as it (the files sent, and removed with it at the end)."""
+        shell = self._connection._shell
+        basefile = shell._generate_temp_dir_name()
+        cmd = shell.mkdtemp(basefile=basefile, system=self._is_become_unprivileged(), mode=0o700, tmpdir=staging)
+        result = self._low_level_execute_command(cmd, sudoable=False)
+        path = result.get('stdout', '').strip().split('%s=' % basefile, 1)[-1].strip().splitlines()
+        if result.get('rc') != 0 or not path or not path[-1].startswith('/') or path[-1] == '/':
+            raise StagingError('cannot make a directory in staging_dir %s on the managed host (%s): give an existing '
+                               'directory that the remote user may write to, such as /tmp'
+                               % (staging, (result.get('stderr') or result.get('stdout') or '').strip() or 'no output'))
+        shell.tmpdir = path[-1]
+        self._cleanup_remote_tmp = True
 
     def _send(self, srms, final, names, sent):
-        """Transfer the modules of ``names`` not sent yet; their entries of ``final`` get the remote path.
-        Returns whether anything was sent."""
+        """Transfer the modules of ``names`` not sent yet into the task's private directory (made now when
+        there is none yet); their entries of ``final`` get the remote path. Returns whether anything was sent."""
         todo = [(entry, source) for entry, source in zip(final, srms)
                 if source.get('src') and entry['name'] in names and entry['name'] not in sent]
-        if todo and not sent:
+        if todo and not self._connection._shell.tmpdir:
             self._make_tmp_path()
         for entry, source in todo:
             remote = self._connection._shell.join_path(self._connection._shell.tmpdir, entry['name'])

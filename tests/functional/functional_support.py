@@ -23,7 +23,8 @@ if COLLECTIONS not in sys.path:
 from ansible_collections.rescuefleet.media.tests.unit.fat_images import (  # noqa: E402
     HAVE_TOOLS, TOOLS, fsck_partition, make_fat_image)
 
-__all__ = ['HAVE_TOOLS', 'TOOLS', 'fsck_partition', 'make_fat_image', 'module_command', 'module_env', 'run_module']
+__all__ = ['HAVE_TOOLS', 'TOOLS', 'fsck_partition', 'make_fat_image', 'module_command', 'module_env', 'run_module',
+           'run_within']
 
 
 def module_command(name, args, workdir):
@@ -36,6 +37,16 @@ def module_command(name, args, workdir):
 
 def module_env():
     return dict(os.environ, PYTHONPATH=COLLECTIONS + os.pathsep + os.environ.get('PYTHONPATH', ''))
+
+
+def run_within(name, args, workdir, timeout):
+    """The module's JSON result, failing the test when the run takes longer than ``timeout`` seconds (a hang) or
+    prints a traceback."""
+    proc = subprocess.run(module_command(name, args, str(workdir)), env=module_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=timeout, check=False)
+    result = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    assert 'Traceback' not in proc.stderr.decode() and 'Traceback' not in result.get('msg', '')
+    return result
 
 
 def run_module(name, args, workdir):

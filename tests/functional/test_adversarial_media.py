@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from functional_support import make_fat_image, module_command, module_env
+from functional_support import make_fat_image, run_within
 from ansible_collections.rescuefleet.media.tests.unit.medium_hashes import file_hash, tree_hash
 
 TIMEOUT = 20
@@ -25,11 +25,7 @@ MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK='1')
 
 def run(name, args, tmp_path):
     """The module's JSON result; a hang fails the test instead of blocking it."""
-    proc = subprocess.run(module_command(name, args, str(tmp_path)), env=module_env(), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=TIMEOUT, check=False)
-    result = json.loads(proc.stdout.decode().strip().splitlines()[-1])
-    assert 'Traceback' not in proc.stderr.decode() and 'Traceback' not in result.get('msg', '')
-    return result
+    return run_within(name, args, tmp_path, TIMEOUT)
 
 
 def squashfs(tmp_path, name='10-tools.srm', size=4096):

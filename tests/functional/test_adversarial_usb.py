@@ -65,8 +65,9 @@ def refused(tmp_path, iso, *expected):
     """Write ``iso`` over a stick image with content: it must fail naming ``expected``, the image unchanged."""
     image = target(tmp_path)
     before = sha(image)
-    result = run({'device': image, 'iso': iso, 'min_free': '1M'}, tmp_path)
-    assert result['failed'] and all(text in result['msg'] for text in expected), result['msg']
+    for check in (True, False):  # check mode refuses what the real run refuses (issue 27, class 10)
+        result = run({'device': image, 'iso': iso, 'min_free': '1M', '_ansible_check_mode': check}, tmp_path)
+        assert result['failed'] and all(text in result['msg'] for text in expected), (check, result['msg'])
     assert sha(image) == before
 
 

@@ -16,17 +16,23 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry i
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers import (
     DEFAULT_KERNELS, describe_entry, read_entries, select)
 from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, Segment, edit_segments
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import mask_cmdline_text
 
 
 class FilePlan:
-    """The result of planning one file: ``text`` (new), ``entries`` (reports), ``changed``."""
+    """The result of planning one file: ``text`` (new), ``entries`` (reports), ``changed``.
+
+    Passwords (``rootpass=`` and the like, anywhere in the file, before and after) never leave it: the
+    diff and the entries' reports show them masked, and ``secrets`` holds their values for Ansible."""
 
     def __init__(self, path, fmt, old, new, entries):
         self.path = path
         self.format = fmt
         self.old = old
         self.new = new
-        self.entries = entries
+        self.secrets = mask_cmdline_text(old)[1] + mask_cmdline_text(new)[1]
+        self.entries = [dict(entry, before=mask_cmdline_text(entry['before'])[0],
+                             after=mask_cmdline_text(entry['after'])[0]) for entry in entries]
 
     @property
     def changed(self):
@@ -36,9 +42,10 @@ class FilePlan:
         return {'path': self.path, 'format': self.format, 'changed': self.changed, 'entries': self.entries}
 
     def diff(self):
-        """Ansible's before/after of the file (bytes that are not UTF-8 shown as replacement characters)."""
-        return {'before_header': self.path, 'after_header': self.path, 'before': _shown(self.old),
-                'after': _shown(self.new)}
+        """Ansible's before/after of the file (bytes that are not UTF-8 shown as replacement characters),
+        passwords masked in both."""
+        return {'before_header': self.path, 'after_header': self.path,
+                'before': mask_cmdline_text(_shown(self.old))[0], 'after': mask_cmdline_text(_shown(self.new))[0]}
 
 
 def _shown(text):

@@ -24,6 +24,7 @@ import stat
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import open_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 
 XORRISO_HINT = 'install xorriso (apt-get install xorriso, dnf install xorriso)'
@@ -34,7 +35,7 @@ ISO9660_MAGIC = b'CD001'
 
 # One line of xorriso's `lsdl`: mode, links, owner, group, size, date (3 fields), quoted path.
 _LSDL = re.compile(r"^(?P<mode>[-dlbcpse][-rwxsStT]{9})\s+\d+\s+\S+\s+\S+\s+(?P<size>\d+)\s+\S+\s+\S+\s+\S+\s+"
-                   r"(?P<path>'.*?')(?: -> '.*')?$")
+                   r"(?P<path>'.*?')(?: -> (?P<target>'.*'))?$")
 
 
 class IsoError(RescueFleetError):
@@ -79,6 +80,27 @@ def is_iso9660(path, offset=0):
         return False
 
 
+# Joliet: a supplementary volume descriptor (type 2) whose escape sequences (bytes 88-90) name UCS-2 level 1, 2
+# or 3; the descriptors follow each other from sector 16 up to the set terminator (type 255).
+JOLIET_ESCAPES = (b'%/@', b'%/C', b'%/E')
+SVD_TYPE = 2
+TERMINATOR_TYPE = 255
+MAX_DESCRIPTORS = 64
+
+
+def has_joliet(path):
+    """Whether the image holds a Joliet tree (the long names Windows shows), read from its volume descriptors."""
+    with open_regular(path, 'the ISO', allow_block=True) as handle:
+        handle.seek(PVD_OFFSET)
+        for _index in range(MAX_DESCRIPTORS):
+            descriptor = handle.read(SECTOR)
+            if len(descriptor) < SECTOR or descriptor[1:6] != ISO9660_MAGIC or descriptor[0] == TERMINATOR_TYPE:
+                return False
+            if descriptor[0] == SVD_TYPE and descriptor[88:91] in JOLIET_ESCAPES:
+                return True
+    return False
+
+
 def read_volume(path):
     """The primary volume descriptor: ``{'volume_id', 'created', 'modified', 'epoch', 'size'}``.
 
@@ -116,7 +138,8 @@ def _unquote(text):
 
 
 def parse_lsdl(text):
-    """``{path: {'type': 'file'|'dir'|'link'|'other', 'size'}}`` of xorriso ``lsdl`` lines."""
+    """``{path: {'type': 'file'|'dir'|'link'|'other', 'size'}}`` of xorriso ``lsdl`` lines; a link also has its
+    ``target``."""
     out = {}
     for line in text.splitlines():
         match = _LSDL.match(line.rstrip('\n'))
@@ -124,6 +147,8 @@ def parse_lsdl(text):
             continue
         kind = {'-': 'file', 'd': 'dir', 'l': 'link'}.get(match.group('mode')[0], 'other')
         out[_unquote(match.group('path'))] = {'type': kind, 'size': int(match.group('size')) if kind == 'file' else 0}
+        if kind == 'link' and match.group('target'):
+            out[_unquote(match.group('path'))]['target'] = _unquote(match.group('target'))
     return out
 
 
@@ -148,6 +173,15 @@ def listing(path, directories=(), paths=()):
     """One xorriso run: every entry directly in each of ``directories`` and each of ``paths`` itself,
     as ``{'/abs/path': {'type', 'size'}}``. Missing ones are absent from the result."""
     proc = run(_xorriso_base() + ['-indev', path] + _find_commands(directories, paths), IsoError,
+               what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
+    check_loaded(path, proc.stderr)
+    return parse_lsdl(proc.stdout)
+
+
+def tree_listing(path, directory):
+    """Every entry under ``directory`` of the image, at any depth, and the directory itself, as :func:`listing`
+    gives them (without extracting anything)."""
+    proc = run(_xorriso_base() + ['-indev', path, '-find', iso_path(directory), '-exec', 'lsdl', '--'], IsoError,
                what='xorriso reading %s' % path, hint=XORRISO_HINT, allow_fail=True)
     check_loaded(path, proc.stderr)
     return parse_lsdl(proc.stdout)
@@ -209,7 +243,7 @@ def list_dir(path, directory):
     for entry_path, entry in listing(path, directories=[directory]).items():
         if entry_path == top:
             continue
-        out.append(dict(entry, name=entry_path.rsplit('/', 1)[1]))
+        out.append({'name': entry_path.rsplit('/', 1)[1], 'type': entry['type'], 'size': entry['size']})
     return sorted(out, key=lambda e: e['name'])
 
 
@@ -222,7 +256,7 @@ def extract(path, member, local_file):
                    what='xorriso extracting %s from %s' % (member, path), hint=XORRISO_HINT, allow_fail=True)
         check_loaded(path, proc.stderr)
         if not os.path.isfile(out):
-            raise IsoError('%s is not a file in the ISO image %s' % (member, path))
+            raise IsoError('%s is not a file in the ISO image %s; check the path inside the ISO' % (member, path))
         os.chmod(out, 0o644)  # xorriso restores the read-only mode of the image
         os.replace(out, local_file)
     finally:
@@ -236,7 +270,8 @@ def extract_tree(path, directory, dest):
          '-extract', iso_path(directory), dest], IsoError,
         what='xorriso extracting %s from %s' % (iso_path(directory), path), hint=XORRISO_HINT)
     if not os.path.isdir(dest):
-        raise IsoError('%s is not a directory in the ISO image %s' % (iso_path(directory), path))
+        raise IsoError('%s is not a directory in the ISO image %s; check the path inside the ISO'
+                       % (iso_path(directory), path))
     _make_writable(dest)
 
 

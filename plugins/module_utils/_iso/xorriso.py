@@ -24,6 +24,9 @@ table of contents at the start of the file, which it adds to a regular file and 
 rest); the image is then the same as ``-compliance no_emul_toc`` gives on a regular file, and as
 ``xorriso -as mkisofs`` (and so SystemRescue's own build) makes.
 
+xorriso keeps the source's Rock Ridge tree, but writes a Joliet tree only when told (``-joliet on``): a
+source that has one (the long names Windows and some firmware show) gets one again.
+
 Private to this collection: the interface may change without notice.
 """
 
@@ -42,10 +45,10 @@ PIPE_SIZE = 1024 * 1024
 IMPLANT_HINT = 'install isomd5sum (apt-get install isomd5sum, dnf install isomd5sum) or leave implant_md5 off'
 
 
-def build_command(src, out, volume, additions, new_dirs, removals=()):
+def build_command(src, out, volume, additions, new_dirs, removals=(), joliet=False):
     """The xorriso argv. ``additions``: ``[(local_file, medium_path)]``; ``new_dirs``: medium paths of
     the directories the additions create (parents first); ``removals``: medium paths of files of the source
-    left out; ``volume``: :func:`..image.read_volume`."""
+    left out; ``volume``: :func:`..image.read_volume`; ``joliet``: write a Joliet tree (the source has one)."""
     stamp = '=%d' % volume['epoch']
     # -pacifier interval=0.1: xorriso notices the end of the write at its next progress message (one a second
     # by default), so the shortest interval ends the run up to a second earlier
@@ -54,6 +57,8 @@ def build_command(src, out, volume, additions, new_dirs, removals=()):
            '-boot_image', 'any', 'replay',
            '-boot_image', 'any', 'gpt_disk_guid=volume_date_uuid',
            '-uid', '0', '-gid', '0']
+    if joliet:
+        cmd += ['-joliet', 'on']
     if removals:
         cmd += ['-rm'] + [iso_path(p) for p in removals] + ['--']
     for local, path in additions:
@@ -67,7 +72,7 @@ def build_command(src, out, volume, additions, new_dirs, removals=()):
     return cmd
 
 
-def write_image(src, out, volume, additions, new_dirs, removals=()):
+def write_image(src, out, volume, additions, new_dirs, removals=(), joliet=False):
     """Run xorriso with its image streamed into the new file ``out``; returns the image's sha256. Raises
     :class:`IsoError` with xorriso's last lines when it fails (and ``OSError`` when ``out`` cannot be written)."""
     read_end, write_end = os.pipe()
@@ -79,7 +84,7 @@ def write_image(src, out, volume, additions, new_dirs, removals=()):
     with tempfile.TemporaryFile() as messages:
         try:
             proc = subprocess.Popen(build_command(src, 'stdio:/dev/fd/%d' % write_end, volume, additions, new_dirs,
-                                                  removals),
+                                                  removals, joliet),
                                     stdin=subprocess.DEVNULL, stdout=messages, stderr=messages, pass_fds=(write_end,))
         except OSError as exc:
             os.close(read_end)

@@ -31,11 +31,9 @@ def build_params(params):
         if not isinstance(script, str) or not script.strip():
             raise LinuxrcError('%s is empty; give the script text (linuxrc runs it as <mountpoint>/%s <mountpoint>), '
                                'or leave %s out' % (key, dest.lstrip('/'), key))
-        for index, source in enumerate(sources):
-            if (source.get('dest') or '/').rstrip('/') == dest:
-                raise LinuxrcError('sources[%d] also writes %s; give the script either as %s or as a source, not both'
-                                   % (index, dest, key))
-        sources.append({'content': script, 'dest': dest, 'mode': '0755', 'exclude': []})
+        # the script is the one source that may put this path into the part: another one that brings it (by its
+        # dest, inside a directory, from another SRM) is refused when the tree is collected (TreeBuilder.add_content)
+        sources.append({'content': script, 'dest': dest, 'mode': '0755', 'exclude': [], 'option': key})
     built = dict(params)
     built.update(sources=sources, systemd_enable=[])
     built.pop('init', None)

@@ -49,10 +49,15 @@ def part_name_problem(name):
         # extend=-name removes name from the list instead of loading it (slist_assign_values)
         return ('starts with "-", which makes extend=-%s remove parts instead of loading one; give a name that '
                 'starts with a letter or digit, such as fleet-tools' % name[1:])
-    if name.startswith('.') or len(name) > 255:
-        return 'is not usable: no leading dot, at most 255 characters'
+    if name.startswith('.'):
+        return 'starts with a dot, which no part name may (the collection keeps its own files there under such names); ' \
+               'give a name that starts with a letter or digit, such as fleet%s' % name
+    if len(name) > 255:
+        return 'is %d characters long; a part name holds at most 255: give a shorter name' % len(name)
     if name.lower() in RESERVED:
-        return 'is the name of a file or directory linuxrc or the medium uses for something else in boot/<arch>/'
+        return ('is the name of a file or directory that linuxrc or the medium uses for something else in '
+                'boot/<arch>/ (reserved: %s); give the part another name, such as fleet-%s (with linuxrc_parts, '
+                'parts[].name renames the file on the medium)' % (', '.join(RESERVED), name))
     return None
 
 

@@ -38,6 +38,38 @@ def clean_path(path):
     return '/'.join(parts)
 
 
+def is_plain_name(name):
+    """Whether ``name`` is one plain file name, which stays in the directory it is joined to: a string, not
+    empty, not ``.`` or ``..``, without ``/`` or NUL. Every name that comes from outside (a repository
+    database, an ISO listing, an archive member, the last component of a URL) is checked with it before it
+    touches a path."""
+    return isinstance(name, str) and name not in ('', '.', '..') and '/' not in name and '\0' not in name
+
+
+def lies_inside(path, directory):
+    """Whether ``path`` is ``directory`` or lies below it, decided on the directories themselves (``(st_dev,
+    st_ino)`` of each parent of where ``path`` really is, its links followed), not on how the paths are spelt:
+    ``//srv``, a link or a bind mount name the same directory differently. ``False`` when ``directory`` does not
+    exist."""
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return False
+    wanted = (st.st_dev, st.st_ino)
+    current = os.path.realpath(path)
+    while True:
+        try:
+            here = os.stat(current)
+            if (here.st_dev, here.st_ino) == wanted:
+                return True
+        except OSError:
+            pass
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
 def file_path(value, where, error, advice):
     """``value`` (an option naming a file inside a tree or image) as a clean relative path, or ``error``
     with ``where`` (the option) and ``advice`` when it climbs out with ``..`` or names the root itself."""
@@ -48,6 +80,24 @@ def file_path(value, where, error, advice):
     if not path:
         raise error('%s: %r is the root, not a file; %s' % (where, value, advice))
     return path
+
+
+def in_the_way(path, kind='a directory'):
+    """The :class:`MediumError` for a write to ``path`` where the medium holds ``kind`` instead of a file: a
+    writer replaces only files, never what it did not create in their place."""
+    return MediumError('%s on the medium is %s, so no file can be written there; remove or rename it (nothing was '
+                       'changed)' % (clean_path(path), kind))
+
+
+def check_writable_file(medium, path):
+    """Refuse (:func:`in_the_way`) a path of ``medium`` that holds something other than a file; planners call
+    it for every file they mean to write, before the first write of a run."""
+    parent, name = posixpath.split(clean_path(path))
+    for entry in medium.list_dir(parent) if name else ():
+        same = entry['name'].lower() == name.lower() if medium.folds_case else entry['name'] == name
+        if same and entry['type'] != 'file':
+            raise in_the_way(posixpath.join(parent, entry['name']), 'a directory' if entry['type'] == 'dir'
+                             else 'a special file (FIFO, socket or device)')
 
 
 @contextlib.contextmanager
@@ -65,6 +115,8 @@ class Medium:
     """What every medium offers. Paths are relative to the filesystem root."""
 
     kind = 'abstract'
+    # whether names that differ only in case are the same file (FAT)
+    folds_case = False
 
     def describe(self):
         """``{'kind', 'fstype', 'label', 'size', 'free', ...}``; what cannot change during a run (the
@@ -86,7 +138,8 @@ class Medium:
         return clean_path(path)
 
     def list_dir(self, path):
-        """``[{'name', 'type': 'file'|'dir', 'size'}]`` of a directory, or ``[]`` when it is missing."""
+        """``[{'name', 'type': 'file'|'dir'|'other', 'size'}]`` of a directory, or ``[]`` when it is missing;
+        ``other`` is a FIFO, socket or device (only a directory tree holds them; symlinks are not listed)."""
         raise NotImplementedError
 
     def prefetch_listings(self, root, depth):
@@ -179,9 +232,10 @@ class Medium:
         """Temporary files that interrupted runs left in directory ``path`` (medium paths), not removed."""
         raise NotImplementedError
 
-    def sweep(self, path):
-        """Remove :meth:`leftovers` of directory ``path``; returns their medium paths."""
-        found = self.leftovers(path)
+    def sweep(self, path, found=None):
+        """Remove :meth:`leftovers` of directory ``path`` (``found``: those listed earlier); returns their medium
+        paths."""
+        found = self.leftovers(path) if found is None else found
         for leftover in found:
             self.remove(leftover)
         return found

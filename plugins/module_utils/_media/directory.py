@@ -19,7 +19,7 @@ import subprocess
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path, in_the_way
 
 # Linux limits: NAME_MAX bytes per name, PATH_MAX bytes per path.
 NAME_MAX = 255
@@ -149,6 +149,8 @@ class DirectoryMedium(Medium):
                         out.append({'name': entry.name, 'type': 'dir', 'size': 0})
                     elif entry.is_file(follow_symlinks=False):
                         out.append({'name': entry.name, 'type': 'file', 'size': entry.stat().st_size})
+                    elif not entry.is_symlink():
+                        out.append({'name': entry.name, 'type': 'other', 'size': 0})  # FIFO, socket, device
                 return sorted(out, key=lambda e: e['name'])
         except FileNotFoundError:
             return []
@@ -251,9 +253,14 @@ class DirectoryMedium(Medium):
             self.makedirs(parent)
             if made is not None:
                 made.add(parent)
-        if os.path.isdir(full) and not os.path.islink(full):
-            raise MediumError('%s on the medium is a directory, so no file can be written there; remove or '
-                              'rename it' % clean_path(path))
+        try:
+            mode = os.lstat(full).st_mode  # one call for what is there (tens of thousands of files in a PXE tree)
+        except FileNotFoundError:
+            return full
+        if stat.S_ISDIR(mode):
+            raise in_the_way(path)
+        if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode):
+            raise in_the_way(path, 'a special file (FIFO, socket or device)')
         return full
 
     def write_bytes(self, path, data, mode=None):

@@ -29,7 +29,8 @@ import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, sha256_stream
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import Medium, MediumError, clean_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import (
+    Medium, MediumError, check_writable_file, clean_path)
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.partitions import locate
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import mtools_env, run
 
@@ -162,6 +163,7 @@ class FatImageMedium(Medium):
     """A FAT filesystem at a byte offset of an image file or block device."""
 
     kind = 'fat-image'
+    folds_case = True
 
     def __init__(self, image, found, writable=True):
         self.image = os.path.abspath(image)
@@ -265,7 +267,7 @@ class FatImageMedium(Medium):
         if entry is None:
             return None
         if entry['type'] == 'dir':
-            raise MediumError('%s on the medium is a directory, not a file' % path)
+            raise MediumError('%s on the medium is a directory, not a file; remove or rename it' % path)
         return self._mtools('mcopy', '-n', self._target(path), '-').stdout
 
     def read_head(self, path, size):
@@ -273,7 +275,7 @@ class FatImageMedium(Medium):
         if entry is None:
             return None
         if entry['type'] == 'dir':
-            raise MediumError('%s on the medium is a directory, not a file' % path)
+            raise MediumError('%s on the medium is a directory, not a file; remove or rename it' % path)
         # mcopy streams the file; it is stopped once the head is read, so a large file is not read whole
         proc = subprocess.Popen(['mcopy', '-i', self._drive(), '-n', self._target(path), '-'], env=self._env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -324,6 +326,8 @@ class FatImageMedium(Medium):
         """Write through ``write_temp(temp_target)`` then rename over ``path``; verify the name."""
         path = self.check_path(path)
         parent, name = posixpath.split(path)
+        # mren -D o would put the file in place of a directory of that name (and its content): never
+        check_writable_file(self, path)
         self.makedirs(parent)
         temp = posixpath.join(parent, temp_name(name))
         try:

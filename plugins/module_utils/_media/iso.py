@@ -76,9 +76,13 @@ class IsoImageMedium(Medium):
         scratch = tempfile.mkdtemp(prefix='rescuefleet-iso-')
         try:
             isoimage.extract_many(self.iso, wanted, scratch)
+            inside = os.path.realpath(scratch) + os.sep
             for path in wanted:
                 local = os.path.join(scratch, path)
-                if os.path.isfile(local) and not os.path.islink(local):
+                # the image's names and links are data from outside: a directory of it extracted as a link to the
+                # host (boot -> /etc) must not make this read a host file
+                if os.path.isfile(local) and not os.path.islink(local) and \
+                        os.path.realpath(local).startswith(inside):
                     with open(local, 'rb') as handle:
                         out[path] = handle.read(size + 1)
         finally:

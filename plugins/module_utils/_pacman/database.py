@@ -21,6 +21,7 @@ import shutil
 import tarfile
 import tempfile
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import is_plain_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.errors import PacmanError
 from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 
@@ -77,11 +78,26 @@ def read_sync_db(path, name, bsdtar='bsdtar'):
     for member in sorted(descs):
         pkg = package_from_desc(parse_desc(descs[member]), repo=name)
         if pkg is not None:
+            check_file_name(pkg, name)
             packages.append(pkg)
     if not packages and not descs:
         raise PacmanError('repository %s: %s is not a pacman database (no package entries in it); check the '
                           'url: it must be the directory holding %s.db' % (name, path, name))
     return packages
+
+
+def check_file_name(pkg, repo):
+    """Refuse a database whose ``%FILENAME%`` is not a plain file name, as libalpm does
+    (``_alpm_validate_filename`` in ``be_sync.c``: no ``/``, no leading ``.``): the name is joined to the
+    cache directory and to the repository's URL, and a name such as ``../../etc/x`` would write (or, on a
+    digest mismatch, delete) a file anywhere."""
+    filename = pkg.get('filename')
+    if filename is not None and (not is_plain_name(filename) or filename.startswith('.')
+                                 or len(filename.encode('utf-8', 'surrogateescape')) > 255):
+        raise PacmanError('repository %s is inconsistent: the file name %r of package %s is not a plain file name '
+                          '(pacman refuses such a database too: no "/", no leading ".", at most 255 bytes); nothing '
+                          'was downloaded or written. Check the repository url; the database may have been '
+                          'tampered with on its way (use https://)' % (repo, filename, pkg.get('name')))
 
 
 def _read_with_bsdtar(path, name, bsdtar):

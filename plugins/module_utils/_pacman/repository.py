@@ -26,7 +26,7 @@ import time
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.database import read_sync_db
+from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.database import check_file_name, read_sync_db
 from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.errors import PacmanError
 
 try:
@@ -172,6 +172,7 @@ class Repositories:
         if not pkg.get('filename') or not pkg.get('sha256'):
             raise PacmanError('%s: repository %s lists %s without a file name or sha256; rebuild its database '
                               'with repo-add' % (self.who, repo['name'], pkg['name']))
+        check_file_name(pkg, repo['name'])  # the database was checked when read: this is the last line of defence
         if is_http(repo['url']):
             path = os.path.join(self._dir('packages'), pkg['filename'])
             if not (os.path.isfile(path) and sha256_file(path) == pkg['sha256']):

@@ -23,7 +23,6 @@ import json
 import os
 import posixpath
 import stat
-import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.base import Base
@@ -59,12 +58,26 @@ class PacmanSources:
         self.work = []
         self.downloads = 0
 
+    def cache_dirs(self, sources):
+        """The download directories of the caches of ``sources`` (srm_build's option): a killed run leaves its
+        temporary names there."""
+        out = set()
+        for source in sources or []:
+            spec = source.get('pacman')
+            if spec is not None:
+                cache = self._cache_dir(spec)
+                out.update((os.path.join(cache, 'db'), os.path.join(cache, 'packages')))
+        return sorted(out)
+
+    def _cache_dir(self, spec):
+        return os.path.abspath(spec.get('cache_dir') or os.path.join(os.path.dirname(self.output), DEFAULT_CACHE))
+
     # -- collecting ---------------------------------------------------------------------------
     def add(self, tree, spec, dest, mode, exclude, who):
         requested = list(spec.get('packages') or [])
         if not requested:
             raise PacmanError('%s: pacman.packages names no package' % who)
-        cache_dir = os.path.abspath(spec.get('cache_dir') or os.path.join(os.path.dirname(self.output), DEFAULT_CACHE))
+        cache_dir = self._cache_dir(spec)
         repos = Repositories(spec.get('repositories'), cache_dir, spec.get('database_max_age') or 0,
                              persist=not self.check_mode, who=who)
         self.work.append(repos)
@@ -90,6 +103,7 @@ class PacmanSources:
             return
         self.changed = True
         if self.check_mode:
+            _check_root(who)  # the real run installs this set: check mode refuses what it would refuse
             # nothing is downloaded or installed in check mode: the paths of the last build stand in
             if isinstance(old.get('records'), dict):
                 tree.add_records(old['records'], dest, mode, exclude, who, lazy=who)
@@ -101,16 +115,15 @@ class PacmanSources:
     # -- installing ---------------------------------------------------------------------------
     def _install(self, who):
         plan = self.plans[who]
-        if os.geteuid() != 0:
-            raise PacmanError('%s: installing packages with pacman needs root; run the task with become: true' % who)
+        _check_root(who)
         files = [plan['repos'].fetch(pkg, plan['signatures']) for pkg in plan['packages']]
         self.downloads += plan['repos'].downloads
         if not plan['signatures']:
             self.warnings.append('%s: the packages were not verified against signatures (set signatures: required '
                                  'and keyring to verify them); their sha256 from the repository database was '
                                  'checked' % who)
-        work = tempfile.mkdtemp(prefix='.%s.rf-pacman-' % os.path.basename(self.output),
-                                dir=os.path.dirname(self.output))
+        # a temporary name of the output, so that the next run sweeps what a killed run left
+        work = atomic.make_temp_dir(self.output)
         self.work.append(work)
         if not plan['packages']:
             root = os.path.join(work, 'root')
@@ -159,6 +172,11 @@ class PacmanSources:
             else:
                 item.cleanup()
         self.work = []
+
+
+def _check_root(who):
+    if os.geteuid() != 0:
+        raise PacmanError('%s: installing packages with pacman needs root; run the task with become: true' % who)
 
 
 def _scan(root):

@@ -6,7 +6,9 @@
 """The boot files of a PXE tree, one renderer per loader (pxelinux, GRUB, iPXE).
 
 Every file carries :data:`MARKER`, which is how the tree writer knows a file is its own and may
-remove it when its client is gone. Kernel arguments come from :meth:`Site.cmdline` only.
+remove it when its client is gone. Kernel arguments come from :meth:`Site.cmdline` only, written for
+each loader by ``_kernel_args.write`` (which quotes them for GRUB, iPXE and pxelinux, and refuses what a
+loader cannot carry; :func:`.clients.parse_clients` has checked that every loader can carry them).
 
 Private to this collection: the interface may change without notice.
 """
@@ -14,6 +16,9 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import write as write_args
+from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.clients import LOADER_DIALECTS
 
 MARKER = 'Managed by rescuefleet.media.pxe_hosts; local changes are overwritten.'
 # Files the pxe_server role wrote before pxe_hosts existed carry this one; they are ours too.
@@ -29,6 +34,11 @@ def _grub_base(site):
         return '/'
     parts = urlsplit(site.boot_url)
     return '(http,%s)%s' % (parts.netloc, parts.path)
+
+
+def _args(site, client, loader):
+    """The command line of a boot entry in the language of ``loader``'s files."""
+    return write_args(site.cmdline(client), LOADER_DIALECTS[loader])
 
 
 def _about(site, client):
@@ -59,7 +69,7 @@ def pxelinux_host(site, client):
         '  MENU LABEL %s for %s (HTTP)\n' % (site.title, client.name),
         '  LINUX %s%s\n' % (base, site.kernel),
         '  INITRD %s\n' % ','.join(base + path for path in site.initrd_paths()),
-        '  APPEND %s\n' % site.cmdline(client),
+        '  APPEND %s\n' % _args(site, client, 'pxelinux'),
         # SYSAPPEND 2 adds BOOTIF= for the interface pxelinux booted from
         '  SYSAPPEND 2\n',
     ))
@@ -71,7 +81,7 @@ def grub_host(site, client):
         _about(site, client),
         'set timeout=%d\nset default=0\n\n' % site.menu_timeout,
         "menuentry '%s for %s (HTTP)' {\n" % (site.title, client.name),
-        '\tlinux %s%s %s BOOTIF=01-%s\n' % (base, site.kernel, site.cmdline(client), client.mac_dashed),
+        '\tlinux %s%s %s BOOTIF=01-%s\n' % (base, site.kernel, _args(site, client, 'grub'), client.mac_dashed),
         '\tinitrd %s\n' % ' '.join(base + path for path in site.initrd_paths()),
         '}\n',
     ))
@@ -88,7 +98,7 @@ def _ipxe_entry(site, args):
 
 
 def ipxe_host(site, client):
-    args = '%s BOOTIF=01-%s' % (site.cmdline(client), client.mac_dashed)
+    args = '%s BOOTIF=01-%s' % (_args(site, client, 'ipxe'), client.mac_dashed)
     return '#!ipxe\n' + _about(site, client) + _ipxe_entry(site, args)
 
 
@@ -122,7 +132,7 @@ def pxelinux_default(site):
         'LABEL %s\n  MENU LABEL %s\n' % (label, _entry_title(site)),
         '  LINUX %s%s\n' % (base, site.kernel),
         '  INITRD %s\n' % ','.join(base + path for path in site.initrd_paths()),
-        '  APPEND %s\n  SYSAPPEND 2\n' % site.cmdline(),
+        '  APPEND %s\n  SYSAPPEND 2\n' % _args(site, None, 'pxelinux'),
     ))
 
 
@@ -132,7 +142,7 @@ def grub_default(site):
         '# GRUB reads grub.cfg-01-<mac> of a machine first, then this menu.\n# %s\n' % MARKER,
         'set timeout=%d\nset default=%d\n\n' % (site.menu_timeout, 1 if site.menu_default == 'local' else 0),
         "menuentry '%s' {\n" % _entry_title(site),
-        '\tlinux %s%s %s BOOTIF=01-${net_default_mac}\n' % (base, site.kernel, site.cmdline()),
+        '\tlinux %s%s %s BOOTIF=01-${net_default_mac}\n' % (base, site.kernel, _args(site, None, 'grub')),
         '\tinitrd %s\n}\n\n' % ' '.join(base + path for path in site.initrd_paths()),
         "menuentry 'Boot from the local disk' {\n\texit\n}\n",
     ))
@@ -152,7 +162,7 @@ def ipxe_default(site):
         'item %s%s %s\n' % (network, label, _entry_title(site)),
         'choose --timeout %d target && goto ${target} || goto local\n\n' % (site.menu_timeout * 1000),
         ':%s\n' % label,
-        _ipxe_entry(site, '%s BOOTIF=01-${mac:hexhyp}' % site.cmdline()),
+        _ipxe_entry(site, '%s BOOTIF=01-${mac:hexhyp}' % _args(site, None, 'ipxe')),
         '\n:local\nexit\n',
     ))
 

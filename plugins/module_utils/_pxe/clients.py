@@ -29,6 +29,12 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._errors import R
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, BASEDIR_ARG, HTTP_PXE_ARG, SYSRESCUECFG_ARG
 
 LOADERS = ('pxelinux', 'grub', 'ipxe')
+# How each loader's files spell a kernel argument (the dialects of _kernel_args, which quotes for each)
+LOADER_DIALECTS = {'pxelinux': 'kernel', 'grub': 'shell', 'ipxe': 'ipxe'}
+# Characters a path or URL written into a boot file may not hold: script syntax of GRUB or iPXE (quotes,
+# backslash, $ and ${...}, command separators, braces, comments, wildcards), parentheses (GRUB's device
+# names), and the comma that separates pxelinux's INITRD list.
+BOOT_PATH_SYNTAX = frozenset('\'"\\$;{}|&<>#`*?[]()')
 SYSTEMS = ('sysrescue', 'dracut')
 MENU_DEFAULTS = ('local', 'network')
 # What each system boots when the caller names nothing else: directory of the tree, kernel and
@@ -60,6 +66,24 @@ def normalize_mac(value):
         return None
     text = _MAC_SEPARATORS.sub('', value.strip().lower())
     return text if _HEX12.match(text) else None
+
+
+def normalize_args(text):
+    """A command line with its arguments as written, separated by single spaces (whitespace inside quotes
+    is part of an argument and stays)."""
+    return ' '.join(token.raw for token in cmdline_args.tokenize(text or ''))
+
+
+def args_problems(text, loaders):
+    """Why the arguments ``text`` cannot be written for some of ``loaders``: ``[message]``, one per loader
+    that cannot carry them (the message names the argument by its key only: values may be passwords)."""
+    problems = []
+    for loader in loaders:
+        try:
+            cmdline_args.write(text, LOADER_DIALECTS[loader])
+        except cmdline_args.KernelArgsError as exc:
+            problems.append('%s (for %s)' % (exc, loader))
+    return problems
 
 
 def deep_merge(base, over):
@@ -113,7 +137,7 @@ class Site:
         self.grub_dir = (params.get('grub_dir') or 'grub').strip('/')
         initrds = params.get('initrds')
         self.initrds = list(defaults['initrds'] if initrds is None else initrds)
-        self.kernel_args = ' '.join((params.get('kernel_args') or '').split())
+        self.kernel_args = normalize_args(params.get('kernel_args'))
         self.menu_timeout = int(params.get('menu_timeout') if params.get('menu_timeout') is not None else 10)
         self.menu_default = params.get('menu_default') or 'local'
         self.loaders = list(params.get('loaders') or LOADERS)
@@ -147,6 +171,13 @@ class Site:
                     ch.isspace() or ch == ',' for ch in path):
                 problems.append('%s %r must be a path relative to basedir without spaces, commas or ..'
                                 % (label, path))
+        for label, value in (('url', self.url), ('boot_url', self.boot_url), ('basedir', self.basedir),
+                             ('kernel', self.kernel_path)) + tuple(('initrds entry', i) for i in self.initrds):
+            syntax = sorted(set(ch for ch in value or '' if ch in BOOT_PATH_SYNTAX or ord(ch) < 32 or ord(ch) == 127))
+            if syntax:
+                problems.append('%s %r holds %s, which GRUB, iPXE or pxelinux would read as part of their script '
+                                'syntax; use a path or URL without them' % (label, value, ' '.join(syntax)))
+        problems.extend('kernel_args: %s' % problem for problem in args_problems(self.cmdline(), self.loaders))
         if self.live and not cmdline_args.get(self.kernel_args, 'root'):
             problems.append('kernel_args must name the live root for system dracut (root=live:<url of the '
                             'squashfs image>, with the other arguments the dracut_media role reports in '
@@ -201,22 +232,27 @@ class Site:
 
     # -- the one kernel command line --------------------------------------------------------
     def cmdline(self, client=None):
-        """The kernel arguments of a boot entry (without BOOTIF, which each loader adds its own way)."""
+        """The kernel arguments of a boot entry (without BOOTIF, which each loader adds its own way), as a
+        command line in the kernel's dialect; each loader's files quote it their way (``_kernel_args.write``)."""
+        site_args = [self.kernel_args] if self.kernel_args else []
+        own = self.client_args(client) if client is not None else ([] if self.live else ['ip=dhcp'])
         if self.live:
-            args = [self.kernel_args] if self.kernel_args else []
-            if client is not None:
-                # loadsrm stacks the modules by name, whatever their order here
-                args.extend('%s=%s#sha256=%s' % (LOADSRM_URL, url, sha256) for url, sha256 in client.modules)
+            return ' '.join(site_args + own)
+        fixed = ['%s=%s' % (BASEDIR_ARG, self.basedir), '%s=%s' % (HTTP_PXE_ARG, self.url)]
+        first = 2 if client is not None else 1  # ip= (and sysrescuecfg=) come before the site's arguments
+        return ' '.join(fixed + own[:first] + site_args + own[first:])
+
+    def client_args(self, client):
+        """The arguments that depend on ``client``, in order (``ip=`` and ``sysrescuecfg=`` first for
+        SystemRescue, the modules for a live system, then the client's own ``kernel_args``)."""
+        if self.live:
+            # loadsrm stacks the modules by name, whatever their order here
+            args = ['%s=%s#sha256=%s' % (LOADSRM_URL, url, sha256) for url, sha256 in client.modules]
         else:
-            args = ['%s=%s' % (BASEDIR_ARG, self.basedir), '%s=%s' % (HTTP_PXE_ARG, self.url),
-                    'ip=%s' % (client.ip if client is not None and client.ip else 'dhcp')]
-            if client is not None:
-                args.append('%s=%s' % (SYSRESCUECFG_ARG, self.yaml_url(client)))
-            if self.kernel_args:
-                args.append(self.kernel_args)
-        if client is not None and client.kernel_args:
+            args = ['ip=%s' % (client.ip or 'dhcp'), '%s=%s' % (SYSRESCUECFG_ARG, self.yaml_url(client))]
+        if client.kernel_args:
             args.append(client.kernel_args)
-        return ' '.join(args)
+        return args
 
 
 def parse_clients(site, items, default_config):
@@ -242,7 +278,7 @@ def parse_clients(site, items, default_config):
         if any(ch.isspace() for ch in ip):
             problems.append('%s: ip %r must not contain spaces (the ip= kernel argument, e.g. '
                             '10.0.0.5::10.0.0.1:255.255.255.0:host:eth0:none)' % (label, ip))
-        kernel_args = ' '.join((item.get('kernel_args') or '').split())
+        kernel_args = normalize_args(item.get('kernel_args'))
         config = item.get('config') or {}
         if not isinstance(config, dict):
             problems.append('%s: config must be a mapping of scopes' % label)
@@ -254,7 +290,10 @@ def parse_clients(site, items, default_config):
             problems.extend('%s: %s' % (label, problem) for problem in _live_only(item, ip, config, module))
             modules, module_problems = _live_modules(site, item.get('modules') or [])
             problems.extend('%s: %s' % (label, problem) for problem in module_problems)
-            clients.append(Client(label, mac, '', {}, kernel_args, '', modules))
+            client = Client(label, mac, '', {}, kernel_args, '', modules)
+            problems.extend('%s: kernel_args: %s' % (label, problem)
+                            for problem in args_problems(' '.join(site.client_args(client)), site.loaders))
+            clients.append(client)
             continue
         if item.get('modules'):
             problems.append('%s: modules (with their sha256) are for system dracut; SystemRescue loads one module '
@@ -262,7 +301,10 @@ def parse_clients(site, items, default_config):
         config = deep_merge(default_config or {}, config)
         if module:
             config = deep_merge(config, {'global': {'late_load_srm': module}})
-        clients.append(Client(label, mac, module, config, kernel_args, ip))
+        client = Client(label, mac, module, config, kernel_args, ip)
+        problems.extend('%s: kernel_args: %s' % (label, problem)
+                        for problem in args_problems(' '.join(site.client_args(client)), site.loaders))
+        clients.append(client)
     duplicates = sorted('%s (%s)' % (':'.join(mac[i:i + 2] for i in range(0, 12, 2)), ', '.join(labels))
                         for mac, labels in by_mac.items() if len(labels) > 1)
     if duplicates:

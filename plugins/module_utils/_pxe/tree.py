@@ -42,6 +42,10 @@ class PxeTree:
     def __init__(self, http_root, tftp_root=None):
         self.roots = {'http': os.path.abspath(http_root), 'tftp': os.path.abspath(tftp_root or http_root)}
         self._media = {}
+        for kind, root in sorted(self.roots.items()):
+            if os.path.lexists(root) and not os.path.isdir(root):
+                raise PxeError('%s_root %s exists and is not a directory; give the directory of the tree (nothing was '
+                               'changed)' % (kind, root))
 
     def _medium(self, kind, create=False):
         """The :class:`DirectoryMedium` of a root, or ``None`` while it does not exist (made when ``create``)."""
@@ -56,6 +60,25 @@ class PxeTree:
         medium = DirectoryMedium(root)
         self._media[kind] = medium
         return medium
+
+    def check_writable(self, kinds):
+        """Refuse (check mode too) roots of ``kinds`` that a real run could not write: an existing root through
+        its medium's check, a missing one by the nearest directory above it, where it would be created."""
+        for kind in sorted(set(kinds)):
+            medium = self._medium(kind)
+            if medium is not None:
+                reason = medium.writable_reason()
+            else:
+                above = os.path.dirname(self.roots[kind])
+                while not os.path.isdir(above):
+                    above = os.path.dirname(above)
+                reason = None if os.access(above, os.W_OK) else (
+                    '%s_root %s does not exist and cannot be created in %s (%s); create it, run the task with become, '
+                    'or give another %s_root' % (kind, self.roots[kind], above, 'a read-only filesystem'
+                                                 if os.statvfs(above).f_flag & os.ST_RDONLY else 'permission denied',
+                                                 kind))
+            if reason:
+                raise PxeError('%s; nothing was changed' % reason)
 
     def host_path(self, kind, rel):
         return os.path.join(self.roots[kind], rel)
@@ -78,6 +101,11 @@ class PxeTree:
         """``{name: listing entry}`` of a directory (empty when it or its root is missing)."""
         medium = self._medium(kind)
         return {} if medium is None else {entry['name']: entry for entry in medium.list_dir(rel)}
+
+    def exists(self, kind, rel):
+        """Whether anything is at ``rel`` (a link too); refuses a link that leads out of the root."""
+        medium = self._medium(kind)
+        return medium is not None and medium.exists(rel)
 
     def read_bytes(self, kind, rel):
         medium = self._medium(kind)
@@ -108,10 +136,10 @@ class PxeTree:
         medium = self._medium(kind)
         return [] if medium is None else medium.leftovers(rel)
 
-    def sweep(self, place):
+    def sweep(self, place, found=None):
         kind, rel = place
         medium = self._medium(kind)
-        return [] if medium is None else medium.sweep(rel)
+        return [] if medium is None else medium.sweep(rel, found)
 
     def close(self):
         for medium in self._media.values():
@@ -172,35 +200,70 @@ def is_ours(directory_kind, data):
     return any(marker.encode('utf-8') in head for marker in bootfiles.MARKERS)
 
 
-def compare(tree, site, files):
+def _check_directories(tree, places, listings):
+    """Refuse, before the first write, a directory the files need where the tree holds a file (or a special
+    file) of that name: it would be found only when the writes are half done."""
+    for kind, directory in places:
+        parts = directory.split('/')
+        for depth, name in enumerate(parts):
+            parent = '/'.join(parts[:depth])
+            if (kind, parent) not in listings:
+                listings[(kind, parent)] = tree.list_dir(kind, parent)
+            entry = listings[(kind, parent)].get(name)
+            if entry is not None and entry['type'] != 'dir':
+                raise PxeError('%s is a file where pxe_hosts needs a directory: move it away (nothing was changed)'
+                               % tree.host_path(kind, posixpath.join(parent, name)))
+
+
+def compare(tree, site, files, adopt=False):
     """``(changes, unchanged, stale)``: ``changes`` ``[((kind, path), client, old bytes or None, new bytes)]``
     of the wanted files that differ, ``unchanged`` how many do not, ``stale`` ``[((kind, path), bytes)]``
-    of our files the tree holds but no longer needs."""
+    of our files the tree holds but no longer needs.
+
+    A file to be rewritten that this module did not write (no marker: a site's own ``pxelinux.cfg/default``,
+    a hand-written per-MAC file) is refused with :class:`UnownedFiles`, unless ``adopt``."""
     listings = {}
     present = {}  # (kind, directory): the wanted names the listing has
+    linked = []  # wanted places the listing leaves out that hold something all the same: links
     for (kind, rel) in files:
         directory, name = posixpath.split(rel)
         if (kind, directory) not in listings:
             listings[(kind, directory)] = tree.list_dir(kind, directory)
             present[(kind, directory)] = []
         entry = listings[(kind, directory)].get(name)
-        if entry is not None and entry['type'] == 'dir':
-            raise PxeError('%s is a directory where pxe_hosts writes a file: move it away' % tree.host_path(kind, rel))
+        if entry is not None and entry['type'] != 'file':
+            raise PxeError('%s is %s where pxe_hosts writes a file: move it away (nothing was changed)'
+                           % (tree.host_path(kind, rel), 'a directory' if entry['type'] == 'dir'
+                              else 'a special file (FIFO, socket or device)'))
         if entry is not None:
             present[(kind, directory)].append(name)
+        elif tree.exists(kind, rel):
+            linked.append((kind, rel))
     # each directory's files read together (one resolution of the directory, not one per file)
     contents = {}
     for (kind, directory), names in present.items():
         for name, data in tree.read_files(kind, directory, names).items():
             contents[(kind, posixpath.join(directory, name) if directory else name)] = data
+    # a link at the place (never listed) is read only where it stays inside the tree: one that leads out is
+    # refused here, before anything is written, and its target is never read (nor shown in a diff)
+    for kind, rel in linked:
+        contents[(kind, rel)] = tree.read_bytes(kind, rel)
     changes = []
     unchanged = 0
+    unowned = []
+    directory_kinds = dict(scanned_dirs(site))
     for (kind, rel), (client, new, _read) in files.items():
+        directory = posixpath.dirname(rel)
         old = contents.get((kind, rel))
         if old == new:
             unchanged += 1
-        else:
-            changes.append(((kind, rel), client, old, new))
+            continue
+        if old is not None and not adopt and not is_ours(directory_kinds.get((kind, directory), 'boot'), old):
+            unowned.append(((kind, rel), client))
+        changes.append(((kind, rel), client, old, new))
+    if unowned:
+        raise UnownedFiles(tree, unowned)
+    _check_directories(tree, [place for place in listings if place[1]], listings)
     stale = []
     for (kind, directory), directory_kind in scanned_dirs(site):
         if (kind, directory) not in listings:
@@ -218,3 +281,24 @@ def compare(tree, site, files):
             if data is not None and is_ours(directory_kind, data):
                 stale.append(((kind, rel), data))
     return changes, unchanged, stale
+
+
+class UnownedFiles(PxeError):
+    """Files at paths pxe_hosts writes that it did not write (they carry no marker): refused, named."""
+
+    SHOWN = 20
+
+    def __init__(self, tree, unowned):
+        menus = [tree.host_path(*where) for where, client in unowned if client is None]
+        hosts = [tree.host_path(*where) for where, client in unowned if client is not None]
+        named = menus + hosts
+        more = ' and %d more' % (len(named) - self.SHOWN) if len(named) > self.SHOWN else ''
+        advice = 'Move them away, or set adopt_unmarked: true to let pxe_hosts replace them (from then on it owns ' \
+                 'them and removes them when their clients are gone)'
+        if menus:
+            advice += '; to keep your own default menus instead, set menus: false (machines without files of their ' \
+                      'own then get your menus, which can chain boot.ipxe or the per-MAC files)'
+        super().__init__('%d file(s) in the tree would be overwritten but were not written by pxe_hosts (they carry '
+                         'no "%s" marker, so they are someone else\'s): %s%s. %s; nothing was changed'
+                         % (len(named), bootfiles.MARKERS[0], ', '.join(named[:self.SHOWN]), more, advice))
+        self.facts = {'unowned': named}

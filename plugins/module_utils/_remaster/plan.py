@@ -25,13 +25,16 @@ import json
 import os
 import posixpath
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import read_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import cached_sha256
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, iso_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import file_path
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import check_module_name
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.wanted import check_squashfs
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import check_yaml_name
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, CONFIG_DIR
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import Reading, yaml_name_skip_reason
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.schema import validate
 
 RECORD_SUFFIX = '.rescuefleet.json'
@@ -45,10 +48,10 @@ def record_path(dest):
 
 
 def load_record(dest):
-    """The record beside ``dest``, or ``{}`` when it is missing, unreadable or of another version."""
+    """The record beside ``dest``, or ``{}`` when it is missing, unreadable or of another version; anything but
+    a regular file there is refused unopened (a FIFO would block the run)."""
     try:
-        with open(record_path(dest), 'rb') as handle:
-            record = json.loads(handle.read().decode('utf-8'))
+        record = json.loads(read_regular(record_path(dest), 'the record').decode('utf-8'))
     except (OSError, ValueError, UnicodeDecodeError):
         return {}
     if not isinstance(record, dict) or record.get('version') != RECORD_VERSION:
@@ -76,6 +79,8 @@ def collect(params):
         where = 'srms[%d]' % index
         src = os.path.abspath(_local_file(where + '.src', item['src']))
         name = check_module_name(item.get('name') or os.path.basename(src))
+        # srm_deploy's check: a file that is not a squashfs image would be skipped at boot
+        check_squashfs(src, '%s.src %s' % (where, src))
         additions.append({'path': posixpath.join(basedir, name), 'kind': 'srm', 'src': src, 'data': None})
     for index, item in enumerate(params.get('configs') or []):
         check_yaml_name(item['name'])
@@ -90,9 +95,30 @@ def collect(params):
         where = 'files[%d]' % index
         src = os.path.abspath(_local_file(where + '.src', item['src']))
         path = file_path(item['dest'], where + '.dest', IsoError, ISO_PATH_ADVICE)
+        if posixpath.dirname(path) == CONFIG_DIR:
+            warnings.extend(_check_yaml_file(where, src, path))
         additions.append({'path': path, 'kind': 'file', 'src': src, 'data': None})
     check_collisions(additions)
     return additions, warnings
+
+
+def _check_yaml_file(where, src, path):
+    """A file of ``files`` that goes to ``sysrescue.d/``: read as SystemRescue's reader reads it (as
+    sysrescue_config reads the files beside its own). Refuses one the reader skips or fails on; returns a
+    warning for one it does not read at all."""
+    skip = yaml_name_skip_reason(posixpath.basename(path))
+    if skip is not None:
+        return ['%s goes to %s, which SystemRescue does not read: %s' % (where, path, skip)]
+    read = Reading(read_regular(src, '%s.src' % where))
+    if read.failure is not None:
+        what, why = 'fails on it, so the boot would get no configuration at all', read.failure
+    elif read.reason is not None:
+        what, why = 'skips it (the boot pauses 20 s to show why)', read.reason
+    else:
+        return []
+    raise IsoError('%s %s goes to %s, which SystemRescue reads as YAML, but its reader %s: %s. Fix the file, or give '
+                   'the configuration as configs (checked as sysrescue_config checks it); nothing was written'
+                   % (where, src, path, what, why))
 
 
 def collect_removals(params, additions):

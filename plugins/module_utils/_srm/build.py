@@ -29,6 +29,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import
 from ansible_collections.rescuefleet.media.plugins.module_utils._modes import parse_mode
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.staging import stage
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import kind_of
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file, stat_key
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 
@@ -47,26 +48,29 @@ def collect_tree(params, output, srm_reader=None, pacman=None):
     """
     tree = TreeBuilder(preserve_ownership=params.get('ownership') == 'preserve', output=output)
     for index, source in enumerate(params.get('sources') or []):
-        who = 'sources[%d]' % index
+        # a source made from another option (linuxrc_part's init and done) is named by that option, and is the
+        # only one that may put its path into the module
+        who = source.get('option') or 'sources[%d]' % index
         mode = parse_mode(source.get('mode'))
         dest = source.get('dest') or '/'
         if source.get('srm') is not None:
             if srm_reader is None:
-                raise TreeError('%s: an srm source needs unsquashfs (squashfs-tools)' % who)
+                raise TreeError('%s: an srm source needs unsquashfs; %s' % (who, PACKAGE_HINT))
             srm = os.path.abspath(source['srm'])
             if srm == tree.output:
                 raise TreeError('%s: srm %s is the output itself; a module cannot contain itself' % (who, srm))
             tree.add_records(srm_reader.records(srm, who), dest, mode, source.get('exclude') or (), who, srm)
         elif source.get('pacman') is not None:
             if pacman is None:
-                raise TreeError('%s: a pacman source needs pacman and unsquashfs' % who)
+                raise TreeError('%s: a pacman source needs pacman and unsquashfs; install pacman (Debian: '
+                                'pacman-package-manager and libarchive-tools) and squashfs-tools' % who)
             pacman.add(tree, source['pacman'], dest, mode, source.get('exclude') or (), who)
         elif source.get('src') is not None:
             tree.add_directory(source['src'], dest, mode, source.get('exclude') or (), who)
         elif source.get('path') is not None:
             tree.add_file(source['path'], dest, mode, who)
         elif source.get('content') is not None:
-            tree.add_content(source['content'], dest, mode, who)
+            tree.add_content(source['content'], dest, mode, who, sole=bool(source.get('option')))
         else:
             raise TreeError('%s needs one of src, path, content, srm or pacman' % who)
     tree.enable_units(params.get('systemd_enable') or [])
@@ -95,7 +99,8 @@ class SrmReader:
         try:
             sha, _size = manifest.known_sha256(srm)
         except OSError as exc:
-            raise TreeError('%s: srm %s cannot be read: %s' % (who, srm, exc.strerror))
+            raise TreeError('%s: srm %s cannot be read: %s; check the path and its permissions (or run the task '
+                            'with become)' % (who, srm, exc.strerror))
         stored = manifest.load(manifest.manifest_path(srm)) or {}
         if (stored.get('output') or {}).get('sha256') == sha and isinstance(stored.get('records'), dict):
             return stored['records']
@@ -109,7 +114,8 @@ class SrmReader:
             try:
                 extract_image(self.unsquashfs, srm, directory)
             except SquashfsError as exc:
-                raise TreeError('%s: srm %s cannot be read as a squashfs image: %s' % (who, srm, exc))
+                raise TreeError('%s: srm %s cannot be read as a squashfs image: %s; give a module made with mksquashfs '
+                                '(rescuefleet.media.srm_build)' % (who, srm, exc))
         scanner = TreeBuilder(preserve_ownership=True)
         scanner.add_directory(directory, '/', who=who)
         fill_hashes([e for e in scanner.entries.values() if e['type'] == 'file'])
@@ -324,8 +330,15 @@ class Builder:
             raise BuildError('the directory of dest, %s, does not exist; create it first' % directory)
         if os.path.isdir(self.output):
             raise BuildError('dest %s is a directory; give the path of the .srm file to write' % self.output)
-        if not self.check_mode and not os.access(directory, os.W_OK):
-            raise BuildError('cannot write to %s; choose a writable dest or run the task with become' % directory)
+        if os.path.lexists(self.output) and not os.path.islink(self.output):
+            mode = os.lstat(self.output).st_mode
+            if not stat.S_ISREG(mode):  # never replaced: the module did not make it
+                raise BuildError('dest %s is %s, not a module file; remove it or give another dest (nothing was '
+                                 'changed)' % (self.output, kind_of(mode)))
+        # check mode too: it must not promise a build that the real run cannot write
+        if not os.access(directory, os.W_OK):
+            raise BuildError('cannot write to %s (%s); choose a writable dest or run the task with become'
+                             % (directory, 'a read-only filesystem' if _read_only(directory) else 'permission denied'))
 
     # -- the decision and the build ------------------------------------------------------
     def plan(self, facts=None):
@@ -426,6 +439,13 @@ class Builder:
 
     def _pacman_state(self):
         return self.pacman.state if self.pacman else None
+
+
+def _read_only(directory):
+    try:
+        return bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _sibling_tool(path, name):

@@ -22,6 +22,7 @@ import posixpath
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import check_writable_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.index import (
     SRM_NAMING, check_module_name, parse_index, render_index)
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR
@@ -145,7 +146,8 @@ class Deploy:
                 raise DeployError('%s name %s is listed twice (FAT ignores case, so names that differ only in case '
                                   'are the same file)' % (self.naming.what, name))
             names.add(name)
-            # every name the medium cannot hold is refused here, before the first write of the run
+            # every name the medium cannot hold is refused here, before the first write of the run, and so is
+            # a directory or special file of that name (never replaced: the run did not create it)
             self.medium.check_path(self._path(name))
             if state == 'absent':
                 if name in current:
@@ -153,6 +155,7 @@ class Deploy:
                 continue
             # the source is hashed only when its size equals the module's on the medium; otherwise it is
             # hashed while it is copied
+            check_writable_file(self.medium, self._path(name))
             if name not in current:
                 actions.append({'action': 'add', 'name': name, 'size': item['size'], 'sha256': item.get('sha256'),
                                 'src': item.get('src')})

@@ -5,38 +5,59 @@
 
 """Late-load SRMs into a running rescue system, verified and idempotent (for the srm_load module).
 
-SystemRescue's ``load-srm`` mounts a module read-only and ``rsync -a --checksum``es its content over
-``/`` (into the copy-on-write layer), then the boot script runs ``systemctl daemon-reload`` and
-queues ``multi-user.target``. srm_load (``_tasks/srm_load.py``) does the same steps itself, with what ``load-srm``
-lacks: each module is checked against its sha256, listed as a squashfs and its new content compared
-with the free space of the filesystem holding the root, all before anything is copied; a record
-(``<root>/run/rescuefleet/srm_load.json``, so it goes away with the boot, as the loaded files do)
-says what was loaded, so a second run changes nothing and a new sha256 under a known name loads again.
+SystemRescue's ``load-srm`` downloads a module into ``/tmp`` (curl ``--retry 2 --retry-connrefused``),
+mounts it read-only and ``rsync -a --sparse --checksum``es its content over ``/`` (into the
+copy-on-write layer); the boot script then runs ``systemctl daemon-reload`` and queues
+``multi-user.target``, and only after that appends the YAML configuration's lines to
+``/root/.ssh/authorized_keys`` and ``/etc/hosts``. srm_load (``_tasks/srm_load.py``) does the copy
+itself, with what loading after boot needs (docs/systemrescue.md section 4a): each module is checked
+against its sha256, listed as a squashfs, opened in ``/tmp`` (never beside a module on the read-only
+boot medium) and compared with the root by a dry run of the same rsync, so that the space it takes,
+copy-ups of lower files included, the units it enables and the boot files it would replace are known
+before anything is copied; afterwards only the units it added are started (never
+``multi-user.target``, which would start again a firewall the operator stopped), and lines of the boot
+files are kept. A record (``<root>/run/rescuefleet/srm_load.json``, so it goes away with the boot, as
+the loaded files do) says what was loaded, so a second run changes nothing and a new sha256 under a
+known name loads again.
 
 ``load-srm`` itself is not called even when present: it would fetch and check the module again
-without a checksum, and a failed copy (exit 104) is indistinguishable from success to a caller that
-wants to record it. The copy step is the same command.
+without a checksum, start ``multi-user.target``, and a failed copy (exit 104) is indistinguishable
+from success to a caller that wants to record it.
 
 Private to this collection: the interface may change without notice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import posixpath
 import re
 import shutil
+import socket
+import stat
 import tempfile
+import time
+from urllib.error import HTTPError
 from urllib.parse import urlsplit
 
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import NotAFileError, read_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import flocked
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import flocked, is_plain_name
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import wanted as wanted_modules
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.deploy import round_up
+from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import extract_image
 
 RECORD = 'run/rescuefleet/srm_load.json'
+# where module files wait and modules are opened: SystemRescue's /tmp is a tmpfs of its own, not the
+# copy-on-write space that late-loaded files fill (load-srm downloads there too)
+STAGING_DIR = '/tmp'
 SHA256 = re.compile(r'^[0-9a-fA-F]{64}$')
 # tmpfs and overlay upper layers allocate whole pages: count each file in 4 KiB units
 BLOCK = 4096
@@ -72,9 +93,10 @@ def resolve(items, hash_sources=False, locate=None):
             raise LoadError('srms[%d] needs src (a module file) or url with sha256' % number)
         else:
             entry = wanted_modules.resolve([{k: v for k, v in item.items() if k != 'url'}],
-                                           hash_sources=hash_sources, locate=locate)[0]
-        if '/' in entry['name'] or entry['name'] in ('.', '..'):
-            raise LoadError('srms[%d]: name %r must be a plain name without /' % (number, entry['name']))
+                                           hash_sources=hash_sources, locate=locate, use='late')[0]
+        if not is_plain_name(entry['name']):  # given, or the last component of a URL: joined to the staging dir
+            raise LoadError('srms[%d]: name %r must be a plain name without / (give name for a URL that ends in '
+                            'a directory)' % (number, entry['name']))
         if entry['sha256']:
             if not SHA256.match(entry['sha256']):
                 raise LoadError('%s: sha256 %r is not 64 hexadecimal digits' % (entry['name'], entry['sha256']))
@@ -106,25 +128,52 @@ class HostRoot:
     """The root modules are loaded into (``/``, or a directory tree in tests): what a run works on.
 
     ``locked()`` is an flock on the root directory itself (nothing is created, two runs take turns);
-    ``scratch()`` a private directory for the modules a run downloads, removed by ``close()``.
+    ``scratch()`` a private directory under ``staging_dir`` (``/tmp``: SystemRescue's own tmpfs, not
+    the copy-on-write space) for the modules a run downloads and the mount points of the modules it
+    opens; ``keep_open(context)`` keeps a module's content open until ``close()``, which closes every
+    one (unmounting) and removes the scratch directory.
     """
 
-    def __init__(self, root):
+    def __init__(self, root, staging_dir=STAGING_DIR):
         self.root = root
+        self.staging_dir = staging_dir
         self._scratch = None
+        self._open = contextlib.ExitStack()
 
     def locked(self):
         return flocked(self.root)
 
+    def leftovers(self, place):
+        """Temporary names an interrupted run left beside ``place`` (the record)."""
+        return atomic.leftovers(place)
+
+    def sweep(self, place, found):
+        for path in found:
+            atomic.remove(path)
+        return list(found)
+
     def scratch(self):
         if self._scratch is None:
-            self._scratch = tempfile.mkdtemp(prefix='rescuefleet-late-load-')
+            self._scratch = tempfile.mkdtemp(prefix='rescuefleet-late-load.', dir=self.staging_dir)
         return self._scratch
 
+    def keep_open(self, context):
+        return self._open.enter_context(context)
+
     def close(self):
-        if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
-            self._scratch = None
+        try:
+            self._open.close()
+        finally:
+            if self._scratch is not None:
+                atomic.remove_tree(self._scratch)
+                self._scratch = None
+
+
+def check_staging_dir(staging_dir):
+    """Fail unless ``staging_dir`` is an absolute path to a directory."""
+    if not os.path.isabs(staging_dir) or not os.path.isdir(staging_dir):
+        raise LoadError('staging_dir %s is not an existing directory given by its absolute path: give a '
+                        'directory on a tmpfs, such as /tmp (the default)' % staging_dir)
 
 
 def live_system_reason(host='/'):
@@ -149,20 +198,69 @@ def live_system_reason(host='/'):
     return None
 
 
-def root_mount(mountinfo):
-    """``(fstype, super options)`` of the filesystem mounted on ``/``, from a mountinfo file."""
-    found = (None, '')
+def _unescape(text):
+    """A mountinfo field as written (the kernel writes space, tab, newline, backslash and, in overlayfs
+    options, comma and equals sign as octal escapes such as ``\\040``)."""
+    return re.sub(r'\\([0-7]{3})', lambda match: chr(int(match.group(1), 8)), text)
+
+
+def mounts(mountinfo='/proc/self/mountinfo'):
+    """``[(mount point, fstype, super options)]`` of a mountinfo file, in its order."""
+    found = []
     try:
         with open(mountinfo, encoding='utf-8', errors='replace') as handle:
             for line in handle:
                 fields, _sep, rest = line.partition(' - ')
                 parts = fields.split()
                 tail = rest.split()
-                if len(parts) >= 5 and parts[4] == '/' and tail:
-                    found = (tail[0], tail[2] if len(tail) > 2 else '')  # the last mount on / is the visible one
+                if len(parts) >= 5 and tail:
+                    found.append((_unescape(parts[4]), tail[0], tail[2] if len(tail) > 2 else ''))
     except OSError:
         pass
     return found
+
+
+def is_running_root(root, system_root='/'):
+    """Whether ``root`` is the root directory of the running system: the same directory (``(st_dev,
+    st_ino)``), however it is spelt (``//``, ``/./``, a link to ``/``, a bind mount of it)."""
+    try:
+        here, system = os.stat(root), os.stat(system_root)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (system.st_dev, system.st_ino)
+
+
+def root_mount(mountinfo):
+    """``(fstype, super options)`` of the filesystem mounted on ``/``, from a mountinfo file."""
+    return mount_of('/', mountinfo)[1:]
+
+
+def mount_of(path, mountinfo='/proc/self/mountinfo'):
+    """``(mount point, fstype, super options)`` of the filesystem that holds the absolute ``path``: the
+    longest mount point above it, the last one mounted there when several are (the visible one)."""
+    best = ('/', None, '')
+    for point, fstype, options in mounts(mountinfo):
+        if (path == point or path.startswith(point.rstrip('/') + '/')) and len(point) >= len(best[0]):
+            best = (point, fstype, options)
+    return best
+
+
+def writable_layer(root, mountinfo='/proc/self/mountinfo'):
+    """Where the files of ``root`` that were already written live, for the copy-up rule.
+
+    ``None``: ``root`` is not on an overlay (every file is already in the one writable filesystem).
+    A directory: the overlay's upper directory, seen at ``root``. ``''``: ``root`` is on an overlay whose
+    upper directory cannot be seen here; every existing file then counts as one of the lower layers.
+    """
+    point, fstype, options = mount_of(root, mountinfo)
+    if fstype != 'overlay':
+        return None
+    for option in re.split(r'(?<!\\),', options):
+        key, _sep, value = option.partition('=')
+        if key == 'upperdir' and value:
+            upper = os.path.join(_unescape(value), os.path.relpath(root, point))
+            return upper if os.path.isdir(upper) else ''
+    return ''
 
 
 def free_space(root):
@@ -171,32 +269,262 @@ def free_space(root):
     return st.f_bavail * st.f_frsize, st.f_blocks * st.f_frsize
 
 
-def new_bytes(root, content):
-    """Space the content takes over ``root``: every regular file that is missing there or differs in
-    size, in whole blocks (a file of the same size costs no new space when it is replaced)."""
+def allocated(st):
+    """Bytes a file takes in whole blocks: its size, or less for a sparse file (holes take no space,
+    and ``rsync --sparse`` keeps them)."""
+    return min(round_up(st.st_size, BLOCK), round_up(st.st_blocks * 512, BLOCK))
+
+
+# -- copying ----------------------------------------------------------------------------------------
+
+def rsync_command(tree, root, excludes=(), dry_run=False):
+    """The command that copies a module's content over ``root``, as SystemRescue's ``load-srm`` does
+    (``rsync -a --sparse --checksum``), naming each change (``%i %n``, 8-bit names kept as they are).
+    ``excludes`` are root-relative paths left alone (files merged separately)."""
+    cmd = ['rsync', '-a', '--sparse', '--checksum', '--8-bit-output', '--out-format=%i %n']
+    if dry_run:
+        cmd.append('--dry-run')
+    cmd += ['--exclude=/%s' % path.lstrip('/') for path in excludes]
+    return cmd + [tree.rstrip('/') + '/', root.rstrip('/') + '/']
+
+
+def changes(output):
+    """``[(flags, path)]`` from rsync's ``%i %n`` lines (bytes, or text): flags ``YXcstpoguax``
+    (``>f+++++++++`` a new file, ``>fcs......`` a file written, ``.f...p.....`` a file whose attributes
+    change, ``cL+++++++++`` a new symlink); directories end with ``/``. Names are as on disk: rsync's
+    ``\\#ooo`` escapes of unprintable characters undone, bytes that are no UTF-8 kept (surrogateescape)."""
+    if isinstance(output, bytes):
+        output = output.decode('utf-8', 'surrogateescape')
+    found = []
+    for line in output.split('\n'):
+        flags, sep, path = line.partition(' ')
+        if sep and len(flags) >= 11 and flags[0] in '<>ch.*':
+            found.append((flags, re.sub(r'\\#([0-7]{3})', lambda match: chr(int(match.group(1), 8)), path)))
+    return found
+
+
+def is_new(flags):
+    return flags[2:].startswith('+++')
+
+
+def space_needed(root, tree, items, writable):
+    """Bytes the changes ``items`` (rsync's, of the module content ``tree`` over ``root``) take in the
+    writable layer of ``root``; ``writable`` is :func:`writable_layer` of ``root``.
+
+    - a new file: its size (sparse files: what is allocated);
+    - a file written anew (rsync writes a temporary file and renames it over the old one): its whole
+      new size when the old one lies only in a lower layer, else only what it grows by;
+    - a file whose mode, owner or time changes: when it lies only in a lower layer, overlayfs copies it
+      up, and that costs its whole size, although its content stays.
+    """
     need = 0
-    for path, kind, size in content:
-        if kind != '-':
+    for flags, path in items:
+        if flags[1] != 'f':
             continue
+        new = allocated(os.lstat(os.path.join(tree, path)))
+        if is_new(flags):
+            need += new
+            continue
+        old_path = os.path.join(root, path)
         try:
-            st = os.lstat(os.path.join(root, path.lstrip('/')))
-            if st.st_size == size and not os.path.islink(os.path.join(root, path.lstrip('/'))):
-                continue
+            old = allocated(os.lstat(old_path))
         except OSError:
-            pass
-        need += round_up(size, BLOCK)
+            need += new
+            continue
+        lower_only = writable is not None and (not writable or not os.path.lexists(os.path.join(writable, path)))
+        if flags[0] == '>':
+            need += new if lower_only else max(0, new - old)
+        elif lower_only and flags[2:].strip('.'):
+            need += old
     return need
+
+
+# -- what systemd starts ----------------------------------------------------------------------------
+
+# A unit linked into a .wants/ (or .requires/) directory of a system unit directory is enabled there.
+WANTS_LINK = re.compile(r'^(?:etc|run|usr/local/lib|usr/lib|lib)/systemd/system/[^/]+\.(?:wants|requires)/([^/]+)$')
+
+
+def added_units(items):
+    """``(units, targets)``: the units whose links the changes add under a ``.wants/`` (or ``.requires/``)
+    directory, in order and once each, and among them the targets, which are not started: a target
+    starts everything it wants, possibly units the operator stopped."""
+    units, targets = [], []
+    for flags, path in items:
+        match = WANTS_LINK.match(path)
+        if match and flags[1] in 'Lf' and is_new(flags):
+            name = match.group(1)
+            bucket = targets if name.endswith('.target') else units
+            if name not in bucket:
+                bucket.append(name)
+    return units, targets
+
+
+# -- files the boot already merged ------------------------------------------------------------------
+
+# Files SystemRescue's boot appends lines to after the modules are in place (sysconfig.authorized_keys,
+# sysconfig.hosts of the YAML configuration): a module loaded later must not take those lines away.
+BOOT_FILES = ('root/.ssh/authorized_keys', 'etc/hosts')
+BOOT_FILE_HANDLING = ('merge', 'replace', 'refuse')
+
+
+def _regular(path):
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _lines(data):
+    return [line.rstrip() for line in data.decode('utf-8', 'surrogateescape').splitlines()]
+
+
+def missing_lines(current, module):
+    """The non-empty lines of ``current`` (bytes) that ``module`` (bytes) lacks, in order and once each."""
+    have = set(_lines(module))
+    missing = []
+    for line in _lines(current):
+        if line.strip() and line not in have and line not in missing:
+            missing.append(line)
+    return missing
+
+
+def merged(current, module):
+    """The module's file followed by the lines of ``current`` it lacks, as the boot appends them."""
+    extra = missing_lines(current, module)
+    if not extra:
+        return module
+    head = module if not module or module.endswith(b'\n') else module + b'\n'
+    return head + ''.join(line + '\n' for line in extra).encode('utf-8', 'surrogateescape')
+
+
+def boot_files(root, tree, handling, name):
+    """``[{'path', 'handling', 'lines'}]`` for each boot file the module ``tree`` carries while ``root``
+    holds lines of it the module's version lacks (``lines``: how many).
+
+    With ``handling`` ``refuse`` that fails before anything is copied; ``merge`` keeps those lines
+    (:func:`merge_boot_file` after the copy, which leaves the file alone); ``replace`` lets the copy
+    drop them.
+    """
+    found = []
+    for path in BOOT_FILES:
+        ours, theirs = os.path.join(root, path), os.path.join(tree, path)
+        if not (_regular(ours) and _regular(theirs)):
+            continue
+        with open(ours, 'rb') as handle:
+            current = handle.read()
+        with open(theirs, 'rb') as handle:
+            lost = missing_lines(current, handle.read())
+        if not lost:
+            continue
+        if handling == 'refuse':
+            raise LoadError('%s carries /%s, which would replace %d line(s) of the running system\'s file '
+                            '(lines SystemRescue\'s boot added, such as the key Ansible logs in with): set '
+                            'boot_files: merge to keep them, or boot_files: replace to drop them; nothing was '
+                            'changed' % (name, path, len(lost)))
+        found.append({'path': '/' + path, 'handling': handling, 'lines': len(lost)})
+    return found
+
+
+def merge_boot_file(root, tree, path):
+    """Write the module's version of ``path`` followed by the lines the running system's file has and it
+    lacks, with the module's mode and owner, under a temporary name renamed into place (the key Ansible
+    logs in with is never missing, not even for a moment). Returns how many lines were kept."""
+    dest = os.path.join(root, path.lstrip('/'))
+    source = os.path.join(tree, path.lstrip('/'))
+    st = os.lstat(source)
+    with open(source, 'rb') as handle:
+        module = handle.read()
+    with open(dest, 'rb') as handle:
+        current = handle.read()
+
+    def fill(temp):
+        with open(temp, 'wb') as handle:
+            handle.write(merged(current, module))
+        if os.geteuid() == 0:
+            os.chown(temp, st.st_uid, st.st_gid)
+    atomic.write_file(dest, fill, mode=stat.S_IMODE(st.st_mode))
+    return len(missing_lines(current, module))
+
+
+# -- downloading ------------------------------------------------------------------------------------
+
+# What curl --retry counts as transient (plus refused connections, --retry-connrefused)
+RETRY_HTTP = (408, 429, 500, 502, 503, 504)
+
+
+def _transient(exc):
+    """Whether a failed download is worth another try, and the delay the server asked for (or None)."""
+    if isinstance(exc, HTTPError):
+        if exc.code not in RETRY_HTTP:
+            return False, None
+        after = (exc.headers.get('Retry-After') or '') if exc.headers else ''
+        return True, int(after) if after.strip().isdigit() else None
+    reason = getattr(exc, 'reason', exc)
+    return isinstance(reason, (ConnectionRefusedError, TimeoutError, socket.timeout)), None
+
+
+def download(url, dest, validate_certs=True, timeout=30, retries=2, name=None, sleep=time.sleep):
+    """Fetch ``url`` into ``dest`` as SystemRescue's ``load-srm`` does with curl ``--fail --location
+    --retry 2 --retry-connrefused``: redirects followed, HTTP errors fail, and a transient failure
+    (timeout, refused connection, HTTP 408, 429, 500, 502, 503, 504) is tried again up to ``retries``
+    times, after 1 s, then 2 s, 4 s ... (or the server's ``Retry-After``, at most ``timeout`` seconds)."""
+    delay = 1
+    for attempt in range(retries + 1):
+        try:
+            response = open_url(url, validate_certs=validate_certs, timeout=timeout)
+            with open(dest, 'wb') as handle:
+                shutil.copyfileobj(response, handle)
+            return attempt
+        except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors; ssl name errors ValueErrors
+            again, asked = _transient(exc)
+            if not again or attempt == retries:
+                tries = ' (after %d tries)' % (attempt + 1) if attempt else ''
+                raise LoadError('cannot download %s%s: %s; check the URL and the network (validate_certs: false '
+                                'for a self-signed server); nothing was changed'
+                                % ('%s from %s' % (name, url) if name else url, tries, exc)) from exc
+            sleep(min(asked, timeout) if asked is not None else delay)
+            delay *= 2
+    return retries  # not reached
+
+
+# -- opening a module -------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def opened(image, work, method='auto', unsquashfs='unsquashfs'):
+    """The module's content as a directory under ``work`` (never beside ``image``, which may lie on the
+    read-only boot medium): a read-only loop mount as ``load-srm`` does (root only), or, with ``method:
+    unsquashfs`` or when the mount is refused (as in many containers), extracted."""
+    where = tempfile.mkdtemp(prefix='content.', dir=work)
+    try:
+        if method in ('auto', 'mount') and os.geteuid() == 0:
+            proc = run(['mount', '-t', 'squashfs', '-o', 'loop,ro,nodev,nosuid', image, where], LoadError,
+                       what='mounting %s' % os.path.basename(image), allow_fail=method == 'auto')
+            if proc.returncode == 0:
+                try:
+                    yield where
+                finally:
+                    run(['umount', where], LoadError, what='unmounting %s' % where)
+                return
+        elif method == 'mount':
+            raise LoadError('method: mount needs root (become: true); use method: unsquashfs otherwise')
+        extract_image(unsquashfs, image, where)
+        yield where
+    finally:
+        atomic.remove_tree(where)
 
 
 # -- the record -------------------------------------------------------------------------------------
 
 def read_record(path):
     """``{name: {'name', 'sha256', 'size', 'loaded_at', ...}}`` from the record (empty when there is none
-    or it does not parse: loading again is harmless, rsync compares by checksum)."""
+    or it does not parse: loading again is harmless, rsync compares by checksum). Anything but a regular file
+    there is refused unopened: a FIFO would block the run, and the module never replaces what it did not make."""
     try:
-        with open(path, 'rb') as handle:
-            data = json.loads(handle.read().decode('utf-8'))
+        data = json.loads(read_regular(path, 'the record').decode('utf-8'))
         return {m['name']: m for m in data['modules'] if isinstance(m, dict) and 'name' in m}
+    except NotAFileError as exc:
+        raise LoadError('%s; srm_load keeps its record there: remove it, then run again' % exc) from exc
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 

@@ -79,6 +79,14 @@ def image_path(dest):
     return '/' + '/'.join(parts)
 
 
+def _clean_image_path(path):
+    """Whether ``path`` is already a clean absolute path inside a module (as :func:`image_path` writes one)."""
+    try:
+        return isinstance(path, str) and image_path(path) == path
+    except TreeError:
+        return False
+
+
 def _readable(st):
     """Whether this process may read a file, from its stat data alone (no extra system call)."""
     euid = os.geteuid()
@@ -109,6 +117,12 @@ class TreeBuilder:
     def __init__(self, preserve_ownership=False, output=None):
         self.preserve = preserve_ownership
         self.output = os.path.realpath(output) if output else None
+        # the output's directory as a file, not a spelling: a bind mount inside src reaches it under another path
+        try:
+            st = os.stat(os.path.dirname(self.output)) if output else None
+        except OSError:
+            st = None
+        self.output_dir = (st.st_dev, st.st_ino) if st else None
         self.entries = {'/': _dir_entry()}
         self.origin = {'/': 'the module root'}
         self.warnings = []
@@ -121,7 +135,7 @@ class TreeBuilder:
             missing.append(parent)
             parent = posixpath.dirname(parent)
         if self.entries[parent]['type'] != 'dir':
-            raise TreeError('%s needs %s to be a directory, but %s put a %s there'
+            raise TreeError('%s needs %s to be a directory, but %s put a %s there; change the dest of one of them'
                             % (who, parent, self.origin[parent], self.entries[parent]['type']))
         for p in reversed(missing):
             self.entries[p] = _dir_entry()
@@ -142,8 +156,8 @@ class TreeBuilder:
         self._ensure_parents(path, who)
         old = self.entries.get(path)
         if old is not None and (old['type'] == 'dir') != (entry['type'] == 'dir'):
-            raise TreeError('%s puts a %s at %s where %s put a %s; a path cannot be both'
-                            % (who, entry['type'], path, self.origin[path], old['type']))
+            raise TreeError('%s puts a %s at %s where %s put a %s; a path cannot be both: change the dest of one of '
+                            'them (or exclude the path)' % (who, entry['type'], path, self.origin[path], old['type']))
         self.entries[path] = entry
         self.origin[path] = who
 
@@ -200,6 +214,9 @@ class TreeBuilder:
             if self.output and child.path == self.output:
                 continue
             st = child.stat(follow_symlinks=False)
+            if stat.S_ISDIR(st.st_mode) and (st.st_dev, st.st_ino) == self.output_dir:
+                raise TreeError('%s: the output %s lies inside src (its directory is %s); put it elsewhere, or the '
+                                'module would contain itself' % (who, self.output, child.path))
             entry = self._entry_from_stat(child.path, st, mode, who)
             if entry is None:
                 continue
@@ -223,10 +240,15 @@ class TreeBuilder:
         if entry is not None:
             self._put(target, entry, who)
 
-    def add_content(self, content, dest, mode=None, who='a source'):
+    def add_content(self, content, dest, mode=None, who='a source', sole=False):
+        """Inline content at ``dest``; with ``sole``, no earlier source may have put anything there."""
         target = image_path(dest)
         if target == '/' or (dest or '').endswith('/'):
             raise TreeError('%s: inline content needs dest to name a file, such as /etc/motd' % who)
+        if sole and target in self.entries:
+            raise TreeError('%s also writes %s; give the script either as %s or as a source, not both (a directory or '
+                            'SRM source can leave it out with exclude: [%s]); nothing was written'
+                            % (self.origin[target], target, who, posixpath.basename(target)))
         data = content.encode('utf-8') if not isinstance(content, bytes) else content
         self._put(target, {'type': 'file', 'mode': 0o644 if mode is None else mode, 'uid': 0, 'gid': 0,
                            'size': len(data), 'sha256': hashlib.sha256(data).hexdigest(),
@@ -250,6 +272,12 @@ class TreeBuilder:
         for inner in sorted(records):
             if inner == '/':
                 continue
+            if not _clean_image_path(inner):
+                # records come from a manifest beside a module: a path climbing out (/../../etc/x) would be
+                # staged, extracted and read outside the build's directories
+                raise TreeError('%s: %s lists the path %r, which is not a clean absolute path inside a module; '
+                                'rebuild that module with srm_build (its manifest is damaged or not its own)'
+                                % (who, srm or 'the packages', inner))
             rel = inner.lstrip('/')
             if any(rel == s or rel.startswith(s + '/') for s in skipped):
                 continue

@@ -19,6 +19,7 @@ import os
 import stat
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import open_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.manifest import cached_sha256
 
@@ -46,24 +47,53 @@ def srms_argument_spec(url=False):
     return dict(type='list', elements='dict', required=True, options=options)
 
 
-def resolve(items, state='present', hash_sources=False, locate=None, allow_non_squashfs=False, option='srms'):
+def resolve(items, state='present', hash_sources=False, locate=None, allow_non_squashfs=None, option='srms',
+            use='boot'):
     """``[{'name', 'src', 'sha256', 'size'}]`` for the entries of ``srms``, in the order given.
 
     ``hash_sources``: compute every missing sha256 now (the controller, before it decides what to
     send); otherwise a sha256 comes only from an srm_build manifest and the rest is hashed when needed.
     ``locate(src)`` maps a ``src`` to the local file to read (the controller's search path).
-    ``allow_non_squashfs``: accept a ``src`` that is not a squashfs image (to test how a boot handles a
-    broken module); otherwise it is refused here, before anything is sent or written.
-    ``option`` is the name of the option in messages (``parts`` for linuxrc_parts).
+    ``allow_non_squashfs``: whether a ``src`` that is not a squashfs image is accepted (the caller's option
+    of that name, to test how a boot handles a broken module); ``None`` for a caller without that option.
+    ``option`` is the name of the option in messages (``parts`` for linuxrc_parts), ``use`` what the modules
+    are for (see :func:`check_squashfs`).
     """
     if not isinstance(items, list):
         raise WantedError('%s must be a list of mappings such as {src: /path/10-tools.srm}, not %s'
                           % (option, type(items).__name__))
-    return [_resolve_one(item, '%s[%d]' % (option, number), state, hash_sources, locate, allow_non_squashfs)
+    return [_resolve_one(item, '%s[%d]' % (option, number), state, hash_sources, locate, allow_non_squashfs, use)
             for number, item in enumerate(items)]
 
 
-def _resolve_one(item, where, state, hash_sources, locate, allow_non_squashfs):
+# Why a module that is not a squashfs image is refused, by what the modules are for.
+_NOT_SQUASHFS = {
+    'boot': 'so SystemRescue would skip it at boot',
+    'late': 'and a late-loaded module must be one: it is mounted (or unpacked with unsquashfs) before its files '
+            'are copied',
+}
+
+
+def check_squashfs(path, label, use='boot', allow_non_squashfs=None):
+    """Whether the regular file ``path`` is a squashfs image: ``True``; ``False`` when it is not and
+    ``allow_non_squashfs`` is true; else :class:`WantedError` with advice. ``label`` names it in the message
+    (``src X for NAME``); ``use`` is ``boot`` (early-loaded from a medium or an ISO) or ``late`` (srm_load);
+    ``allow_non_squashfs`` is ``None`` for a caller that has no option of that name, so none is advised."""
+    with open_regular(path, label) as handle:
+        magic = handle.read(len(SQUASHFS_MAGIC))
+    if magic == SQUASHFS_MAGIC:
+        return True
+    if allow_non_squashfs:
+        return False
+    advice = 'build it with rescuefleet.media.srm_build'
+    if allow_non_squashfs is not None:
+        advice += ', or set allow_non_squashfs: true to deploy a broken module on purpose (to test how the boot ' \
+                  'handles one)'
+    raise WantedError('%s is not a squashfs image (it does not start with the squashfs magic "hsqs"), %s; %s; '
+                      'nothing was changed' % (label, _NOT_SQUASHFS[use], advice))
+
+
+def _resolve_one(item, where, state, hash_sources, locate, allow_non_squashfs, use):
     if not isinstance(item, dict):
         raise WantedError('%s is %r: each entry must be a mapping such as {src: /path/10-tools.srm} '
                           '(or {name: 10-tools.srm} with state: absent)' % (where, item))
@@ -83,18 +113,13 @@ def _resolve_one(item, where, state, hash_sources, locate, allow_non_squashfs):
         st = os.stat(local)
         if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block the copy, a directory fail late
             raise WantedError('src %s for %s is not a regular file; give the path of an .srm file' % (local, name))
-        with open(local, 'rb') as handle:
-            magic = handle.read(len(SQUASHFS_MAGIC))
-        if magic != SQUASHFS_MAGIC and not allow_non_squashfs:
-            raise WantedError('src %s for %s is not a squashfs image (it does not start with the squashfs magic '
-                              '"hsqs"), so SystemRescue would skip it at boot; build it with '
-                              'rescuefleet.media.srm_build, or set allow_non_squashfs: true to deploy a broken '
-                              'module on purpose (to test how the boot handles one)' % (local, name))
+        check_squashfs(local, 'src %s for %s' % (local, name), use, allow_non_squashfs)
         sha = entry['sha256'] or cached_sha256(local)
         if hash_sources and not sha:
             sha = sha256_file(local)
     except OSError as exc:
-        raise WantedError('cannot read src %s for %s: %s' % (local, name, exc.strerror)) from exc
+        raise WantedError('cannot read src %s for %s: %s; check the path and its permissions (or run the task with '
+                          'become)' % (local, name, exc.strerror)) from exc
     if item.get('size') is not None and item['size'] != st.st_size:
         raise WantedError('src %s has %d bytes, not the %d given in size' % (local, st.st_size, item['size']))
     entry.update(src=local, sha256=sha, size=st.st_size)

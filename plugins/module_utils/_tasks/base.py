@@ -24,8 +24,10 @@ lock, lists what interrupted runs left at :meth:`Task.leftover_places` (in :attr
 plan can report it), plans, and outside check mode sweeps those leftovers and applies; it adds the
 diff when asked and closes the target whatever happens. The sweep comes after the plan: a run that
 the plan refuses changes nothing, not even the leftovers, and check mode plans on the same medium
-the real run plans on. ``_module_glue.run_task`` hands the result, the warnings and
-the secrets to Ansible.
+the real run plans on. Only what was listed before the plan is swept, so a temporary file the plan
+itself made (a download, a staging root) is never taken for a leftover. Every temporary name a task
+writes lies at one of its places, whatever moment a kill hits (see tests/functional/test_kill_leftovers.py).
+``_module_glue.run_task`` hands the result, the warnings and the secrets to Ansible.
 
 Private to this collection: the interface may change without notice.
 """
@@ -33,14 +35,18 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import contextlib
+import os
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import flocked
 
 
 class Target:
     """What a task works on when it is not a medium (a device, a directory of this host, a host root).
 
     It has no lock (runs on it never took turns) and no leftovers; subclasses add what they have.
+    ``sweep(place, found)`` removes ``found``, the leftovers :meth:`leftovers` listed at ``place`` before
+    the plan (never what the run itself made meanwhile under a name of the same kind).
     """
 
     def locked(self):
@@ -49,24 +55,41 @@ class Target:
     def leftovers(self, place):
         return []
 
-    def sweep(self, place):
+    def sweep(self, place, found):
         return []
 
     def close(self):
         pass
 
 
+class Inside(str):
+    """A leftover place that is a directory of this host: every temporary name of :mod:`.._atomic` in it (a
+    cache a run downloads into under names it cannot know in advance)."""
+
+
 class OutputFiles(Target):
     """Files on this host that a task replaces atomically (an SRM and its manifest, an ISO and its record).
 
-    A place is one of the files; its leftovers are the temporary names :mod:`.._atomic` writes it under.
+    A place is one of the files (its leftovers are the temporary names :mod:`.._atomic` writes it under) or
+    an :class:`Inside` directory. ``lock_dir`` is the directory of the outputs: runs writing there take turns
+    (an flock on the directory itself, nothing is created), so that no run sweeps another one's files.
     """
 
-    def leftovers(self, place):
-        return atomic.leftovers(place)
+    def __init__(self, lock_dir=None):
+        self.lock_dir = lock_dir
 
-    def sweep(self, place):
-        return atomic.sweep(place)
+    def locked(self):
+        if self.lock_dir is None or not os.path.isdir(self.lock_dir):
+            return contextlib.nullcontext()
+        return flocked(self.lock_dir)
+
+    def leftovers(self, place):
+        return atomic.leftovers_in(place) if isinstance(place, Inside) else atomic.leftovers(place)
+
+    def sweep(self, place, found):
+        for path in found:
+            atomic.remove(path)
+        return list(found)
 
 
 @contextlib.contextmanager
@@ -124,12 +147,14 @@ class Task:
         target = self.open()
         try:
             with target.locked():
-                self.swept = self._leftovers(target)
+                found = [(place, target.leftovers(place)) for place in self.leftover_places(target)]
+                self.swept = [path for _place, paths in found for path in paths]
                 plan = self.plan(target)
                 applied = None
                 if not self.check_mode:
-                    for place in self.leftover_places(target):
-                        target.sweep(place)
+                    for place, paths in found:
+                        if paths:
+                            target.sweep(place, paths)
                     applied = self.apply(target, plan)
                 result = dict(plan.public(), changed=plan.changed)
                 result.update(applied or {})
@@ -139,10 +164,3 @@ class Task:
                 return result
         finally:
             self.close(target)
-
-    def _leftovers(self, target):
-        """Temporary files of interrupted runs, as the sweep of a real run removes them."""
-        found = []
-        for place in self.leftover_places(target):
-            found.extend(target.leftovers(place))
-        return found

@@ -14,6 +14,7 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import posixpath
 import time
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.configs import ConfigsEdit, open_configs
@@ -23,7 +24,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.readers
 from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import KernelArgsError, check_key
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import HTTP_PXE_ARG
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import SECRET_KEYS, cmdline_secrets
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import SECRET_KEYS, secret_values
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
@@ -102,10 +103,11 @@ class LoadsrmRun(Task):
     def __init__(self, params, check_mode=False, want_diff=False, grub_check=None):
         super().__init__(params, check_mode, want_diff)
         self.grub_check = grub_check if params.get('validate_grub', True) else None
-        # passwords given as kernel arguments (rootpass=, vncpass=, rootcryptpass=): run_task hands them to
-        # Ansible, which masks them in every result, diff and failure
-        self.secrets = [str(v) for k, v in (params.get('args') or {}).items()
-                        if k in SECRET_KEYS and v not in (True, False, None, '')]
+        # passwords given as kernel arguments (rootpass=, vncpass=, rootcryptpass=), of whatever type (a wrong
+        # one is refused, but not shown): run_task hands them to Ansible, which masks them in every result,
+        # diff and failure
+        self.secrets = [text for k, v in (params.get('args') or {}).items() if k in SECRET_KEYS
+                        for text in secret_values(v)]
 
     def open(self):
         params = self.params
@@ -114,20 +116,27 @@ class LoadsrmRun(Task):
                                           self.check_mode)
         return medium
 
+    def _files(self, target, warnings):
+        """``[(path, named, format)]`` of the configs to edit: those named, or every one found (what discovery
+        has to say goes to ``warnings``)."""
+        if self.named is None:
+            return [(path, False, fmt) for path, fmt in discover(target, warnings)]
+        return [(path, True, None) for path, _explicit in self.named]
+
+    def leftover_places(self, target):
+        # the directories of the configs (their backups and temporary names are written beside them); the
+        # plan finds them again and reports what discovery says
+        return sorted({posixpath.dirname(path) for path, _named, _fmt in self._files(target, [])})
+
     def plan(self, target):
         params = self.params
         edit = ConfigsEdit(target, self.changes, self.present, params.get('kernel') or list(DEFAULT_KERNELS),
                            params.get('titles') or None, params.get('format') or 'auto', self.grub_check,
                            params.get('validate_grub', True))
-        if self.named is None:
-            files = [(path, False, fmt) for path, fmt in discover(target, self.warnings)]
-        else:
-            files = [(path, True, None) for path, _explicit in self.named]
-        plans = edit.plan(files)
+        plans = edit.plan(self._files(target, self.warnings))
         self.warnings.extend(edit.warnings)
-        for item in plans:  # passwords already on the command lines of the edited entries
-            for entry in item.entries:
-                self.secrets.extend(cmdline_secrets(entry['before']) + cmdline_secrets(entry['after']))
+        for item in plans:  # passwords already in the files (masked in their diffs and reports)
+            self.secrets.extend(item.secrets)
         if params.get('state', 'present') == 'present':
             self.warnings.extend(http_pxe_warnings(plans))
         self.warnings.extend(edit.unmatched_warnings(plans))

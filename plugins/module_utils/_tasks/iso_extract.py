@@ -17,23 +17,29 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
+import stat
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import read_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import cached_sha256, sum_file_problems
-from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import IsoError, extract_tree, read_volume
-from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path, file_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import (
+    IsoError, extract_tree, iso_path, read_volume, tree_listing)
+from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import clean_path, file_path, lies_inside
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
 
 RECORD_SUFFIX = '.rescuefleet-iso.json'
+# files take whole blocks of the filesystem they are extracted to: count each in 4 KiB units
+BLOCK = 4096
 INSIDE = 'give a file inside the extracted directory, relative to dest'
 
 
 def load_record(path):
-    """The record at ``path``: ``{'iso', 'sha256', 'src'}`` (``src``: stat data), or ``{}``."""
+    """The record at ``path``: ``{'iso', 'sha256', 'src'}`` (``src``: stat data), or ``{}``. Anything but a
+    regular file there is refused unopened (a FIFO would block the run)."""
     try:
-        with open(path, 'rb') as handle:
-            record = json.loads(handle.read().decode('utf-8'))
+        record = json.loads(read_regular(path, 'the record').decode('utf-8'))
     except (OSError, ValueError, UnicodeDecodeError):
         return {}
     return record if isinstance(record, dict) else {}
@@ -41,6 +47,29 @@ def load_record(path):
 
 def _describe(record):
     return '%s sha256:%s\n' % (record['iso'], record['sha256']) if record.get('sha256') else ''
+
+
+def escaping_entries(tree):
+    """What in an extracted ``tree`` points out of it or is not a plain file: ``[problem]``.
+
+    The names and links of an ISO are data from outside: a symlink whose target leaves the tree (absolute,
+    or climbing out with ``..``) would make the HTTP server of a PXE tree serve a file of the host, and a
+    device or FIFO has no place in a served tree."""
+    problems = []
+    real_tree = os.path.realpath(tree)
+    for top, dirs, files in os.walk(tree):
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            rel = os.path.relpath(path, tree)
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                target = os.readlink(path)
+                resolved = os.path.normpath(os.path.join(os.path.realpath(top), target))
+                if os.path.isabs(target) or not (resolved + os.sep).startswith(real_tree + os.sep):
+                    problems.append('%s is a link to %s, outside the extracted directory' % (rel, target))
+            elif not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+                problems.append('%s is neither a file, a directory nor a link' % rel)
+    return problems
 
 
 class ExtractPlan(Plan):
@@ -87,7 +116,11 @@ class IsoExtract(Task):
             raise IsoError('dest %s exists and is not a directory; remove it or choose another dest' % self.dest)
         if os.path.islink(self.dest):
             raise IsoError('dest %s is a symlink; give the real directory, which is replaced as a whole' % self.dest)
-        return OutputFiles()
+        for what, path in (('src', self.src), ('record', self.record)):
+            if lies_inside(path, self.dest):  # by the directory itself, however the paths are spelt
+                raise IsoError('%s %s lies inside dest %s, which is replaced as a whole: it would be deleted; keep '
+                               'it outside dest; nothing was changed' % (what, path, self.dest))
+        return OutputFiles(os.path.dirname(self.dest))
 
     def leftover_places(self, target):
         return [self.dest, self.record]
@@ -98,7 +131,41 @@ class IsoExtract(Task):
         sha, src_stat, _read = cached_sha256(self.src, dict(known, sha256=old.get('sha256')) if known else None)
         new = {'iso': os.path.basename(self.src), 'sha256': sha, 'src': src_stat, 'path': self.path}
         same = old.get('sha256') == sha and old.get('path', self.path) == self.path and os.path.isdir(self.dest)
+        if not same:
+            self._check_listing()  # check mode too: what the real run would refuse, as far as a listing tells
         return ExtractPlan(self, not same, old, new, refresh=same and old != new)
+
+    def _check_listing(self):
+        """Refuse, before anything is extracted (and in check mode), a directory of the ISO that lacks the files
+        it must hold, or that does not fit beside dest (the old tree stays until the new one is complete)."""
+        top = iso_path(self.path)
+        found = tree_listing(self.src, self.path)
+        if found.get(top, {}).get('type') != 'dir':
+            raise IsoError('%s is not a directory in the ISO image %s; check path (nothing was changed)'
+                           % (top, self.src))
+        problems = ['%s is not in %s of the ISO' % (rel, self.path) for rel in self.checksums + self.required
+                    if found.get(posixpath.join(top, rel), {}).get('type') != 'file']
+        if problems:
+            raise self._missing(problems)
+        need = sum(-(-entry['size'] // BLOCK) * BLOCK + (BLOCK if entry['type'] == 'dir' else 0)
+                   for entry in found.values())
+        above = os.path.dirname(self.dest)
+        while not os.path.isdir(above):
+            above = os.path.dirname(above)
+        st = os.statvfs(above)
+        if st.f_flag & os.ST_RDONLY or not os.access(above, os.W_OK):
+            raise IsoError('cannot write to %s (%s); run the task with become or choose another dest (nothing was '
+                           'changed)' % (above, 'a read-only filesystem' if st.f_flag & os.ST_RDONLY
+                                         else 'permission denied'))
+        if st.f_bavail * st.f_frsize < need:
+            raise IsoError('not enough space for %s of the ISO beside %s: %d MiB free, %d MiB needed (the new tree is '
+                           'extracted before the old one is removed); free space or choose another dest (nothing was '
+                           'changed)' % (self.path, self.dest, st.f_bavail * st.f_frsize // 1048576,
+                                         -(-need // 1048576)))
+
+    def _missing(self, problems):
+        return IsoError('the ISO %s does not hold what it should: %s. Use an unmodified ISO (copy it again); '
+                        '%s was left as it was' % (self.src, '; '.join(problems), self.dest))
 
     def apply(self, target, plan):
         if plan.changed:
@@ -127,7 +194,11 @@ class IsoExtract(Task):
             atomic.remove_tree(work)
 
     def _check(self, tree):
-        problems = []
+        problems = escaping_entries(tree)
+        if problems:  # before any file of the tree is read: a checksum file could name a link's target
+            raise IsoError('the ISO %s holds what a served tree must not: %s. A web server would follow such a link '
+                           'and serve the file it points at; use an unmodified ISO; %s was left as it was'
+                           % (self.src, '; '.join(problems[:10]), self.dest))
         for rel in self.checksums:
             sums = os.path.join(tree, rel)
             if not os.path.isfile(sums):
@@ -137,5 +208,4 @@ class IsoExtract(Task):
         problems.extend('%s is not in %s of the ISO' % (rel, self.path) for rel in self.required
                         if not os.path.isfile(os.path.join(tree, rel)))
         if problems:
-            raise IsoError('the ISO %s does not hold what it should: %s. Use an unmodified ISO (copy it again); '
-                           '%s was left as it was' % (self.src, '; '.join(problems), self.dest))
+            raise self._missing(problems)

@@ -17,6 +17,8 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import posixpath
+
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.configs import ConfigsEdit, open_configs
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import encode
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc import digests as digest_lists
@@ -65,6 +67,18 @@ class LinuxrcExtend(Task):
         medium, self.named = open_configs(params.get('media'), None, params.get('files'), self.check_mode)
         return medium
 
+    def _files(self, target, found_layouts, arch):
+        """``[(path, named, format)]`` of the menus to edit: those named, or every one of the architecture."""
+        if self.named is None:
+            return [(path, False, fmt) for path, fmt in parts_check.menus_of(target, found_layouts, arch)]
+        return [(path, True, None) for path, _explicit in self.named]
+
+    def leftover_places(self, target):
+        # the directories of the menus: their temporary names are written beside them
+        found_layouts = layouts.arch_layouts(target)
+        arch = parts_check.chosen_arch(self.params.get('arch'), found_layouts)
+        return sorted({posixpath.dirname(path) for path, _named, _fmt in self._files(target, found_layouts, arch)})
+
     def plan(self, target):
         params = self.params
         found_layouts = layouts.arch_layouts(target)
@@ -73,11 +87,9 @@ class LinuxrcExtend(Task):
         titles = params.get('titles') or None
         edit = ConfigsEdit(target, entry_edit(self.items, params['state']), None, kernels, titles,
                            params.get('format') or 'auto', self.grub_check, params.get('validate_grub', True))
-        if self.named is None:
-            files = [(path, False, fmt) for path, fmt in parts_check.menus_of(target, found_layouts, arch)]
-        else:
-            files = [(path, True, None) for path, _explicit in self.named]
-        plans = edit.plan(files)
+        plans = edit.plan(self._files(target, found_layouts, arch))
+        for item in plans:  # passwords on the menus' command lines: masked in the diffs, never shown
+            self.secrets.extend(item.secrets)
         self.warnings.extend(edit.warnings)
         edited = parts_check.entry_arches(plans, found_layouts, arch)
         if params['state'] == 'present':

@@ -14,6 +14,8 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.rescuefleet.media.plugins.module_utils._linuxrc.build import SCRIPTS, build_params
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import Builder
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
@@ -30,10 +32,10 @@ class LinuxrcPartBuild(Task):
     def open(self):
         self.builder = Builder(build_params(self.params), self.mksquashfs_path, self.check_mode, self.unsquashfs_path)
         self.builder.check_tools()
-        return OutputFiles()
+        return OutputFiles(os.path.dirname(self.builder.output))
 
     def leftover_places(self, target):
-        return [self.builder.output]
+        return [self.builder.output, self.builder.manifest_file]
 
     def plan(self, target):
         return self.builder.plan({key: self.params.get(key) is not None for key, _dest in SCRIPTS})

@@ -120,7 +120,9 @@ class LinuxrcParts(Task):
         return medium
 
     def leftover_places(self, target):
-        return [self.deploy.basedir]
+        # the parts, the digest list and its signature at the root, the initrds that get the signing key
+        initrds = [layout['initrd'] for layout in layouts.arch_layouts(target) if layout['initrd']]
+        return sorted({self.deploy.basedir, ''} | {posixpath.dirname(path) for path in initrds})
 
     def plan(self, target):
         params = self.params

@@ -15,13 +15,16 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import os
+import posixpath
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.grub_check import grub_script_check
 from ansible_collections.rescuefleet.media.plugins.module_utils._pxe import reach
 from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.clients import PxeError, Site, parse_clients
 from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.tree import PxeTree, compare, scanned_dirs, wanted_files
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import mask_text, override_warnings
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML, compute_effective
-from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import find_secrets
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import (
+    cmdline_secrets, find_secrets, mask_cmdline_text)
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 
@@ -58,10 +61,12 @@ class TreePlan(Plan):
         }
 
     def _text(self, path, data):
+        """A file's text for the diff, its passwords masked: before-texts (a client's old line with
+        ``rootpass=``, a removed client's file) as after-texts."""
         if data is None:
             return ''
         text = data.decode('utf-8', 'replace')
-        return mask_text(text) if path.endswith('.yaml') else text
+        return mask_text(text) if path.endswith('.yaml') else mask_cmdline_text(text)[0]
 
     def diff(self):
         if len(self.changes) + len(self.stale) <= DIFF_FILES:
@@ -89,17 +94,25 @@ class TreePlan(Plan):
 class PxeHosts(Task):
     """One ``pxe_hosts`` invocation on plain parameters."""
 
-    def __init__(self, params, check_mode=False, want_diff=False):
+    def __init__(self, params, check_mode=False, want_diff=False, grub_check=None):
         super().__init__(params, check_mode, want_diff)
+        self.grub_check = grub_check  # grub-script-check (None when it is not installed)
         self.missing_library = MISSING_YAML
         if params.get('verify') and reach.requests is None:
             self.missing_library = ('requests', reach.REQUESTS_IMPORT_ERROR)
         self.site = Site(params)
 
     def open(self):
+        # passwords on the command lines and in every client's configuration, of whatever type, before anything
+        # can fail: a refusal must not show them either
+        self.secrets.extend(cmdline_secrets(self.params.get('kernel_args') or ''))
+        self.secrets.extend(find_secrets(self.params.get('default_config') or {}))
+        for item in self.params.get('clients') or []:
+            if isinstance(item, dict):
+                self.secrets.extend(find_secrets(item.get('config') or {}))
+                if isinstance(item.get('kernel_args'), str):
+                    self.secrets.extend(cmdline_secrets(item['kernel_args']))
         self.clients = parse_clients(self.site, self.params.get('clients'), self.params.get('default_config') or {})
-        for client in self.clients:
-            self.secrets.extend(find_secrets(client.config))
         self.files, problems, warned = wanted_files(self.site, self.clients, self.params.get('menus', True))
         self._group_warnings(warned)
         if problems:
@@ -111,9 +124,34 @@ class PxeHosts(Task):
         return [place for place, _kind in scanned_dirs(self.site)]
 
     def plan(self, target):
-        changes, unchanged, stale = compare(target, self.site, self.files)
+        changes, unchanged, stale = compare(target, self.site, self.files, bool(self.params.get('adopt_unmarked')))
+        target.check_writable(where[0] for where, *_rest in changes + stale)
+        for _where, _client, old, _new in changes:  # passwords of the lines a change replaces
+            self.secrets.extend(mask_cmdline_text((old or b'').decode('utf-8', 'replace'))[1])
+        for _where, data in stale:
+            self.secrets.extend(mask_cmdline_text(data.decode('utf-8', 'replace'))[1])
+        self._check_grub(target, changes)
         self._effective_warnings(changes)
         return TreePlan(target, self.clients, self.files, changes, unchanged, stale, self._boot_urls())
+
+    def _check_grub(self, tree, changes):
+        """The GRUB files to write, checked with grub-script-check as bootcfg_loadsrm checks its results: all
+        of them in one run, then one by one to name the file when that fails."""
+        grub = [(where, new) for where, _client, _old, new in changes
+                if where[0] == 'tftp' and posixpath.dirname(where[1]) == self.site.grub_dir]
+        if not grub:
+            return
+        if not self.grub_check:
+            self.warnings.append('grub-script-check is not installed, so the GRUB files were not checked; install '
+                                 'grub-common (Debian/Ubuntu) or grub2-tools-minimal (Fedora) to check them')
+            return
+        if grub_script_check(self.grub_check, b'\n'.join(new for _where, new in grub)) is None:
+            return
+        for where, new in grub:
+            complaint = grub_script_check(self.grub_check, new)
+            if complaint is not None:
+                raise PxeError('the GRUB file %s would fail grub-script-check (%s), so nothing was written; check '
+                               'kernel_args and the paths' % (tree.host_path(*where), complaint))
 
     def apply(self, target, plan):
         target.write_many([(where, new) for where, _client, _old, new in plan.changes])

@@ -14,10 +14,12 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.rescuefleet.media.plugins.module_utils._pacman.source import PacmanSources
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm import manifest
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.build import Builder
-from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
+from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Inside, OutputFiles, Task
 
 
 class SrmBuild(Task):
@@ -37,10 +39,13 @@ class SrmBuild(Task):
             builder.pacman = PacmanSources(builder.output, manifest.load(builder.manifest_file), self.check_mode,
                                            bool(params.get('force')), bool(params.get('allow_core_overrides')),
                                            builder.unsquashfs, self.pacman_path)
-        return OutputFiles()
+        return OutputFiles(os.path.dirname(builder.output))
 
     def leftover_places(self, target):
-        return [self.builder.output]
+        places = [self.builder.output, self.builder.manifest_file]
+        if self.builder.pacman:
+            places.extend(Inside(path) for path in self.builder.pacman.cache_dirs(self.params['sources']))
+        return places
 
     def plan(self, target):
         return self.builder.plan()

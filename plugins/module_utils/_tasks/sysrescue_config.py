@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import read_regular
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import (
     ConfigError, check_yaml_name, mask_text, override_warnings, render_reading, render_text)
@@ -100,10 +101,11 @@ class SysrescueConfig(Task):
                 label = item.get('name') or 'sysrescuecfg[%d]' % index
             elif item.get('src'):
                 try:
-                    with open(item['src'], 'rb') as handle:
-                        text = handle.read()
+                    # a FIFO given here would block the run until something writes to it: refused unopened
+                    text = read_regular(item['src'], 'sysrescuecfg[%d].src' % index)
                 except OSError as exc:
-                    raise ConfigError('sysrescuecfg[%d].src %s cannot be read: %s' % (index, item['src'], exc.strerror))
+                    raise ConfigError('sysrescuecfg[%d].src %s cannot be read: %s; check the path (or give the text '
+                                      'as content)' % (index, item['src'], exc.strerror))
                 label = item.get('name') or item['src']
             else:
                 raise ConfigError('sysrescuecfg[%d] needs content or src' % index)
@@ -122,6 +124,9 @@ class SysrescueConfig(Task):
             return open_medium(self.params['media'], writable=True)
         self.directory = ''
         return open_medium({'path': self.params['path']}, writable=True)
+
+    def leftover_places(self, target):
+        return [self.directory]
 
     def _siblings(self, medium, directory):
         """``[(name, reading)]`` of the other YAML files SystemRescue would look at beside ours."""

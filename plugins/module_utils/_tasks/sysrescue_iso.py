@@ -22,19 +22,22 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 
 from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+from ansible_collections.rescuefleet.media.plugins.module_utils._files import kind_of
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import background_sha256, cached_sha256, same_stat, sha256_file, stat_data
 from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import loadsrm as isoloadsrm
 from ansible_collections.rescuefleet.media.plugins.module_utils._remaster import plan as isoplan
 from ansible_collections.rescuefleet.media.plugins.module_utils._remaster.view import RemasterView
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import (
-    IsoError, boot_records, listing_and_boot_records, read_volume)
+    IsoError, boot_records, has_joliet, listing_and_boot_records, read_volume)
 from ansible_collections.rescuefleet.media.plugins.module_utils._iso.xorriso import implant_md5, write_image
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.iso import IsoImageMedium
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.layout import BASEDIR, CONFIG_DIR
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import MISSING_YAML
+from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.secrets import find_secrets
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import OutputFiles, Task
 
@@ -117,6 +120,10 @@ class SysrescueIso(Task):
         self.options = {'basedir': params.get('basedir') or BASEDIR, 'implant_md5': bool(params.get('implant_md5')),
                         'loadsrm': self.loadsrm}
         self.removals = []
+        # passwords in the YAML files it adds, whatever their type: never shown, also when a file is refused
+        for item in params.get('configs') or []:
+            if isinstance(item, dict):
+                self.secrets.extend(find_secrets(item.get('config') or {}))
 
     # -- checks before anything is read or written ----------------------------------------
     def _check_paths(self):
@@ -134,6 +141,10 @@ class SysrescueIso(Task):
                            % (self.dest, os.path.join(dest_dir, 'fleet-rescue.iso')))
         if os.path.isdir(self.dest):
             raise IsoError('dest %s is a directory; give the path of the ISO file to write' % self.dest)
+        if os.path.lexists(self.dest) and not os.path.islink(self.dest) and \
+                not stat.S_ISREG(os.lstat(self.dest).st_mode):  # never replaced: the module did not make it
+            raise IsoError('dest %s is %s, not an ISO file; remove it or give another dest (nothing was changed)'
+                           % (self.dest, kind_of(os.lstat(self.dest).st_mode)))
         return volume
 
     def _check_space(self, src_size, additions):
@@ -153,7 +164,9 @@ class SysrescueIso(Task):
         self.removals = isoplan.collect_removals(self.params, self.additions)
         self.warnings.extend(notes)
         self.volume = self._check_paths()
-        return OutputFiles()
+        # the source's Joliet tree is written again (an input: an ISO written without it is rewritten once)
+        self.options['joliet'] = has_joliet(self.src)
+        return OutputFiles(os.path.dirname(self.dest))
 
     # -- do the modules load? ---------------------------------------------------------------
     def _judge_loading(self):
@@ -231,6 +244,8 @@ class SysrescueIso(Task):
         isoplan.check_removals(found, self.removals, boot_files)
         previous_paths = [e['path'] for e in record.get('additions') or [] if isinstance(e, dict) and 'path' in e]
         actions = isoplan.compare(found, self.additions, previous_paths if os.path.exists(self.dest) else [])
+        # check mode too: it must not promise an ISO that the real run has no room for
+        self._check_space(src_stat['size'], self.additions)
         return IsoPlan(self, actions, record, entries, inputs, src_stat, src_sha, boot=boot, derived=derived)
 
     def apply(self, target, plan):
@@ -241,7 +256,6 @@ class SysrescueIso(Task):
                                    derived=plan.derived)
                 atomic.write_text(isoplan.record_path(self.dest), isoplan.render_record(plan.record))
             return None
-        self._check_space(plan.src_stat['size'], self.additions)
         hasher = background_sha256(self.src, plan.src_sha)
         stage = atomic.make_temp_dir(self.dest)
         temp = atomic.make_temp_file(self.dest)
@@ -257,7 +271,9 @@ class SysrescueIso(Task):
                     handle.write(item['data'])
                 mapped.append((local, item['path']))
             # hashed as it is written; the MD5 implant changes the image afterwards, so it is hashed again then
-            dest_sha = write_image(self.src, temp, volume, mapped, plan.actions['new_dirs'], self.removals)
+            # the temporary file (created by make_temp_file) is written in place, never unlinked and recreated
+            dest_sha = write_image(self.src, temp, volume, mapped, plan.actions['new_dirs'], self.removals,
+                                   self.options['joliet'])
             md5 = None
             if self.options['implant_md5']:
                 md5 = implant_md5(temp)

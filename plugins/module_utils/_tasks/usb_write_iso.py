@@ -19,14 +19,15 @@ import shutil
 import tempfile
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import extract_tree, read_volume
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import extract_tree, read_volume, tree_listing
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base import Task
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.device import open_device
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.errors import WriterError
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.layout import MARKER_FORMAT, MIN_FAT32, PARTITION_OFFSET, current_state
 from ansible_collections.rescuefleet.media.plugins.module_utils._usb.sizes import human, parse_size
-from ansible_collections.rescuefleet.media.plugins.module_utils._usb.write import check_label, check_tools, check_tree, find_mbr, write_medium
+from ansible_collections.rescuefleet.media.plugins.module_utils._usb.write import (
+    check_entries, check_label, check_tools, check_tree, find_mbr, listing_entries, write_medium)
 
 
 class WritePlan(Plan):
@@ -93,12 +94,31 @@ class UsbWriter(Task):
         if size < needed:
             raise WriterError('refusing to write %s: it is too small (%s; the ISO needs %s including min_free %s)'
                               % (target.path, human(size), human(needed), human(reserve)))
+        # what the real run checks before its first write, checked here too (check mode must not promise a
+        # write that the run refuses): the tools, the ISO's content as FAT would hold it, room to extract it
+        check_tools()
+        check_entries(listing_entries(tree_listing(self.iso, '/')), size - PARTITION_OFFSET)
+        self._check_workdir()
         return WritePlan(facts, True, why)
+
+    def _check_workdir(self):
+        workdir = self.params.get('workdir') or tempfile.gettempdir()
+        try:
+            st = os.statvfs(workdir)
+        except OSError as exc:
+            raise WriterError('workdir %s cannot be used: %s; give an existing directory; nothing was written'
+                              % (workdir, exc.strerror)) from exc
+        if not os.access(workdir, os.W_OK) or st.f_flag & os.ST_RDONLY:
+            raise WriterError('cannot write to workdir %s, where the ISO is extracted first; give a writable workdir; '
+                              'nothing was written' % workdir)
+        if st.f_bavail * st.f_frsize < self.iso_size:
+            raise WriterError('workdir %s has %s free, but the ISO (%s) is extracted there first; give a workdir '
+                              'with more space; nothing was written' % (workdir, human(st.f_bavail * st.f_frsize),
+                                                                        human(self.iso_size)))
 
     def apply(self, target, plan):
         if not plan.changed:
             return None
-        check_tools()
         new_marker = {'format': MARKER_FORMAT, 'iso_name': os.path.basename(self.iso), 'iso_sha256': self.iso_sha,
                       'iso_size': self.iso_size, 'volume_id': self.volume_id, 'mbr': os.path.basename(self.mbr_path),
                       'writer': 'rescuefleet.media.usb_write_iso'}

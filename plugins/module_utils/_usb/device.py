@@ -120,8 +120,14 @@ def exclusive_problem(device):
 
 
 def loop_users(image, sysfs='/sys'):
-    """Loop devices attached to an image file."""
+    """Loop devices attached to an image file: by the file itself, not by how its path is spelt (a loop
+    device attached through a hard link or a bind mount names another path)."""
     real = os.path.realpath(image)
+    try:
+        st = os.stat(image)
+        ident = (st.st_dev, st.st_ino)
+    except OSError:
+        ident = None
     users = []
     block = os.path.join(sysfs, 'block')
     try:
@@ -129,7 +135,17 @@ def loop_users(image, sysfs='/sys'):
     except OSError:
         return users
     for name in names:
-        if name.startswith('loop') and _read(os.path.join(block, name, 'loop', 'backing_file')) == real:
+        if not name.startswith('loop'):
+            continue
+        backing = _read(os.path.join(block, name, 'loop', 'backing_file'))
+        if not backing:
+            continue
+        try:
+            other = os.stat(backing)
+            same = ident is not None and (other.st_dev, other.st_ino) == ident
+        except OSError:
+            same = False
+        if backing == real or same:
             users.append('/dev/' + name)
     return users
 
@@ -184,7 +200,8 @@ def open_device(path, image_size=None, allow_fixed=False):
             raise WriterError('refusing to write %s: %s' % (path, '; '.join(problems)))
         return Device(path, 'block', device_size(path, st), True)
     if not stat.S_ISREG(st.st_mode):
-        raise WriterError('%s is neither a block device nor a disk image file' % path)
+        raise WriterError('%s is neither a block device nor a disk image file; give the stick by its stable name (ls -l '
+                          '/dev/disk/by-id/usb-*) or the path of an image file' % path)
     users = loop_users(path)
     if users:
         raise WriterError('refusing to write %s: it is attached to %s (detach with losetup -d, or unmount it first)'

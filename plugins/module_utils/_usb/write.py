@@ -60,7 +60,8 @@ def find_mbr(path=None):
             with open(candidate, 'rb') as handle:
                 code = handle.read(MBR_CODE_SIZE)
             if len(code) < MBR_CODE_SIZE - 100:
-                raise WriterError('%s is too short to be an MBR boot code file' % candidate)
+                raise WriterError('%s is too short to be an MBR boot code file; give mbr: the mbr.bin of syslinux '
+                                  '(such as /usr/lib/syslinux/mbr/mbr.bin)' % candidate)
             return candidate, code
     raise WriterError('syslinux MBR code not found (%s); install syslinux-common / syslinux, or give mbr'
                       % ', '.join(candidates))
@@ -93,42 +94,67 @@ def _listed(items):
     return shown + (' and %d more' % (len(items) - SHOWN) if len(items) > SHOWN else '')
 
 
+def tree_entries(tree):
+    """``[(relative path, kind, size, link target)]`` of an extracted tree, kind ``file``/``dir``/``link``/``other``;
+    symlinks are listed, never followed."""
+    entries = []
+    for dirpath, dirnames, filenames in os.walk(tree):
+        rel_dir = os.path.relpath(dirpath, tree)
+        for name in sorted(dirnames + filenames):
+            full = os.path.join(dirpath, name)
+            st = os.lstat(full)
+            kind = 'link' if stat.S_ISLNK(st.st_mode) else 'file' if stat.S_ISREG(st.st_mode) else \
+                'dir' if stat.S_ISDIR(st.st_mode) else 'other'
+            entries.append((name if rel_dir == '.' else os.path.join(rel_dir, name), kind,
+                            st.st_size if kind == 'file' else 0, os.readlink(full) if kind == 'link' else None))
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+    return entries
+
+
+def listing_entries(found):
+    """The entries of :func:`tree_entries` from an ISO listing (``{'/abs/path': {'type', 'size'}}``, see
+    ``_iso.image.tree_listing``), so that check mode refuses what the extracted tree would show."""
+    return [(path.lstrip('/'), entry['type'], entry['size'], entry.get('target', '?') if entry['type'] == 'link'
+             else None) for path, entry in sorted(found.items()) if path.strip('/')]
+
+
 def check_tree(tree, partition_size, syslinux_dir=SYSLINUX_DIR):
-    """Refuse an extracted ISO tree that FAT cannot hold, before the first destructive write.
+    """Refuse an extracted ISO tree that FAT cannot hold, before the first destructive write."""
+    check_entries(tree_entries(tree), partition_size, syslinux_dir)
+
+
+def check_entries(entries, partition_size, syslinux_dir=SYSLINUX_DIR):
+    """Refuse ISO content (:func:`tree_entries`) that FAT cannot hold, before the first destructive write.
 
     FAT stores no symlinks, and copying one would copy what it points at, possibly a file of this host
     (an ISO holding ``etc/shadow -> /etc/shadow``): links are refused, never followed. Also refused: other
     special files, names FAT cannot hold (see ``fat_name_problem``), names that differ only in case
     (FAT keeps one of them) and a tree larger than the partition.
     """
-    if not os.path.isdir(os.path.join(tree, syslinux_dir)):
+    if not any(rel == syslinux_dir.strip('/') and kind == 'dir' for rel, kind, _size, _target in entries):
         raise WriterError('the ISO has no %s directory; is it a SystemRescue ISO? Nothing was written' % syslinux_dir)
     links, special, bad_names, clashes = [], [], [], []
     cluster = fat_cluster(partition_size)
     needed = 0
-    for dirpath, dirnames, filenames in os.walk(tree):
-        rel_dir = os.path.relpath(dirpath, tree)
-        seen = {}
-        for name in sorted(dirnames + filenames):
-            rel = name if rel_dir == '.' else os.path.join(rel_dir, name)
-            shown = rel.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')
-            problem = fat_name_problem(name)
-            if problem:
-                bad_names.append('%s (%s)' % (shown, problem.split(';')[0]))
-            folded = name.lower()
-            if folded in seen:
-                clashes.append('%s and %s' % (seen[folded], shown))
-            seen[folded] = shown
-            st = os.lstat(os.path.join(dirpath, name))
-            if stat.S_ISLNK(st.st_mode):
-                links.append('%s -> %s' % (shown, os.readlink(os.path.join(dirpath, name))))
-            elif stat.S_ISREG(st.st_mode):
-                needed += -(-st.st_size // cluster) * cluster
-            elif stat.S_ISDIR(st.st_mode):
-                needed += cluster
-            else:
-                special.append(shown)
-        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+    seen = {}
+    for rel, kind, size, target in entries:
+        parent, name = os.path.split(rel)
+        shown = rel.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')
+        problem = fat_name_problem(name)
+        if problem:
+            bad_names.append('%s (%s)' % (shown, problem.split(';')[0]))
+        folded = (parent, name.lower())
+        if folded in seen:
+            clashes.append('%s and %s' % (seen[folded], shown))
+        seen[folded] = shown
+        if kind == 'link':
+            links.append('%s -> %s' % (shown, target))
+        elif kind == 'file':
+            needed += -(-size // cluster) * cluster
+        elif kind == 'dir':
+            needed += cluster
+        else:
+            special.append(shown)
     problems = []
     if links:
         problems.append('it holds symlinks, which FAT cannot store and which are never followed (they could '

@@ -136,3 +136,22 @@ def test_the_real_run_gets_the_medium_the_planning_run_found(srm):
                                           'medium': {'kind': 'directory'}}, {'changed': True}])
     action.run(task_vars={})
     assert '_medium' not in calls[1][0]
+
+
+def test_the_remote_directory_ansible_made_is_the_one_used_and_removed(srm):
+    """Ansible makes a remote temporary directory before a plugin that transfers files runs; the modules go
+    there, and it is removed at the end (a second one made beside it used to leave the first behind)."""
+    action, calls = make_action({'media': {'path': '/m'}, 'srms': [{'src': srm}]},
+                                answers=[{'changed': True, 'actions': [{'action': 'add', 'name': '10-a.srm'}]},
+                                         {'changed': True}] * 2)
+    assert action._early_needs_tmp_path() is True
+    action.run(task_vars={})
+    action._make_tmp_path.assert_not_called()
+    action._transfer_file.assert_called_once_with(srm, '/remote/tmp/10-a.srm')
+    action._remove_tmp_path.assert_called_once_with('/remote/tmp')
+    action._connection._shell.tmpdir = None
+    action._transfer_file.reset_mock()
+    action._make_tmp_path.side_effect = lambda: setattr(action._connection._shell, 'tmpdir', '/remote/new')
+    action.run(task_vars={})
+    action._make_tmp_path.assert_called_once_with()
+    action._transfer_file.assert_called_once_with(srm, '/remote/new/10-a.srm')

@@ -36,11 +36,15 @@ def test_each_host_gets_its_module():
 
 def test_other_variable_names_and_a_missing_mac():
     hostvars = {'h': {'mac': 525400000001, 'mods': ['20-b.srm'], 'cfg': {'sysconfig': {}}}, 'i': {}}
-    clients = pxe_clients(['h', 'i'], hostvars, mac_var='mac', modules_var='mods', config_var='cfg', built=BUILT)
+    clients = pxe_clients(['h'], hostvars, mac_var='mac', modules_var='mods', config_var='cfg', built=BUILT)
     assert clients[0] == {'name': 'h', 'mac': '525400000001', 'kernel_args': '', 'module': '20-b.srm',
                           'config': {'sysconfig': {}}}
-    # pxe_hosts reports the missing MAC with every other client problem at once
-    assert clients[1] == {'name': 'i', 'mac': '', 'kernel_args': '', 'module': '', 'config': {}}
+    # a missing or bad MAC is named with the variable the inventory sets (issue 27, class 7), before any write
+    hostvars['j'] = {'mac': '52:54:00:zz:00:01'}
+    with pytest.raises(AnsibleFilterError) as err:
+        pxe_clients(['h', 'i', 'j'], hostvars, mac_var='mac', modules_var='mods', config_var='cfg', built=BUILT)
+    assert "client hosts whose mac is not a MAC address" in str(err.value)
+    assert "i (None), j ('52:54:00:zz:00:01'); set mac in their host variables" in str(err.value)
 
 
 def test_every_problem_in_one_message():

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.reader import is_true
@@ -88,10 +90,12 @@ def test_after_word_keeps_the_separator():
 def test_values_and_quoting():
     assert ka.set_arg('a console=tty0 b console=ttyS0', 'console', 'ttyS1') == 'a console=ttyS1 b'
     assert ka.set_arg('a', 'x', 'a b') == 'a x="a b"'
-    assert ka.set_arg('a', 'x', 'a b', dialect='shell') == 'a x="a b"'
-    assert ka.set_arg('a', 'x', 'a"b', dialect='shell') == 'a x="a\\"b"'
-    assert ka.set_arg('a', 'x', 'a b', dialect='shell-dq') == 'a x=\\"a b\\"'
-    assert ka.set_arg('a', 'x', '${net}/c', dialect='shell') == 'a x=${net}/c'
+    assert ka.set_arg('a', 'x', 'a b', dialect='shell') == "a x='a b'"
+    assert ka.set_arg('a', 'x', 'a b', dialect='shell-dq') == "a x='a b'"
+    assert ka.set_arg('a', 'x', 'a b', dialect='ipxe') == 'a x="a b"'
+    # values are literal: GRUB does not expand a $ in single quotes
+    assert ka.set_arg('a', 'x', '${net}/c', dialect='shell') == "a x='${net}/c'"
+    assert ka.set_arg('a', 'x', '$6$s', dialect='shell-dq') == "a x='\\$6\\$s'"
     # an equal value written differently is left as it is
     assert ka.set_arg('x="a b" c', 'x', 'a b') == 'x="a b" c'
     assert ka.set_arg('x=\\"a b\\"', 'x', 'a b', dialect='shell-dq') == 'x=\\"a b\\"'
@@ -118,6 +122,17 @@ def test_present_predicate_keeps_true_values():
     ('', True, 'kernel'),
     ('x', 'a\nb', 'shell'),
     ('x', 'a"b', 'kernel'),
+    ('x', 'a"b', 'shell'),
+    ('x', "a'b", 'shell'),
+    ('x', 'a\\b', 'shell-dq'),
+    ('x', 'a\tb', 'kernel'),
+    ('x', 'a\udc80', 'kernel'),
+    ('x', 'a #b', 'ipxe'),
+    ('x', 'a || b', 'ipxe'),
+    ('x', 'a ; b', 'ipxe'),
+    ('x', '${net}', 'ipxe'),
+    ('x', 'a  b', 'ipxe'),
+    ('x', 'a\\', 'ipxe'),
 ])
 def test_render_refuses(key, value, dialect):
     with pytest.raises(ka.KernelArgsError):
@@ -192,3 +207,78 @@ def test_set_and_remove_with_existing_occurrences(text, extra, where):
     removed = ka.remove_arg(enabled, 'loadsrm')
     assert ka.get(removed, 'loadsrm') is None
     assert [t.raw for t in ka.tokenize(removed)] == [t.raw for t in ka.tokenize(text)]
+
+
+# -- one place per language: quote() and write() -----------------------------------------------------
+
+@pytest.mark.parametrize('argument, dialect, text', [
+    # the kernel: double quotes around a value with whitespace (or the byte 0xa0 of U+00E0)
+    ('x=a b', 'kernel', 'x="a b"'),
+    (u'x=\u00e0', 'kernel', u'x="\u00e0"'),
+    ("x=it's;$a", 'kernel', "x=it's;$a"),
+    ('a b', 'kernel', '"a b"'),
+    # GRUB: single quotes around anything but plain characters; the key stays outside when it can
+    ('rootcryptpass=$6$s$h', 'shell', "rootcryptpass='$6$s$h'"),
+    ('x=a;b', 'shell', "x='a;b'"),
+    ('x=a#b', 'shell', 'x=a#b'),
+    ('#x=1', 'shell', "'#x=1'"),
+    ('a{b}=1', 'shell', "'a{b}=1'"),
+    ('x=*.img', 'shell', "x='*.img'"),
+    (u'x=\u00fc', 'shell', u"x='\u00fc'"),
+    (u'x=\u00e0 b', 'shell', u"x='\u00e0 b'"),
+    # inside eval "...": the $ once more for the double-quoted string
+    ('x=$a', 'shell-dq', "x='\\$a'"),
+    # iPXE: as the kernel reads them, since iPXE hands the words on as they are
+    ('x=a b', 'ipxe', 'x="a b"'),
+    ('x=a#b', 'ipxe', 'x=a#b'),
+    ('x=$a', 'ipxe', 'x=$a'),
+    ('x=${a', 'ipxe', 'x=${a'),
+    ('x=}${a', 'ipxe', 'x=}${a'),
+])
+def test_quote_per_language(argument, dialect, text):
+    assert ka.quote(argument, dialect) == text
+    # and the collection's reader of that language gives the argument back
+    assert [ka.argument_text(t) for t in ka.tokenize(text, dialect)] == [argument]
+
+
+@pytest.mark.parametrize('argument, dialect, message', [
+    ('x=a"b', 'kernel', 'double quote'),
+    ('x=a"b', 'ipxe', 'double quote'),
+    ("x=it's", 'shell', "holds '"),
+    ('x=a\\b', 'shell', 'holds \\'),
+    (u'x=\u00e0', 'shell', '0xa0'),
+    ('x=a\tb', 'kernel', 'control character'),
+    ('x=a\nb', 'ipxe', 'control character'),
+    ('x=a #b', 'ipxe', 'comment'),
+    ('x=a || b', 'ipxe', 'new command'),
+    ('x=a && b', 'ipxe', 'new command'),
+    ('x=${net0/mac}', 'ipxe', '${...}'),
+    ('x=a  b', 'ipxe', 'one space'),
+    ('x=a\\', 'ipxe', 'backslash'),
+    ('', 'kernel', 'empty argument'),
+])
+def test_quote_refuses_what_a_language_cannot_carry(argument, dialect, message):
+    with pytest.raises(ka.KernelArgsError, match=re.escape(message)) as refused:
+        ka.quote(argument, dialect)
+    if argument:
+        assert "'x'" in str(refused.value) and argument[2:] not in str(refused.value)  # the key, never the value
+
+
+def test_write_rewrites_a_command_line_for_each_language():
+    text = 'a  rootpass="two words" "x=y z" sel=$1;2'
+    assert ka.write(text, 'kernel') == 'a rootpass="two words" x="y z" sel=$1;2'
+    assert ka.write(text, 'shell') == "a rootpass='two words' x='y z' sel='$1;2'"
+    assert ka.write(text, 'ipxe') == 'a rootpass="two words" x="y z" sel=$1;2'
+    with pytest.raises(ka.KernelArgsError, match='never closed'):
+        ka.write('a "b', 'kernel')
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=u'ab=$;#\'"\\ {}|&<>*?\u00e0\u00fc', max_size=12), st.sampled_from(ka.DIALECTS))
+def test_what_quote_writes_reads_back(argument, dialect):
+    """Whatever quote() accepts, the reader of the same dialect gives back as one argument."""
+    try:
+        text = ka.quote(argument, dialect)
+    except ka.KernelArgsError:
+        return
+    assert [ka.argument_text(t) for t in ka.tokenize(text, dialect)] == [argument]

@@ -22,7 +22,7 @@ PACKAGE = 'ansible_collections.rescuefleet.media.plugins.module_utils'
 
 # Lowest first. A unit is a subpackage (_media) or a top-level module (_errors).
 LAYERS = (
-    ('primitives', ('_errors', '_atomic', '_hashing', '_proc', '_modes', '_kernel_args', '_plan')),
+    ('primitives', ('_errors', '_files', '_atomic', '_hashing', '_proc', '_modes', '_kernel_args', '_plan')),
     ('ISO9660', ('_iso',)),
     ('media', ('_media',)),
     ('SystemRescue', ('_sysrescue',)),

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.rescuefleet.media.plugins.module_utils import _kernel_args as ka
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import discovery as bc
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg import edit, grub_check, readers
 from ansible_collections.rescuefleet.media.plugins.module_utils._bootcfg.entry import BootCfgError, decode, encode
@@ -96,8 +97,12 @@ def test_grub_enable_only_kernel_lines():
 
 
 def test_grub_quoted_value_inside_eval_is_escaped():
-    on = edit.plan_config(GRUB, 'grub', {'sysrescuecfg': 'a b'}, titles=['Rescue'])
-    assert 'iomem=relaxed sysrescuecfg=\\"a b\\" # keep me' in on.new
+    on = edit.plan_config(GRUB, 'grub', {'sysrescuecfg': 'a b', 'rootcryptpass': '$6$s$h'}, titles=['Rescue'])
+    # single quotes for GRUB; the $ escaped once more for the double-quoted string of eval
+    assert "iomem=relaxed sysrescuecfg='a b' rootcryptpass='\\$6\\$s\\$h' # keep me" in on.new
+    # the password is masked in the entry's report and the diff, and handed on as a secret
+    assert [e['after'] for e in on.entries][0].endswith("sysrescuecfg='a b' rootcryptpass=********")
+    assert '$6$s$h' in on.secrets and '$6' not in str(on.diff())
     if GRUB_CHECK:
         assert grub_check.grub_script_check(GRUB_CHECK, encode(on.new)) is None
 
@@ -126,8 +131,12 @@ def test_grub_crlf_no_final_newline_and_if_blocks():
 @pytest.mark.skipif(not GRUB_CHECK, reason='grub-script-check is not installed')
 def test_grub_results_pass_grub_script_check():
     assert grub_check.grub_script_check(GRUB_CHECK, encode(GRUB)) is None
-    on = edit.plan_config(GRUB, 'grub', {'loadsrm': True, 'x': 'a;b', 'y': "it's"})
+    on = edit.plan_config(GRUB, 'grub', {'loadsrm': True, 'x': 'a;b', 'y': 'a$b {c} #d'})
     assert grub_check.grub_script_check(GRUB_CHECK, encode(on.new)) is None
+    # GRUB 2.06 hands ' " and \ to the kernel with a backslash in front: refused, naming the key only
+    with pytest.raises(BootCfgError, match="'y' holds '.*GRUB") as refused:
+        edit.plan_config(GRUB, 'grub', {'y': "it's"})
+    assert "it's" not in str(refused.value)
     assert grub_check.grub_script_check(GRUB_CHECK, b'if true; then\n linux /vmlinuz\n') is not None
 
 
@@ -273,6 +282,29 @@ def test_ipxe_enable():
         ('imgargs vmlinuz archisobasedir=sysresccd  initrd=sysresccd.img\n',
          'imgargs vmlinuz archisobasedir=sysresccd  initrd=sysresccd.img loadsrm\n'),
     ]
+
+
+def test_ipxe_is_read_as_ipxe_splits_words():
+    """iPXE has no quotes and no escapes; ; || && are commands only as whole words, # starts a comment only
+    at the start of a word, and a line ending in a backslash goes on with the next (core/exec.c, script.c)."""
+    text = ('#!ipxe\n'
+            ':a kernel http://x/vmlinuz a;b c"d e"f g\\h #rest ignored\n'
+            'kernel http://x/vmlinuz x=1 ; echo done\n'
+            'kernel http://x/vmlinuz y=2 \\\n'
+            '  z=3\n')
+    entries = readers.read_entries('ipxe', text)
+    spans = [[text[s.start:s.end] for s in e.spans] for e in entries]
+    assert spans[:2] == [[' a;b c"d e"f g\\h'], [' x=1']]
+    assert entries[0].label == 'a' and entries[2].problem and 'backslash' in entries[2].problem
+    assert [(t.key, t.value) for t in ka.tokenize(spans[0][0], 'ipxe')] == [
+        ('a;b', True), ('cd ef', True), ('g\\h', True)]
+
+
+def test_ipxe_new_argument_with_a_space_reaches_the_kernel_quoted():
+    on = edit.plan_config(IPXE, 'ipxe', {'sysrescuecfg': 'http://x/a b.yaml'})
+    assert 'ip=dhcp sysrescuecfg="http://x/a b.yaml" || goto failed\n' in on.new
+    with pytest.raises(BootCfgError, match='comment'):
+        edit.plan_config(IPXE, 'ipxe', {'note': 'a #b'})
 
 
 # -- BLS and plain command lines ----------------------------------------------------------------

@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._dracut.module import (
     MARKER, DracutModuleError, generate_setup, quote, two_digits, wanted_files)
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.dracut_module import DracutModule
@@ -229,3 +230,32 @@ def test_unquoted_yaml_mode_is_the_mode_it_reads_as(tree, mode):
     run(params(tree, files=files))
     stored = tree / 'modules.d' / '90loadsrm' / 'loadsrm.conf'
     assert stat.S_IMODE(os.stat(str(stored)).st_mode) == 0o644
+
+
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_a_module_directory_we_did_not_write_is_neither_replaced_nor_removed(tree, state):
+    """dracut's own 90dmsquash-live (or a hand-made module) under the same name and number (issue 27, class 4)."""
+    stock = tree / 'modules.d' / '90dmsquash-live'
+    stock.mkdir()
+    (stock / 'module-setup.sh').write_text('#!/bin/bash\ncheck() { return 255; }\n')
+    (stock / 'dmsquash-live-root.sh').write_text('#!/bin/sh\n')
+    before = sorted((p.name, p.read_bytes()) for p in stock.iterdir())
+    for check in (True, False):
+        with pytest.raises(DracutModuleError, match='did not write.*Choose another name or number'):
+            run(params(tree, name='dmsquash-live', state=state), check_mode=check)
+    assert sorted((p.name, p.read_bytes()) for p in stock.iterdir()) == before
+
+
+def test_an_empty_directory_is_taken_over(tree):
+    (tree / 'modules.d' / '90loadsrm').mkdir()
+    assert run(params(tree))['changed']
+    assert MARKER in (tree / 'modules.d' / '90loadsrm' / 'module-setup.sh').read_text()
+
+
+def test_a_fifo_as_hook_src_is_refused_without_hanging(tree, tmp_path):
+    fifo = tmp_path / 'hook.sh'
+    os.mkfifo(str(fifo))
+    p = params(tree, hooks=[{'hook': 'pre-mount', 'priority': 7, 'src': str(fifo), 'content': None, 'name': None}])
+    with pytest.raises(RescueFleetError, match=r'hooks\[0\]: src .*hook.sh is a FIFO'):
+        run(p)
+    assert os.listdir(tree / 'modules.d') == []

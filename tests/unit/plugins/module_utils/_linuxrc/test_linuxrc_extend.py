@@ -60,7 +60,22 @@ WORD = st.one_of(
 
 
 def words_of(text):
-    return text.split()
+    """The words of a command line as linuxrc's file_read_cmdline takes them: split at blanks outside
+    double quotes, every double quote then dropped (so ``extend=""`` is the empty value)."""
+    words, word, quoted = [], None, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+            word = word or ''
+        elif char.isspace() and not quoted:
+            if word is not None:
+                words.append(word)
+            word = None
+        else:
+            word = (word or '') + char
+    if word is not None:
+        words.append(word)
+    return words
 
 
 @given(st.lists(WORD, max_size=8))
@@ -169,7 +184,7 @@ GRUB = '''menuentry 'Installation' {
 
 def test_one_extend_option_replaces_the_repeated_ones_in_grub():
     plan = edit.plan_config(GRUB, 'grub', entry_edit([Wanted('c', True)]), kernels=['*/loader/linux'])
-    assert 'linuxefi /boot/x86_64/loader/linux splash=silent extend=a,b,?c quiet\n' in plan.new
+    assert "linuxefi /boot/x86_64/loader/linux splash=silent extend='a,b,?c' quiet\n" in plan.new
     again = edit.plan_config(plan.new, 'grub', entry_edit([Wanted('c', True)]), kernels=['*/loader/linux'])
     assert not again.changed
 

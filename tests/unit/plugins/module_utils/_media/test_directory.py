@@ -161,3 +161,16 @@ def test_read_files_reads_a_directory_s_regular_files_and_refuses_links_and_fifo
         medium.read_files('hosts', ['link.yaml'])
     with pytest.raises(MediumError, match='not a regular file'):
         medium.read_files('hosts', ['fifo.yaml'])
+
+
+def test_lies_inside_decides_on_the_directories_not_their_spelling(tmp_path):
+    from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import lies_inside
+    (tmp_path / 'root' / 'run').mkdir(parents=True)
+    (tmp_path / 'out').mkdir()
+    os.symlink(str(tmp_path / 'out'), str(tmp_path / 'root' / 'run' / 'rescuefleet'))
+    os.symlink(str(tmp_path / 'root'), str(tmp_path / 'alias'))
+    root = str(tmp_path / 'root')
+    assert lies_inside(str(tmp_path / 'root' / 'run' / 'x.json'), root)
+    assert lies_inside('/' + str(tmp_path / 'alias' / 'run'), root)           # // and a link to the root
+    assert not lies_inside(str(tmp_path / 'root' / 'run' / 'rescuefleet' / 'x.json'), root)  # a link out of it
+    assert not lies_inside(str(tmp_path / 'out'), root) and not lies_inside(root, str(tmp_path / 'missing'))

@@ -15,6 +15,7 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._errors import R
 from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.clients import PxeError
 from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.pxe_hosts import DIFF_FILES, PxeHosts
 from ansible_collections.rescuefleet.media.plugins.module_utils._sysrescue.config import render
+from ansible_collections.rescuefleet.media.tests.unit.medium_hashes import tree_hash
 
 
 def params(root, count, **extra):
@@ -110,6 +111,59 @@ def test_directory_in_the_way(tmp_path):
     (tmp_path / 'http' / 'hosts' / 'c000.yaml').mkdir(parents=True)
     with pytest.raises(PxeError, match='is a directory'):
         PxeHosts(params(tmp_path, 1)).run()
+
+
+@pytest.mark.parametrize('what', ['fifo', 'file_as_directory', 'root_is_a_file'])
+def test_special_files_and_files_in_place_of_directories_are_refused_before_writing(tmp_path, what):
+    if what == 'fifo':
+        (tmp_path / 'tftp' / 'pxelinux.cfg').mkdir(parents=True)
+        os.mkfifo(str(tmp_path / 'tftp' / 'pxelinux.cfg' / '01-52-54-00-00-00-00'))
+        message = 'is a special file'
+    elif what == 'file_as_directory':
+        (tmp_path / 'tftp').mkdir()
+        (tmp_path / 'tftp' / 'grub').write_text('not a directory\n')
+        message = 'grub is a file where pxe_hosts needs a directory'
+    else:
+        (tmp_path / 'tftp').write_text('not a directory\n')
+        message = 'tftp_root .* is not a directory'
+    before = tree_hash(str(tmp_path))
+    for check in (True, False):
+        with pytest.raises(PxeError, match=message):
+            PxeHosts(params(tmp_path, 1), check_mode=check).run()
+    assert tree_hash(str(tmp_path)) == before and not (tmp_path / 'http').exists()
+
+
+@pytest.mark.parametrize('rel, menus', [('pxelinux.cfg/default', True), ('pxelinux.cfg/01-52-54-00-00-00-01', False),
+                                        ('grub/grub.cfg-01-52-54-00-00-00-00', False), ('MAC-525400000001.ipxe', False)])
+def test_hand_written_files_are_refused_by_name_unless_adopted(tmp_path, rel, menus):
+    """Files at paths pxe_hosts writes that carry no marker are someone else's (issue 27, class 4)."""
+    hand = tmp_path / 'tftp' / rel
+    hand.parent.mkdir(parents=True)
+    hand.write_text('# the site menu: other installers\nDEFAULT local\n')
+    (tmp_path / 'http').mkdir()
+    before = snapshot(tmp_path)
+    for check in (True, False):
+        with pytest.raises(PxeError) as refused:
+            PxeHosts(params(tmp_path, 2), check_mode=check).run()
+        message = str(refused.value)
+        assert str(hand) in message and 'adopt_unmarked: true' in message and 'nothing was changed' in message
+        assert ('menus: false' in message) == menus
+        assert refused.value.facts == {'unowned': [str(hand)]}
+    assert snapshot(tmp_path) == before
+    if menus:  # keeping the site's own menus
+        kept = PxeHosts(params(tmp_path, 2, menus=False)).run()
+        assert kept['changed'] and hand.read_text().startswith('# the site menu')
+    adopted = PxeHosts(params(tmp_path, 2, adopt_unmarked=True)).run()
+    assert adopted['changed'] and 'Managed by rescuefleet.media.pxe_hosts' in hand.read_text()
+    assert not PxeHosts(params(tmp_path, 2)).run()['changed']  # ours from now on
+    if rel.endswith(('-01', '0001.ipxe')):
+        gone = PxeHosts(params(tmp_path, 1)).run()  # its client goes: the adopted file goes with it
+        assert str(hand) in gone['removed'] and not hand.exists()
+
+
+def test_an_identical_unmarked_file_is_no_change_and_no_refusal(tmp_path):
+    PxeHosts(params(tmp_path, 1)).run()
+    assert not PxeHosts(params(tmp_path, 1), check_mode=True).run()['changed']
 
 
 def test_loaders_switched_off_lose_their_marked_menus(tmp_path):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
@@ -175,3 +176,31 @@ def test_hash_cache_reuse(src):
     third = TreeBuilder()
     third.add_directory(str(src), '/', None, ['cache'], 's')
     assert [e['source'] for e in reuse_hashes(third.entries, cache)] == [str(src / 'etc' / 'motd')]
+
+
+@pytest.mark.parametrize('inner', ['/../../etc/x', '/a/../../b', 'etc/x', '/a//b', '/a/./b'])
+def test_records_with_a_path_out_of_the_module_are_refused(inner):
+    """Records come from a manifest beside a module (outside data): a path that climbs out is refused
+    before anything is staged or extracted."""
+    records = {'/': {'type': 'dir', 'mode': 0o755}, inner: {'type': 'file', 'mode': 0o644, 'size': 1, 'sha256': 'a' * 64}}
+    with pytest.raises(TreeError, match='not a clean absolute path'):
+        TreeBuilder().add_records(records, '/', who='sources[0]', srm='/x/10-a.srm')
+
+
+def test_an_output_reached_through_a_bind_mount_or_link_inside_src_is_refused(tmp_path):
+    """Whether the output lies inside src is decided on the directory itself, not on how its path is spelt."""
+    out_dir = tmp_path / 'out'
+    out_dir.mkdir()
+    src = tmp_path / 'src'
+    src.mkdir()
+    (src / 'f').write_text('x')
+    if os.geteuid() != 0:
+        pytest.skip('a bind mount needs root')
+    (src / 'mnt').mkdir()
+    if subprocess.run(['mount', '--bind', str(out_dir), str(src / 'mnt')], check=False).returncode:
+        pytest.skip('bind mounts are not possible here')
+    try:
+        with pytest.raises(TreeError, match='lies inside src'):
+            TreeBuilder(output=str(out_dir / '10-a.srm')).add_directory(str(src), '/', who='sources[0]')
+    finally:
+        subprocess.run(['umount', str(src / 'mnt')], check=False)

@@ -392,6 +392,9 @@ class FakeImageMedium(Medium):
                 del self.files[name]
         self.writes.append('-' + path)
 
+    def leftovers(self, path):
+        return [name for name in self.list_dir(path) if '.rf-tmp-' in name['name']]
+
     def locked(self):
         medium = self
 

@@ -94,18 +94,26 @@ def test_a_record_of_the_old_role_is_taken_and_refreshed(tmp_path, http):
     assert json.loads(record.read_text())['src']['size'] == os.path.getsize(src)
 
 
-@pytest.mark.parametrize('iso, extra, match', [
-    ({'sums': '0' * 128}, {}, r'airootfs.sfs: its sha512 is [0-9a-f]+, not 0+'),
-    ({}, {'required': ['boot/x86_64/vmlinuz', 'boot/x86_64/initrd']}, 'boot/x86_64/initrd is not in /sysresccd'),
-    ({}, {'checksums': ['x86_64/missing.sha512']}, 'x86_64/missing.sha512 is not in /sysresccd'),
-    ({}, {'path': '/nothing'}, 'xorriso extracting /nothing'),
-    ({}, {'required': ['../etc/passwd']}, r'required: path .* contains ".."'),
+@pytest.mark.parametrize('iso, extra, match, listed', [
+    ({'sums': '0' * 128}, {}, r'airootfs.sfs: its sha512 is [0-9a-f]+, not 0+', False),
+    ({}, {'required': ['boot/x86_64/vmlinuz', 'boot/x86_64/initrd']}, 'boot/x86_64/initrd is not in /sysresccd', True),
+    ({}, {'checksums': ['x86_64/missing.sha512']}, 'x86_64/missing.sha512 is not in /sysresccd', True),
+    ({}, {'path': '/nothing'}, '/nothing is not a directory in the ISO image', True),
+    ({}, {'required': ['../etc/passwd']}, r'required: path .* contains ".."', True),
 ])
-def test_refusals_leave_dest_as_it_was(tmp_path, http, iso, extra, match):
+def test_refusals_leave_dest_as_it_was(tmp_path, http, iso, extra, match, listed):
+    """``listed``: the ISO's listing shows the problem, so check mode refuses as the real run does (issue 27,
+    class 10); a wrong digest shows only once the files are read, in a real run."""
     IsoExtract(params(tmp_path, make_iso(tmp_path))).run()
     before = tree_hash(str(http))
+    args = params(tmp_path, make_iso(tmp_path, 'bad.iso', kernel=b'other', **iso), **extra)
+    if listed:
+        with pytest.raises(RescueFleetError, match=match):
+            IsoExtract(args, check_mode=True).run()
+    else:
+        assert IsoExtract(args, check_mode=True).run()['changed']
     with pytest.raises(RescueFleetError, match=match):
-        IsoExtract(params(tmp_path, make_iso(tmp_path, 'bad.iso', kernel=b'other', **iso), **extra)).run()
+        IsoExtract(args).run()
     assert tree_hash(str(http)) == before
 
 
@@ -140,3 +148,51 @@ def test_leftovers_of_an_interrupted_run_are_swept(tmp_path, http):
     (leftover / 'new').mkdir(parents=True)
     assert not IsoExtract(params(tmp_path, src), check_mode=True).run()['changed'] and leftover.exists()
     assert not IsoExtract(params(tmp_path, src)).run()['changed'] and not leftover.exists()
+
+
+@pytest.mark.parametrize('target', ['/etc/hostname', '../../../outside/secret', 'boot/../../..'])
+def test_a_link_out_of_the_extracted_tree_is_refused(tmp_path, http, target):
+    """The links of an ISO are data from outside: one leading out of the tree would make the PXE tree's web
+    server serve a file of the host (issue 27, class 1). dest stays as it was, nothing is written."""
+    src = make_iso(tmp_path)
+    first = IsoExtract(params(tmp_path, src)).run()
+    assert first['changed']
+    before = tree_hash(str(http))
+    tree = tmp_path / 'tree-evil.iso'
+    shutil.copytree(str(tmp_path / 'tree-src.iso'), str(tree), symlinks=True)
+    os.symlink(target, str(tree / 'sysresccd' / 'x86_64' / 'leak'))
+    evil = tmp_path / 'evil.iso'
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(evil), '-V', 'RESCUE1200', '-r', str(tree)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with pytest.raises(RescueFleetError, match='outside the extracted directory'):
+        IsoExtract(params(tmp_path, str(evil))).run()
+    assert tree_hash(str(http)) == before  # the old tree, its record, and no leftover beside them
+
+
+def test_a_link_inside_the_extracted_tree_is_kept(tmp_path, http):
+    tree = tmp_path / 'tree-links.iso'
+    (tree / 'sysresccd' / 'boot' / 'x86_64').mkdir(parents=True)
+    (tree / 'sysresccd' / 'boot' / 'x86_64' / 'vmlinuz').write_bytes(b'kernel')
+    os.symlink('x86_64/vmlinuz', str(tree / 'sysresccd' / 'boot' / 'vmlinuz'))
+    iso = tmp_path / 'links.iso'
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-o', str(iso), '-V', 'RESCUE1200', '-r', str(tree)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    result = IsoExtract(params(tmp_path, str(iso), checksums=[])).run()
+    assert result['changed'] and os.readlink(str(http / 'sysresccd' / 'boot' / 'vmlinuz')) == 'x86_64/vmlinuz'
+
+
+@pytest.mark.parametrize('spelling', ['plain', 'double slash', 'link'])
+def test_a_src_inside_dest_is_refused_however_it_is_spelt(tmp_path, spelling):
+    """dest is replaced as a whole: an ISO inside it would be deleted by the swap (issue 27, class 2)."""
+    dest = tmp_path / 'http' / 'sysresccd'
+    dest.mkdir(parents=True)
+    src = make_iso(dest)
+    if spelling == 'double slash':
+        src = '/' + src
+    elif spelling == 'link':
+        os.symlink(str(dest), str(tmp_path / 'elsewhere'))
+        src = str(tmp_path / 'elsewhere' / 'src.iso')
+    before = tree_hash(str(tmp_path / 'http'))
+    with pytest.raises(RescueFleetError, match='lies inside dest'):
+        IsoExtract(params(tmp_path, src)).run()
+    assert tree_hash(str(tmp_path / 'http')) == before

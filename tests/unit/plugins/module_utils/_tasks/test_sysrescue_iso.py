@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -22,7 +23,8 @@ ISOLINUX = '/usr/lib/ISOLINUX/isolinux.bin'
 MBR = '/usr/lib/ISOLINUX/isohdpfx.bin'
 LDLINUX = '/usr/lib/syslinux/modules/bios/ldlinux.c32'
 
-pytestmark = pytest.mark.skipif(not (shutil.which('xorriso') and shutil.which('mkfs.vfat') and os.path.exists(ISOLINUX)
+pytestmark = pytest.mark.skipif(not (shutil.which('xorriso') and shutil.which('mkfs.vfat') and shutil.which('mksquashfs')
+                                     and os.path.exists(ISOLINUX)
                                      and os.path.exists(MBR) and os.path.exists(LDLINUX)),
                                 reason='needs xorriso, dosfstools, isolinux and syslinux')
 
@@ -57,10 +59,24 @@ def source_iso(tmp_path_factory):
     return make_hybrid_iso(tree, base / 'src.iso')
 
 
+def make_srm(path, data):
+    """A real module (a squashfs image holding ``data``): sysrescue_iso refuses anything else, as srm_deploy does."""
+    tree = tempfile.mkdtemp(prefix='srm-tree-')
+    try:
+        with open(os.path.join(tree, 'data'), 'wb') as handle:
+            handle.write(data)
+        if os.path.exists(str(path)):
+            os.unlink(str(path))
+        subprocess.run(['mksquashfs', tree, str(path), '-quiet', '-no-progress', '-all-root', '-mkfs-time', '0',
+                        '-all-time', '0'], check=True, stdout=subprocess.DEVNULL)
+    finally:
+        shutil.rmtree(tree)
+
+
 def params(tmp_path, src, dest='out.iso', **extra):
     srm = tmp_path / '10-tools.srm'
     if not srm.exists():
-        srm.write_bytes(b'tools' * 1000)
+        make_srm(srm, b'tools' * 1000)
     base = dict(src=src, dest=str(tmp_path / dest), basedir='sysresccd', srms=[{'src': str(srm)}],
                 configs=[{'name': '500-fleet.yaml', 'config': {'global': {'loadsrm': True}}}],
                 files=[{'src': str(srm), 'dest': '/autorun/autorun0'}], implant_md5=False)
@@ -103,11 +119,11 @@ def test_noop_does_not_read_the_source(tmp_path, source_iso, monkeypatch):
 def test_changed_addition_replaces_and_removal_is_reported(tmp_path, source_iso):
     p = params(tmp_path, source_iso)
     SysrescueIso(p).run()
-    (tmp_path / '10-tools.srm').write_bytes(b'new tools')
+    make_srm(tmp_path / '10-tools.srm', b'new tools')
     changed = SysrescueIso(dict(p, files=[])).run()
     assert changed['changed'] and changed['removed'] == ['autorun/autorun0']
     medium = open_medium({'image': p['dest']}, writable=False)
-    assert medium.read_bytes('sysresccd/10-tools.srm') == b'new tools'
+    assert medium.read_bytes('sysresccd/10-tools.srm') == (tmp_path / '10-tools.srm').read_bytes()
     assert not medium.exists('autorun/autorun0')
     assert medium.read_bytes('sysresccd/05-Stock.srm') == b'stock\n'
 
@@ -131,7 +147,7 @@ def test_iso_medium_is_read_only(tmp_path, source_iso):
     (dict(configs=[{'name': 'x.yaml', 'config': {'global': {'late_load_srm': ['a', 'b']}}}]), 'late_load_srm'),
 ])
 def test_bad_input_fails_and_writes_nothing(tmp_path, source_iso, change, message):
-    (tmp_path / '10-tools.srm').write_bytes(b'x')
+    make_srm(tmp_path / '10-tools.srm', b'x')
     for key in ('srms', 'files'):
         for item in change.get(key, []):
             item['src'] = str(tmp_path / '10-tools.srm')
@@ -158,7 +174,7 @@ def test_parse_lsdl_quotes_and_types():
             "lrwxrwxrwx    1 0        0               3 Nov 29 16:00 '/l' -> '/x'\n")
     assert isoimage.parse_lsdl(text) == {"/sysresccd/q'a b": {'type': 'file', 'size': 6},
                                          '/sysresccd': {'type': 'dir', 'size': 0},
-                                         '/l': {'type': 'link', 'size': 0}}
+                                         '/l': {'type': 'link', 'size': 0, 'target': '/x'}}
 
 
 # -- a SystemRescue 12.00-shaped ISO: the real menus and the stock 100-defaults.yaml ------------------------
@@ -297,3 +313,59 @@ def test_bad_removals_fail_and_write_nothing(tmp_path, stock_iso, remove, messag
 def test_bad_loadsrm_mode(tmp_path, stock_iso):
     with pytest.raises(RescueFleetError, match='loadsrm must be one of enable, warn'):
         SysrescueIso(stock_params(tmp_path, stock_iso, loadsrm='on')).run()
+
+
+# -- issue 27: the module's own promises, kept ------------------------------------------------------------
+def test_a_text_file_as_srm_is_refused_as_srm_deploy_refuses_it(tmp_path, source_iso):
+    """srm_deploy refuses a module that is no squashfs; so does sysrescue_iso, check mode included (class 6)."""
+    (tmp_path / '10-tools.srm').write_text('this is not a squashfs\n')
+    p = params(tmp_path, source_iso)
+    for check in (True, False):
+        with pytest.raises(RescueFleetError) as refused:
+            SysrescueIso(p, check_mode=check).run()
+        message = str(refused.value)
+        assert 'is not a squashfs image' in message and 'SystemRescue would skip it at boot' in message
+        assert 'srm_build' in message and 'allow_non_squashfs' not in message  # an option sysrescue_iso lacks
+    assert sorted(os.listdir(str(tmp_path))) == ['10-tools.srm']
+
+
+def test_the_source_joliet_tree_is_kept(tmp_path, source_iso):
+    """The source has a Joliet tree (-J): Windows reads long names from it. The new image has one too (class 6)."""
+    assert isoimage.has_joliet(source_iso)
+    p = params(tmp_path, source_iso)
+    assert SysrescueIso(p).run()['changed']
+    assert isoimage.has_joliet(p['dest'])
+    with open(p['dest'], 'rb') as handle:  # Joliet stores names in UCS-2, big-endian: the long name as Windows sees it
+        assert '10-tools.srm'.encode('utf-16-be') in handle.read()
+    plain = tmp_path / 'plain-tree'
+    (plain / 'sysresccd').mkdir(parents=True)
+    (plain / 'sysresccd' / 'VERSION').write_text('12.00\n')
+    no_joliet = str(tmp_path / 'no-joliet.iso')
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-quiet', '-o', no_joliet, '-V', 'RESCUE1200', '-r', str(plain)],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert not isoimage.has_joliet(no_joliet)
+    q = params(tmp_path, no_joliet, dest='plain-out.iso', files=[], configs=[], loadsrm='warn')
+    SysrescueIso(q).run()
+    assert not isoimage.has_joliet(q['dest'])
+
+
+@pytest.mark.parametrize('text, says', [
+    (b'global: {loadsrm: true\n', 'skips it'),
+    (b'just a string\n', 'skips it'),
+    (b'global:\n  loadsrm: ~\n', 'fails on it'),
+])
+def test_a_yaml_file_the_reader_cannot_use_is_refused(tmp_path, source_iso, text, says):
+    """A raw file put into sysrescue.d/ is read as SystemRescue's reader reads it, as sysrescue_config reads the
+    files beside its own (class 6)."""
+    bad = tmp_path / 'fleet.yaml'
+    bad.write_bytes(text)
+    p = params(tmp_path, source_iso, files=[{'src': str(bad), 'dest': '/sysrescue.d/300-fleet.yaml'}])
+    for check in (True, False):
+        with pytest.raises(RescueFleetError, match='files\\[0\\] .* goes to sysrescue.d/300-fleet.yaml, which SystemRescue '
+                                                   'reads as YAML, but its reader %s' % says):
+            SysrescueIso(p, check_mode=check).run()
+    assert not os.path.exists(p['dest'])
+    ignored = params(tmp_path, source_iso, files=[{'src': str(bad), 'dest': '/sysrescue.d/300-fleet.yml'}])
+    task = SysrescueIso(ignored, check_mode=True)
+    task.run()
+    assert any('300-fleet.yml, which SystemRescue does not read' in w for w in task.warnings)
