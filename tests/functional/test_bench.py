@@ -62,3 +62,9 @@ def test_bench_case_runs_to_its_end(case, tmp_path):
     if case == 'fleet':
         leftovers = subprocess.run(['pgrep', '-f', str(tmp_path)], stdout=subprocess.PIPE, check=False).stdout
         assert not leftovers, leftovers
+        # counted, not timed, so it holds on tiny inputs too: a changed srm_deploy over SSH with verify: full
+        # probes the medium once and reads each module back at most once (a second probe or hash fails here)
+        remote = results['fleet']['remote_deploy']
+        assert remote['probes'] == 1, remote
+        assert remote['hashes'] and all(count <= 1 for count in remote['hashes'].values()), remote
+        assert remote['hashes']['20-config.srm'] == 1, remote  # verify: full reads the replaced module back
