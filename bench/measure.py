@@ -59,8 +59,8 @@ def measured(argv, env=None, check=True):
     figures = json.loads(first.decode())
     out = rest.decode('utf-8', 'replace')
     if check and figures['code'] != 0:
-        raise RuntimeError('%s failed (exit %d):\n%s\n%s' % (' '.join(argv[:3]), figures['code'], out[-3000:],
-                                                               figures['err']))
+        raise RuntimeError('%s failed (exit %d):\n%s\n%s'
+                           % (' '.join(argv[:3]), figures['code'], out[-3000:], figures['err']))
     return Measured(figures['wall'], figures['cpu'], figures['rss_kib'] / 1024.0, figures['read'], out)
 
 

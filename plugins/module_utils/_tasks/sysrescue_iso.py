@@ -12,8 +12,8 @@ input is checked and the free space of dest's filesystem is compared with the si
 before anything is written; the source is hashed in a thread while xorriso reads it (from the page
 cache, on the other core); the new image is hashed as xorriso writes it (:func:`.._iso.xorriso.write_image`),
 and again only after an MD5 implant changed it; the new image's boot records must be the source's; the
-temporary file is renamed over dest, and only then the record is written. A run interrupted anywhere leaves dest as it was (and at worst a temporary file that the next
-run removes).
+temporary file is renamed over dest, and only then the record is written. A run interrupted anywhere
+leaves dest as it was (and at worst a temporary file that the next run removes).
 
 Private to this collection: the interface may change without notice.
 """

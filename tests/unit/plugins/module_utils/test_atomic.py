@@ -50,6 +50,10 @@ def test_copy_file_and_temp_names(tmp_path):
     assert atomic.sweep(dest) == [temp] and not os.path.exists(temp)
 
 
+def fail_to_flush(paths):
+    raise OSError(errno.EIO, 'EIO: cannot flush %d files' % len(paths))
+
+
 def test_write_many_renames_only_after_the_flush_and_cleans_up_on_failure(tmp_path, monkeypatch):
     (tmp_path / 'd').mkdir()
     old = tmp_path / 'd' / 'b'
@@ -68,7 +72,7 @@ def test_write_many_renames_only_after_the_flush_and_cleans_up_on_failure(tmp_pa
     assert flushed and sorted(os.listdir(str(tmp_path / 'd'))) == ['a', 'b']
     assert old.read_bytes() == b'B' and os.stat(str(old)).st_mode & 0o777 == 0o600
     assert os.stat(str(tmp_path / 'c')).st_mode & 0o777 == 0o640
-    monkeypatch.setattr(atomic, '_flush_files', lambda paths: (_ for _ in ()).throw(OSError(errno.EIO, 'EIO')))
+    monkeypatch.setattr(atomic, '_flush_files', fail_to_flush)
     with pytest.raises(OSError):
         atomic.write_many([(str(tmp_path / 'd' / 'a'), b'new', None), (str(tmp_path / 'd' / 'e'), b'E', None)])
     assert sorted(os.listdir(str(tmp_path / 'd'))) == ['a', 'b'] and (tmp_path / 'd' / 'a').read_bytes() == b'A'

@@ -154,8 +154,8 @@ def test_read_files_reads_a_directory_s_regular_files_and_refuses_links_and_fifo
     os.symlink(str(tmp_path / 'outside'), str(tree / 'hosts' / 'link.yaml'))
     os.mkfifo(str(tree / 'hosts' / 'fifo.yaml'))
     medium = DirectoryMedium(str(tree))
-    assert medium.read_files('hosts', ['a.yaml', 'b.yaml', 'missing.yaml']) == {'a.yaml': b'a' * 70000,
-                                                                                 'b.yaml': b''}
+    found = medium.read_files('hosts', ['a.yaml', 'b.yaml', 'missing.yaml'])
+    assert found == {'a.yaml': b'a' * 70000, 'b.yaml': b''}
     assert medium.read_files('nowhere', ['a.yaml']) == {}
     with pytest.raises(MediumError, match='symlink'):
         medium.read_files('hosts', ['link.yaml'])

@@ -243,7 +243,7 @@ def test_a_converge_flushes_the_disk_once_not_once_per_file(tmp_path, monkeypatc
     events = []
     monkeypatch.setattr(atomic, '_flush_files', lambda paths: events.append(('flush', len(paths))))
     fsyncs = []
-    monkeypatch.setattr(os, 'fsync', lambda fd: fsyncs.append(fd))
+    monkeypatch.setattr(os, 'fsync', fsyncs.append)
     original_replace = os.replace
     monkeypatch.setattr(os, 'replace', lambda a, b: events.append(('rename', b)) or original_replace(a, b))
     result = PxeHosts(params(tmp_path, 4)).run()
