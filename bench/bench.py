@@ -434,6 +434,10 @@ def pxe(bench):
             results['%s_%d' % (approach, count)] = {
                 'converge_wall': converge.wall, 'converge_cpu': converge.cpu, 'noop_wall': best(noop)[0],
                 'noop_cpu': best(noop)[1]}
+            if approach == 'new':  # the floor: any play on this inventory, doing nothing
+                floor = [measured([ANSIBLE_PLAYBOOK, '-i', inventory, os.path.join(HERE, 'pxe', 'floor.yml')], env=env)
+                         for _round in range(bench.repeat)]
+                results['%s_%d' % (approach, count)].update(floor_wall=best(floor)[0], floor_cpu=best(floor)[1])
     print('  %-6s %7s  %18s  %18s' % ('', 'clients', 'converge wall/CPU', 'no-op wall/CPU'))
     for key, value in results.items():
         approach, count = key.split('_')
@@ -448,11 +452,17 @@ def pxe(bench):
         ratio = results['new_%d' % count]['noop_cpu'] / results['new_%d' % smallest]['noop_cpu']
         wall = results['new_%d' % count]['converge_wall']
         limit_ratio, limit_wall = (3, 60) if count <= 1000 else (2, 30)
+        many, few = results['new_%d' % count], results['new_%d' % smallest]
+        above = (many['noop_cpu'] - many['floor_cpu']) / max(few['noop_cpu'] - few['floor_cpu'], 1e-6)
         print('  %d clients: no-op CPU %.2fx the %d-client no-op (target <= %d); converge %.1f s wall (target < %d s)'
               % (count, ratio, smallest, limit_ratio, wall, limit_wall))
+        print('  floor: ansible-playbook on the inventory of %d clients doing nothing %.1f s CPU (%d clients: %.1f s); '
+              'the no-op above its floor %.1f s vs %.1f s (%.2fx); the floor alone is %.2fx'
+              % (count, many['floor_cpu'], smallest, few['floor_cpu'], many['noop_cpu'] - many['floor_cpu'],
+                 few['noop_cpu'] - few['floor_cpu'], above, many['floor_cpu'] / few['floor_cpu']))
         bench.target('pxe_server no-op CPU, %d vs %d clients' % (count, smallest), '%.1f s vs %.1f s CPU' % (
-            results['new_%d' % count]['noop_cpu'], results['new_%d' % smallest]['noop_cpu']), ratio,
-            '<= %d' % limit_ratio, ratio <= limit_ratio)
+            many['noop_cpu'], few['noop_cpu']), ratio, '<= %d' % limit_ratio, ratio <= limit_ratio,
+            'floor (the inventory loaded, nothing done) %.1f s vs %.1f s CPU' % (many['floor_cpu'], few['floor_cpu']))
         bench.target('pxe_server converge wall, %d clients' % count, '%.1f s wall, %.1f s CPU' % (
             wall, results['new_%d' % count]['converge_cpu']), wall, '< %d s' % limit_wall, wall < limit_wall)
 
