@@ -75,6 +75,9 @@ class Bench:
                               ('fleet_sizes', 'RESCUEFLEET_BENCH_FLEET')):
             if os.environ.get(variable):
                 self.scale[key] = tuple(int(n) for n in os.environ[variable].split(','))
+        if os.environ.get('RESCUEFLEET_BENCH_FLEET_FORKS'):  # e.g. default,50 (default: Ansible's own, 5)
+            self.scale['fleet_forks'] = tuple(None if n == 'default' else int(n)
+                                              for n in os.environ['RESCUEFLEET_BENCH_FLEET_FORKS'].split(','))
         self.tiny = scale == 'tiny'
         self.targets = []
 
