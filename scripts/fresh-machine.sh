@@ -62,6 +62,10 @@ cleanup() {
     for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[i]}" 2> /dev/null || true; done
 }
 trap cleanup EXIT
+# On a real machine / is a mount point; a bare chroot directory is not, and `unshare --mount` (the
+# tests' private mount namespaces) then fails to make / private. Bind the root onto itself first.
+mount --bind "$root" "$root"
+mounts+=("$root")
 for m in proc sys dev dev/pts; do
     mount --bind "/$m" "$root/$m"
     mounts+=("$root/$m")

@@ -145,7 +145,8 @@ def parse_lsdl(text):
         match = _LSDL.match(line.rstrip('\n'))
         if not match:
             continue
-        kind = {'-': 'file', 'd': 'dir', 'l': 'link'}.get(match.group('mode')[0], 'other')
+        # 'e' is the El Torito boot catalog, which xorriso extracts as a regular file of its size
+        kind = {'-': 'file', 'e': 'file', 'd': 'dir', 'l': 'link'}.get(match.group('mode')[0], 'other')
         out[_unquote(match.group('path'))] = {'type': kind, 'size': int(match.group('size')) if kind == 'file' else 0}
         if kind == 'link' and match.group('target'):
             out[_unquote(match.group('path'))]['target'] = _unquote(match.group('target'))

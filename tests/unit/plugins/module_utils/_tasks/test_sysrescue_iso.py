@@ -171,10 +171,15 @@ def test_not_an_iso_and_dest_is_src(tmp_path, source_iso):
 def test_parse_lsdl_quotes_and_types():
     text = ("-rw-r--r--    1 0        0               6 Nov 29 16:00 '/sysresccd/q'\"'\"'a b'\n"
             "dr-xr-xr-x    1 0        0               0 Nov 29 16:00 '/sysresccd'\n"
-            "lrwxrwxrwx    1 0        0               3 Nov 29 16:00 '/l' -> '/x'\n")
+            "lrwxrwxrwx    1 0        0               3 Nov 29 16:00 '/l' -> '/x'\n"
+            # the El Torito boot catalog (xorriso extracts it as a regular file) and a FIFO
+            "er--r--r--    1 0        0            2048 Jan  1  1970 '/isolinux/boot.cat'\n"
+            "prw-r--r--    1 0        0               0 Nov 29 16:00 '/fifo'\n")
     assert isoimage.parse_lsdl(text) == {"/sysresccd/q'a b": {'type': 'file', 'size': 6},
                                          '/sysresccd': {'type': 'dir', 'size': 0},
-                                         '/l': {'type': 'link', 'size': 0, 'target': '/x'}}
+                                         '/l': {'type': 'link', 'size': 0, 'target': '/x'},
+                                         '/isolinux/boot.cat': {'type': 'file', 'size': 2048},
+                                         '/fifo': {'type': 'other', 'size': 0}}
 
 
 # -- a SystemRescue 12.00-shaped ISO: the real menus and the stock 100-defaults.yaml ------------------------
