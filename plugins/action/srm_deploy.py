@@ -43,6 +43,14 @@ class ActionModule(SendMissingAction):
         # and the real run reads them all again; the real run alone verifies
         return dict(args, verify='fast')
 
+    def real_args(self, args, plan):
+        # the planning run located the filesystem a moment ago: the real run checks it is still there instead of
+        # probing the partition table again (one probe per task)
+        media = args.get('media')
+        if isinstance(media, dict) and media.get('image') and isinstance(plan.get('medium'), dict):
+            return dict(args, _medium=plan['medium'])
+        return args
+
     def must_run(self, args):
         # only the real run reads the modules back: an unchanged plan is no answer to verify: full
         return args.get('verify') == 'full'

@@ -14,6 +14,7 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import ctypes
 import glob
 import os
 import re
@@ -118,6 +119,61 @@ def write_file(dest, fill, mode=None):
     except BaseException:
         remove(temp)
         raise
+
+
+def write_many(items):
+    """Create or replace many small files, each atomically, with one flush to the disk for all of them.
+
+    ``items`` are ``(dest, data, mode)`` (``mode`` as :func:`write_file` takes it). Every file is written under
+    its temporary name, then the filesystems holding them are flushed once (instead of one fsync per file,
+    which costs a journal commit each: tens of thousands for a PXE tree), then each is renamed into place and
+    each directory flushed. So no file is renamed before its content is on the disk, as with
+    :func:`write_file`; an interruption leaves every file old or new, never partial."""
+    temps = []
+    try:
+        for dest, data, mode in items:
+            fd, temp = tempfile.mkstemp(prefix=temp_prefix(dest), dir=os.path.dirname(os.path.abspath(dest)))
+            temps.append([temp, dest])
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(data)
+            _set_mode(temp, dest, mode)
+        _flush_files([temp for temp, _dest in temps])
+        for pair in temps:
+            os.replace(pair[0], pair[1])
+            pair[0] = None
+    except BaseException:
+        for temp, _dest in temps:
+            if temp is not None:
+                remove(temp)
+        raise
+    for directory in sorted({os.path.dirname(os.path.abspath(dest)) for _temp, dest in temps}):
+        _fsync_dir(directory)
+
+
+def _flush_files(paths):
+    """Make the content of ``paths`` durable: one ``syncfs`` per filesystem holding them where the C library
+    has it (Linux), else one fsync per file."""
+    syncfs = _syncfs()
+    done = set()
+    for path in paths:
+        device = os.stat(path).st_dev
+        if device in done:
+            continue
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if syncfs is None or syncfs(fd) != 0:
+                os.fsync(fd)
+            else:
+                done.add(device)
+        finally:
+            os.close(fd)
+
+
+def _syncfs():
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
 
 
 def write_bytes(dest, data, mode=None):

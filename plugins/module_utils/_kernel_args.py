@@ -64,6 +64,9 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import functools
+import re
+
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
 DIALECTS = ('kernel', 'shell', 'shell-dq', 'ipxe')  # the ones a command line can be edited in
@@ -81,6 +84,10 @@ NBSP_BYTE = b'\xa0'
 IPXE_TERMINATORS = ('||', '&&', ';')
 # dialects in which only double quotes group words and a backslash is an ordinary character
 _KERNEL_QUOTING = ('kernel', 'ipxe', 'words')
+_KERNEL_WORD = re.compile('[^%s]+' % re.escape(WHITESPACE))
+_CONTROL = re.compile('[\x00-\x1f\x7f]')
+_SPACE = re.compile('[%s]' % re.escape(WHITESPACE))
+_GRUB_PLAIN_CHARS = ''.join(sorted(GRUB_PLAIN))
 
 
 class KernelArgsError(RescueFleetError):
@@ -260,7 +267,7 @@ def _check_text(argument):
     except UnicodeEncodeError:
         raise KernelArgsError('the argument %s is not valid UTF-8 text; write it as UTF-8' % _name_of(argument)) \
             from None
-    bad = sorted(set(c for c in argument if ord(c) < 32 or ord(c) == 127))
+    bad = sorted(set(_CONTROL.findall(argument)))
     if bad:
         raise KernelArgsError('the argument %s holds a control character (%s): a boot entry is one line of text '
                               'without tabs, line breaks or NUL; leave it out'
@@ -315,11 +322,11 @@ def quote(argument, dialect='kernel'):
 def _kernel_space(text):
     """Whether the kernel would split ``text`` outside quotes: ASCII whitespace, or the byte 0xa0 (a space
     in the Latin-1 table of the kernel's isspace, lib/ctype.c) anywhere in its UTF-8 encoding."""
-    return any(c in WHITESPACE for c in text) or NBSP_BYTE in text.encode('utf-8')
+    return _SPACE.search(text) is not None or NBSP_BYTE in text.encode('utf-8')
 
 
 def _grub_plain(text):
-    return bool(text) and not text.startswith('#') and all(c in GRUB_PLAIN for c in text)
+    return bool(text) and not text.startswith('#') and not text.strip(_GRUB_PLAIN_CHARS)
 
 
 def _check_ipxe(text, argument):
@@ -348,8 +355,33 @@ def _check_ipxe(text, argument):
 def write(text, dialect):
     """The command line ``text`` (as a user writes one: double quotes group words) rewritten for ``dialect``,
     every argument quoted by :func:`quote`, separated by single spaces."""
-    check_balanced(text)
-    return ' '.join(quote(argument_text(token), dialect) for token in tokenize(text))
+    if '"' in text:
+        check_balanced(text)
+        words = [argument_text(token) for token in tokenize(text)]
+    else:
+        # the kernel's reading of a line without a double quote: its words between whitespace, as they are (the
+        # same as tokenize's, without scanning it character by character: tens of thousands of PXE clients)
+        words = _KERNEL_WORD.findall(text)
+    return ' '.join(quote(word, dialect) for word in words)
+
+
+@functools.lru_cache(maxsize=256)
+def _write_part(text, dialect):
+    return write(text, dialect)
+
+
+def write_parts(parts, dialect):
+    """``write(' '.join(parts), dialect)``, each part written on its own: a part every command line of a run shares
+    (the site's arguments) is written once, not once per client of tens of thousands (a bounded cache keeps the
+    parts used most recently). The same result: in the kernel's reading a space outside quotes ends a word, so a
+    line of parts that each close their quotes has the words of its parts, in order. When a part cannot be written
+    on its own (a quote it leaves open, a word a loader refuses), the whole line is written as one, so the outcome
+    and its message are the whole line's."""
+    try:
+        written = [_write_part(part, dialect) for part in parts]
+    except KernelArgsError:
+        return write(' '.join(parts), dialect)
+    return ' '.join(text for text in written if text)
 
 
 def get(text, key, dialect='kernel'):

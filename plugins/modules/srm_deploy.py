@@ -112,6 +112,12 @@ options:
     type: str
     choices: [fast, full]
     default: fast
+  _medium:
+    description:
+      - Internal, set by the action plugin; do not set it. The RV(medium) facts of its planning run just before, so
+        that the real run does not probe the partition table again when the same FAT filesystem (the same volume
+        serial in its boot sector) is still at that offset.
+    type: dict
   label:
     description:
       - Check the filesystem label before writing. V(auto) compares it with the C(archisolabel=) of the medium's
@@ -243,6 +249,7 @@ def main():
             remote_src=dict(type='bool', default=False),
             allow_non_squashfs=dict(type='bool', default=False),
             label=dict(type='str'),
+            _medium=dict(type='dict'),
             **deploy_options_argument_spec()
         ),
         supports_check_mode=True,

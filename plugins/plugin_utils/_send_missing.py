@@ -91,6 +91,10 @@ class SendMissingAction(ActionBase):
         """Whether the real run is needed even when the planning run says nothing changes."""
         return False
 
+    def real_args(self, args, plan):
+        """The module options of the real run (after the planning run ``plan``): the task's by default."""
+        return args
+
     def staging_dir(self, args):
         """The directory on the managed host that holds the private directory files are sent to, or ``None``
         for Ansible's remote temporary directory (``remote_tmp``)."""
@@ -138,11 +142,12 @@ class SendMissingAction(ActionBase):
             # (one round trip on a no-op)
             return dict(plan, transferred=[])
         final = without_src(srms)
+        real = self.real_args(args, plan)
         self._send(srms, final, self.needed(plan), sent)
-        outcome = self._run_module(dict(args, srms=final, remote_src=True), task_vars)
+        outcome = self._run_module(dict(real, srms=final, remote_src=True), task_vars)
         missing = set(outcome.get('missing_sources') or ()) if outcome.get('failed') else set()
         if missing and self._send(srms, final, missing, sent):
-            outcome = self._run_module(dict(args, srms=final, remote_src=True), task_vars)
+            outcome = self._run_module(dict(real, srms=final, remote_src=True), task_vars)
         return dict(outcome, transferred=sent)
 
     def _make_staging_path(self, staging):

@@ -17,6 +17,13 @@ same bytes on every run:
 - the volume dates are the source's: xorriso keeps them when it loads the image with ``-indev``
   (the tests check it, because GRUB and blkid use the modification date as the filesystem UUID).
 
+xorriso writes the image into a pipe (``-outdev stdio:/dev/fd/N``), from which it is copied into the
+output file and hashed on the way: the image is read once, as it is written, instead of hashed again
+afterwards. A pipe is sequential, so xorriso writes one plain session from the first byte (no emulated
+table of contents at the start of the file, which it adds to a regular file and writes last, after the
+rest); the image is then the same as ``-compliance no_emul_toc`` gives on a regular file, and as
+``xorriso -as mkisofs`` (and so SystemRescue's own build) makes.
+
 xorriso keeps the source's Rock Ridge tree, but writes a Joliet tree only when told (``-joliet on``): a
 source that has one (the long names Windows and some firmware show) gets one again.
 
@@ -25,9 +32,16 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import XORRISO_HINT, IsoError, iso_path
-from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run
+import fcntl
+import os
+import subprocess
+import tempfile
 
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import copy_hashing
+from ansible_collections.rescuefleet.media.plugins.module_utils._iso.image import XORRISO_HINT, IsoError, iso_path
+from ansible_collections.rescuefleet.media.plugins.module_utils._proc import run, tail
+
+PIPE_SIZE = 1024 * 1024
 IMPLANT_HINT = 'install isomd5sum (apt-get install isomd5sum, dnf install isomd5sum) or leave implant_md5 off'
 
 
@@ -36,7 +50,9 @@ def build_command(src, out, volume, additions, new_dirs, removals=(), joliet=Fal
     the directories the additions create (parents first); ``removals``: medium paths of files of the source
     left out; ``volume``: :func:`..image.read_volume`; ``joliet``: write a Joliet tree (the source has one)."""
     stamp = '=%d' % volume['epoch']
-    cmd = ['xorriso', '-no_rc', '-abort_on', 'FAILURE', '-return_with', 'SORRY', '32',
+    # -pacifier interval=0.1: xorriso notices the end of the write at its next progress message (one a second
+    # by default), so the shortest interval ends the run up to a second earlier
+    cmd = ['xorriso', '-no_rc', '-abort_on', 'FAILURE', '-return_with', 'SORRY', '32', '-pacifier', 'interval=0.1',
            '-indev', src, '-outdev', out,
            '-boot_image', 'any', 'replay',
            '-boot_image', 'any', 'gpt_disk_guid=volume_date_uuid',
@@ -57,9 +73,36 @@ def build_command(src, out, volume, additions, new_dirs, removals=(), joliet=Fal
 
 
 def write_image(src, out, volume, additions, new_dirs, removals=(), joliet=False):
-    """Run xorriso; raises :class:`IsoError` with xorriso's last lines when it fails."""
-    run(build_command(src, out, volume, additions, new_dirs, removals, joliet), IsoError,
-        what='xorriso writing the ISO (from %s)' % src, hint=XORRISO_HINT)
+    """Run xorriso with its image streamed into the new file ``out``; returns the image's sha256. Raises
+    :class:`IsoError` with xorriso's last lines when it fails (and ``OSError`` when ``out`` cannot be written)."""
+    read_end, write_end = os.pipe()
+    try:
+        # a larger pipe than the default 64 KiB: fewer switches between xorriso and the copy
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    except (AttributeError, OSError):
+        pass  # not Linux, or a lower limit in /proc/sys/fs/pipe-max-size: the default works, a little slower
+    with tempfile.TemporaryFile() as messages:
+        try:
+            proc = subprocess.Popen(build_command(src, 'stdio:/dev/fd/%d' % write_end, volume, additions, new_dirs,
+                                                  removals, joliet),
+                                    stdin=subprocess.DEVNULL, stdout=messages, stderr=messages, pass_fds=(write_end,))
+        except OSError as exc:
+            os.close(read_end)
+            raise IsoError('cannot run xorriso: %s; %s' % (exc.strerror or exc, XORRISO_HINT)) from exc
+        finally:
+            os.close(write_end)
+        try:
+            with open(read_end, 'rb', buffering=0) as stream, open(out, 'wb') as handle:
+                digest = copy_hashing(stream, handle)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        if proc.wait() != 0:
+            messages.seek(0)
+            raise IsoError('xorriso writing the ISO (from %s) failed (exit %d): %s'
+                           % (src, proc.returncode, tail(messages.read()) or 'no output'))
+    return digest
 
 
 def implant_md5(path):

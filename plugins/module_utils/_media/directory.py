@@ -10,6 +10,7 @@ Private to this collection: the interface may change without notice.
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import shutil
@@ -42,6 +43,7 @@ class DirectoryMedium(Medium):
         self.real_root = os.path.realpath(self.root)
         self.writable = writable
         self._mount = None
+        self._real_dirs = {}  # where each directory of the medium resolved to in this run (see _real)
 
     def _abs(self, path, follow_last=True):
         """The host path of medium path ``path``, refused when it leads outside the medium.
@@ -53,13 +55,31 @@ class DirectoryMedium(Medium):
         """
         rel = clean_path(path)
         full = os.path.join(self.root, rel) if rel else self.root
-        real = os.path.realpath(full if follow_last or not rel else os.path.dirname(full))
+        real = self._real(full if follow_last or not rel else os.path.dirname(full))
         if real != self.real_root and not real.startswith(self.real_root.rstrip('/') + '/'):
             raise MediumError('%s on the medium at %s leads to %s, outside the medium (through a symlink); '
                               'the collection never writes, deletes or reads outside the medium. Replace the '
                               'symlink with a directory on the medium (or point media.path at the real tree); '
                               'nothing was changed' % (rel or '/', self.root, real))
         return full
+
+    def _real(self, full):
+        """``os.path.realpath(full)``, without resolving the same directories again for every file in them (a
+        PXE tree holds tens of thousands): the directory's resolution is kept for the run, and only the last
+        component is looked at (resolved in full when it is a symlink). Forgotten when the medium removes a
+        directory."""
+        parent, name = os.path.split(full)
+        if not name or full == self.root:
+            return os.path.realpath(full)
+        real_parent = self._real_dirs.get(parent)
+        if real_parent is None:
+            real_parent = self._real_dirs[parent] = os.path.realpath(parent)
+        try:
+            if stat.S_ISLNK(os.lstat(full).st_mode):
+                return os.path.realpath(full)
+        except OSError:  # missing (or not reachable): realpath keeps the name as it is
+            pass
+        return os.path.join(real_parent, name)
 
     def check_path(self, path):
         """Refuse a path this filesystem cannot hold, counting the temporary name of an atomic write."""
@@ -173,6 +193,44 @@ class DirectoryMedium(Medium):
                 raise MediumError('%s on the medium is not a regular file; remove it' % path)
             return handle.read(size)
 
+    def read_files(self, directory, names):
+        """``{name: content}`` of the regular files ``names`` in ``directory`` (missing ones are left out): the
+        directory is resolved once and each file opened relative to it, never through a symlink, for a directory
+        of tens of thousands of files (a PXE tree). A name that is a symlink or not a regular file is refused."""
+        out = {}
+        try:
+            dir_fd = os.open(self._abs(directory), os.O_RDONLY | os.O_DIRECTORY)
+        except (FileNotFoundError, NotADirectoryError):
+            return out
+        try:
+            for name in names:
+                rel = posixpath.join(clean_path(directory), name)
+                try:
+                    fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW, dir_fd=dir_fd)
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP:
+                        raise MediumError('%s on the medium is a symlink; the collection reads only regular files '
+                                          'there: replace it with a file' % rel) from exc
+                    raise
+                try:
+                    st = os.fstat(fd)
+                    if not stat.S_ISREG(st.st_mode):
+                        raise MediumError('%s on the medium is not a regular file; remove or rename it' % rel)
+                    chunks = []
+                    while True:
+                        chunk = os.read(fd, max(st.st_size + 1, 65536))
+                        if not chunk:
+                            break
+                        chunks.append(chunk)
+                    out[name] = b''.join(chunks)
+                finally:
+                    os.close(fd)
+        finally:
+            os.close(dir_fd)
+        return out
+
     def makedirs(self, path):
         full = self._abs(path)
         self.check_path(path)
@@ -186,22 +244,33 @@ class DirectoryMedium(Medium):
                               'remove or rename it' % clean_path(path)) from exc
         self._abs(path)  # a link created meanwhile must not lead out either
 
-    def _prepare(self, path):
+    def _prepare(self, path, made=None):
+        """The host path to write ``path`` at, its parents made; ``made`` holds the parents made already."""
         self.check_path(path)
         full = self._abs(path)
         parent = posixpath.dirname(clean_path(path))
-        if parent:
+        if parent and (made is None or parent not in made):
             self.makedirs(parent)
-        if not os.path.islink(full) and os.path.lexists(full):
-            mode = os.lstat(full).st_mode
-            if stat.S_ISDIR(mode):
-                raise in_the_way(path)
-            if not stat.S_ISREG(mode):
-                raise in_the_way(path, 'a special file (FIFO, socket or device)')
+            if made is not None:
+                made.add(parent)
+        try:
+            mode = os.lstat(full).st_mode  # one call for what is there (tens of thousands of files in a PXE tree)
+        except FileNotFoundError:
+            return full
+        if stat.S_ISDIR(mode):
+            raise in_the_way(path)
+        if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode):
+            raise in_the_way(path, 'a special file (FIFO, socket or device)')
         return full
 
     def write_bytes(self, path, data, mode=None):
         atomic.write_bytes(self._prepare(path), data, mode)
+
+    def write_many(self, items, mode=None):
+        """``write_bytes`` of each ``(path, data)`` of ``items``, with one flush to the disk for all of them
+        (see ``_atomic.write_many``)."""
+        made = set()  # each parent is made (or found) once, not once per file
+        atomic.write_many([(self._prepare(path, made), data, mode) for path, data in items])
 
     def put_file(self, path, local_file, sha256=None):
         hasher = background_sha256(local_file, sha256)
@@ -224,8 +293,14 @@ class DirectoryMedium(Medium):
         shutil.copyfile(full, local_file)
 
     def leftovers(self, path):
-        return [posixpath.join(clean_path(path), entry['name']) for entry in self.list_dir(path)
-                if atomic.is_temp_name(entry['name'])]
+        # the names are enough: no stat of every file of a large directory
+        try:
+            with os.scandir(self._abs(path)) as it:
+                names = sorted(entry.name for entry in it if atomic.is_temp_name(entry.name) and (
+                    entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False)))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return [posixpath.join(clean_path(path), name) for name in names]
 
     def remove(self, path):
         full = self._abs(path, follow_last=False)
@@ -235,6 +310,7 @@ class DirectoryMedium(Medium):
             return
         if os.path.isdir(full):
             atomic.remove(full)  # only leftovers are directories (srm_build's staging trees)
+            self._real_dirs.clear()
             return
         try:
             os.unlink(full)

@@ -82,15 +82,31 @@ def parse_free(text):
     return None
 
 
-def parse_minfo(text):
-    """Sector size, cluster size and total sectors from ``minfo``."""
-    def number(pattern):
-        match = re.search(pattern, text)
-        return int(match.group(1)) if match else None
-    sector = number(r'sector size: (\d+) bytes') or 512
-    per_cluster = number(r'cluster size: (\d+) sectors') or 1
-    total = number(r'big size: (\d+) sectors') or number(r'small size: (\d+) sectors') or 0
-    return {'sector_size': sector, 'cluster_size': sector * per_cluster, 'size': sector * total}
+BOOT_SECTOR = 512
+
+
+def read_boot_sector(image, offset):
+    """The first 512 bytes of the filesystem at ``offset`` of ``image`` (its boot sector)."""
+    with open(image, 'rb') as handle:
+        handle.seek(offset)
+        return handle.read(BOOT_SECTOR)
+
+
+def parse_boot_sector(sector):
+    """``{'sector_size', 'cluster_size', 'size', 'serial'}`` of a FAT boot sector (its BIOS parameter block, what
+    ``minfo`` prints), or ``None`` when ``sector`` is not one. ``serial`` is the volume serial number as blkid
+    gives it as the filesystem's UUID (``ABCD-1234``)."""
+    if len(sector) < BOOT_SECTOR or sector[510:512] != b'\x55\xaa':
+        return None
+    sector_size = int.from_bytes(sector[11:13], 'little')
+    per_cluster = sector[13]
+    total = int.from_bytes(sector[19:21], 'little') or int.from_bytes(sector[32:36], 'little')
+    if sector_size not in (512, 1024, 2048, 4096) or not per_cluster or per_cluster & (per_cluster - 1) or not total:
+        return None
+    fat32 = int.from_bytes(sector[22:24], 'little') == 0  # FAT32 keeps its FAT size elsewhere
+    serial = int.from_bytes(sector[67:71] if fat32 else sector[39:43], 'little')
+    return {'sector_size': sector_size, 'cluster_size': sector_size * per_cluster, 'size': sector_size * total,
+            'serial': '%04X-%04X' % (serial >> 16, serial & 0xffff)}
 
 
 # FAT long names: at most 255 UTF-16 units; these characters are never allowed (control characters,
@@ -156,6 +172,7 @@ class FatImageMedium(Medium):
         self.writable = writable
         self._env = mtools_env()
         self._info = None
+        self._free = None  # bytes free, from the last listing of the root (forgotten by every change)
         self._listings = {}
 
     # -- mtools ----------------------------------------------------------------------------
@@ -179,11 +196,19 @@ class FatImageMedium(Medium):
                                   % (part, self.image, problem))
         return rel
 
-    def describe(self):
+    def _geometry(self):
+        """Sector and cluster size and size of the filesystem, from its boot sector (read once per run)."""
         if self._info is None:
-            info = parse_minfo(self._mtools('minfo').stdout.decode('utf-8', 'replace'))
-            self._info = info
-        listing = self._mtools('mdir', '-a', '::/').stdout.decode('utf-8', 'replace')
+            self._info = parse_boot_sector(read_boot_sector(self.image, self.offset))
+            if self._info is None:
+                raise MediumError('the filesystem at byte %d of %s has no FAT boot sector any more; it changed '
+                                  'during the run: run again' % (self.offset, self.image))
+        return self._info
+
+    def describe(self):
+        info = self._geometry()
+        if self._free is None:
+            self._list('')  # the listing of the root counts the free space too
         return {
             'kind': self.kind,
             'image': self.image,
@@ -194,9 +219,9 @@ class FatImageMedium(Medium):
             'version': self.found.get('version'),
             'label': self.found.get('label'),
             'uuid': self.found.get('uuid'),
-            'size': self._info['size'],
-            'cluster_size': self._info['cluster_size'],
-            'free': parse_free(listing),
+            'size': info['size'],
+            'cluster_size': info['cluster_size'],
+            'free': self._free,
             'read_only': not self.writable,
         }
 
@@ -204,18 +229,23 @@ class FatImageMedium(Medium):
         return self.found.get('label')  # blkid read it when the partition was located
 
     def cluster_size(self):
-        if self._info is None:
-            self.describe()
-        return self._info['cluster_size']
+        return self._geometry()['cluster_size']
 
     def list_dir(self, path):
-        # Listings are cached for the run: every change this object makes forgets its directory.
+        # Listings are cached for the run: every change this object makes forgets its directory. The root is
+        # listed without -f ("fast": no count of the free clusters), so that the same run gives the free space.
         key = clean_path(path)
         if key not in self._listings:
-            proc = self._mtools('mdir', '-a', '-f', self._target(path) + '/', allow_fail=True)
-            self._listings[key] = [] if proc.returncode != 0 else parse_mdir(
-                proc.stdout.decode('utf-8', 'surrogateescape'))
+            self._list(key)
         return [dict(entry) for entry in self._listings[key]]
+
+    def _list(self, key):
+        proc = self._mtools('mdir', '-a', *(['-f'] if key else []), self._target(key).rstrip('/') + '/',
+                            allow_fail=True)
+        text = proc.stdout.decode('utf-8', 'surrogateescape')
+        self._listings[key] = [] if proc.returncode != 0 else parse_mdir(text)
+        if not key and proc.returncode == 0:
+            self._free = parse_free(text)
 
     def prefetch_listings(self, root, depth):
         """Every directory under ``root`` in one ``mdir -/`` run (mtools has no depth limit: ``depth`` is not
@@ -228,8 +258,9 @@ class FatImageMedium(Medium):
             self._listings.setdefault(directory, entries)
 
     def _changed(self, path):
-        """Forget the cached listing of the directory holding ``path``."""
+        """Forget the cached listing of the directory holding ``path``, and the free space."""
         self._listings.pop(posixpath.dirname(clean_path(path)), None)
+        self._free = None
 
     def read_bytes(self, path):
         entry = self.entry(path)
@@ -376,7 +407,24 @@ def image_writable(image):
     return None
 
 
-def open_fat_image(options, writable=True):
+def _still_there(image, located):
+    """``located`` (what a run just before found: the ``medium`` facts of its result) when the same filesystem is
+    still at its offset of ``image`` (the volume serial in its boot sector is the one blkid read then), else
+    ``None``: the partition table and filesystem are then probed again."""
+    try:
+        offset = int(located['offset'])
+        info = parse_boot_sector(read_boot_sector(image, offset))
+    except (KeyError, TypeError, ValueError, OSError):
+        return None
+    if info is None or located.get('fstype') != 'vfat' or info['serial'] != located.get('uuid'):
+        return None
+    return {'offset': offset, 'number': located.get('partition'), 'table': located.get('table'), 'fstype': 'vfat',
+            'label': located.get('label'), 'version': located.get('version'), 'uuid': located.get('uuid')}
+
+
+def open_fat_image(options, writable=True, located=None):
+    """The FAT medium of ``options`` (``media`` with ``image``). ``located``: the ``medium`` facts a run just before
+    reported for the same image; when the same filesystem is still at that offset, it is not probed again."""
     image = options['image']
     try:
         st = os.stat(image)
@@ -387,7 +435,9 @@ def open_fat_image(options, writable=True):
     if not (stat.S_ISREG(st.st_mode) or stat.S_ISBLK(st.st_mode)):
         raise MediumError('media image %s is neither a regular file nor a block device; give the path of a disk '
                           'image file or block device' % image)
-    found = locate(image, partition=options.get('partition'), label=options.get('label'))
+    found = _still_there(image, located) if located else None
+    if found is None:
+        found = locate(image, partition=options.get('partition'), label=options.get('label'))
     medium = FatImageMedium(image, found, writable=writable)
     if writable:
         medium.check_writable()

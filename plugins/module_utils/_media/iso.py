@@ -33,6 +33,7 @@ class IsoImageMedium(Medium):
         self.writable = False
         self._volume = isoimage.read_volume(self.iso)
         self._listings = {}
+        self._prefetched = {}  # root: depth of the prefetch_listings() runs so far
         self._files = {}  # read ahead by preload()
 
     def describe(self):
@@ -57,8 +58,13 @@ class IsoImageMedium(Medium):
         return [dict(entry) for entry in self._listings[key]]
 
     def prefetch_listings(self, root, depth):
-        """Every directory under ``root`` (``depth`` levels) in one xorriso run, not one run per directory."""
-        for directory, entries in isoimage.list_tree(self.iso, clean_path(root), depth).items():
+        """Every directory under ``root`` (``depth`` levels) in one xorriso run, not one run per directory; a
+        second call for what a first one listed already (a second discovery over the same image) runs none."""
+        root = clean_path(root)
+        if self._prefetched.get(root, -1) >= depth:
+            return
+        self._prefetched[root] = depth
+        for directory, entries in isoimage.list_tree(self.iso, root, depth).items():
             self._listings.setdefault(directory, entries)
 
     def _extract_many(self, paths, size):

@@ -32,8 +32,9 @@ def media_argument_spec(required=True):
     ), mutually_exclusive=[('path', 'image')], required_one_of=[('path', 'image')])
 
 
-def open_medium(options, writable=True):
-    """A :class:`Medium` for the ``media`` option; raises :class:`MediumError` with advice."""
+def open_medium(options, writable=True, located=None):
+    """A :class:`Medium` for the ``media`` option; raises :class:`MediumError` with advice. ``located``: the
+    ``medium`` facts that a run just before reported for the same FAT image (see ``open_fat_image``)."""
     options = options or {}
     if options.get('path') and options.get('image'):
         raise MediumError('media takes either path (a mounted filesystem or directory) or image (a disk image or '
@@ -47,5 +48,5 @@ def open_medium(options, writable=True):
         if not writable and is_iso9660(options['image']):
             # read-only users (media_info) get the ISO itself; writers keep refusing it with advice
             return IsoImageMedium(options['image'])
-        return open_fat_image(options, writable=writable)
+        return open_fat_image(options, writable=writable, located=located)
     raise MediumError('media needs path (a mounted filesystem or directory) or image (a disk image or block device)')

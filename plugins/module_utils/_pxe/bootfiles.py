@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import write as write_args
+from ansible_collections.rescuefleet.media.plugins.module_utils._kernel_args import write_parts
 from ansible_collections.rescuefleet.media.plugins.module_utils._pxe.clients import LOADER_DIALECTS
 
 MARKER = 'Managed by rescuefleet.media.pxe_hosts; local changes are overwritten.'
@@ -38,7 +38,7 @@ def _grub_base(site):
 
 def _args(site, client, loader):
     """The command line of a boot entry in the language of ``loader``'s files."""
-    return write_args(site.cmdline(client), LOADER_DIALECTS[loader])
+    return write_parts(site.cmdline_parts(client), LOADER_DIALECTS[loader])
 
 
 def _about(site, client):

@@ -74,13 +74,14 @@ def normalize_args(text):
     return ' '.join(token.raw for token in cmdline_args.tokenize(text or ''))
 
 
-def args_problems(text, loaders):
-    """Why the arguments ``text`` cannot be written for some of ``loaders``: ``[message]``, one per loader
-    that cannot carry them (the message names the argument by its key only: values may be passwords)."""
+def args_problems(parts, loaders):
+    """Why the arguments ``parts`` (command line texts, one line joined by spaces) cannot be written for some of
+    ``loaders``: ``[message]``, one per loader that cannot carry them (the message names the argument by its key
+    only: values may be passwords)."""
     problems = []
     for loader in loaders:
         try:
-            cmdline_args.write(text, LOADER_DIALECTS[loader])
+            cmdline_args.write_parts(parts, LOADER_DIALECTS[loader])
         except cmdline_args.KernelArgsError as exc:
             problems.append('%s (for %s)' % (exc, loader))
     return problems
@@ -177,7 +178,7 @@ class Site:
             if syntax:
                 problems.append('%s %r holds %s, which GRUB, iPXE or pxelinux would read as part of their script '
                                 'syntax; use a path or URL without them' % (label, value, ' '.join(syntax)))
-        problems.extend('kernel_args: %s' % problem for problem in args_problems(self.cmdline(), self.loaders))
+        problems.extend('kernel_args: %s' % problem for problem in args_problems(self.cmdline_parts(), self.loaders))
         if self.live and not cmdline_args.get(self.kernel_args, 'root'):
             problems.append('kernel_args must name the live root for system dracut (root=live:<url of the '
                             'squashfs image>, with the other arguments the dracut_media role reports in '
@@ -234,13 +235,17 @@ class Site:
     def cmdline(self, client=None):
         """The kernel arguments of a boot entry (without BOOTIF, which each loader adds its own way), as a
         command line in the kernel's dialect; each loader's files quote it their way (``_kernel_args.write``)."""
+        return ' '.join(self.cmdline_parts(client))
+
+    def cmdline_parts(self, client=None):
+        """:meth:`cmdline` as the texts it joins with spaces: the ones shared by every client, and the client's."""
         site_args = [self.kernel_args] if self.kernel_args else []
         own = self.client_args(client) if client is not None else ([] if self.live else ['ip=dhcp'])
         if self.live:
-            return ' '.join(site_args + own)
+            return site_args + own
         fixed = ['%s=%s' % (BASEDIR_ARG, self.basedir), '%s=%s' % (HTTP_PXE_ARG, self.url)]
         first = 2 if client is not None else 1  # ip= (and sysrescuecfg=) come before the site's arguments
-        return ' '.join(fixed + own[:first] + site_args + own[first:])
+        return fixed + own[:first] + site_args + own[first:]
 
     def client_args(self, client):
         """The arguments that depend on ``client``, in order (``ip=`` and ``sysrescuecfg=`` first for
@@ -292,7 +297,7 @@ def parse_clients(site, items, default_config):
             problems.extend('%s: %s' % (label, problem) for problem in module_problems)
             client = Client(label, mac, '', {}, kernel_args, '', modules)
             problems.extend('%s: kernel_args: %s' % (label, problem)
-                            for problem in args_problems(' '.join(site.client_args(client)), site.loaders))
+                            for problem in args_problems(site.client_args(client), site.loaders))
             clients.append(client)
             continue
         if item.get('modules'):
@@ -303,7 +308,7 @@ def parse_clients(site, items, default_config):
             config = deep_merge(config, {'global': {'late_load_srm': module}})
         client = Client(label, mac, module, config, kernel_args, ip)
         problems.extend('%s: kernel_args: %s' % (label, problem)
-                        for problem in args_problems(' '.join(site.client_args(client)), site.loaders))
+                        for problem in args_problems(site.client_args(client), site.loaders))
         clients.append(client)
     duplicates = sorted('%s (%s)' % (':'.join(mac[i:i + 2] for i in range(0, 12, 2)), ', '.join(labels))
                         for mac, labels in by_mac.items() if len(labels) > 1)

@@ -22,6 +22,7 @@ Private to this collection: the interface may change without notice.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import posixpath
 
@@ -110,8 +111,22 @@ class PxeTree:
         medium = self._medium(kind)
         return None if medium is None else medium.read_bytes(rel)
 
+    def read_files(self, kind, directory, names):
+        """``{name: bytes}`` of the regular files ``names`` of a directory (see ``DirectoryMedium.read_files``)."""
+        medium = self._medium(kind)
+        return {} if medium is None else medium.read_files(directory, names)
+
     def write_bytes(self, kind, rel, data):
         self._medium(kind, create=True).write_bytes(rel, data, mode=FILE_MODE)
+
+    def write_many(self, items):
+        """Write each ``((kind, relative path), bytes)`` of ``items``, with one flush to the disk per root."""
+        by_kind = {}
+        for (kind, rel), data in items:
+            by_kind.setdefault(kind, []).append((rel, data))
+        for kind in KINDS:
+            if by_kind.get(kind):
+                self._medium(kind, create=True).write_many(by_kind[kind], mode=FILE_MODE)
 
     def remove(self, kind, rel):
         self._medium(kind).remove(rel)
@@ -149,13 +164,17 @@ def wanted_files(site, clients, menus=True):
     files = {}
     problems = []
     warned = {}
+    checked = {}  # clients with the same configuration (most of a fleet) share its check and its YAML
     for client in clients:
         if site.writes_yaml:
-            errors, warnings = validate(client.config)
+            key = _config_key(client.config)
+            if key is None or key not in checked:
+                errors, warnings = validate(client.config)
+                checked[key] = (errors, warnings, render_reading(client.config))
+            errors, warnings, read = checked[key]
             problems.extend('%s: %s' % (client.name, error) for error in errors)
             for warning in warnings:
                 warned.setdefault(warning, []).append(client.name)
-            read = render_reading(client.config)
             files[('http', posixpath.join(site.hosts_dir, client.name + '.yaml'))] = (client.name, read.data, read)
         for kind, rel, text in bootfiles.host_files(site, client):
             files[(kind, rel)] = (client.name, text.encode('utf-8'), None)
@@ -163,6 +182,15 @@ def wanted_files(site, clients, menus=True):
         for kind, rel, text in bootfiles.default_files(site):
             files[(kind, rel)] = (None, text.encode('utf-8'), None)
     return files, problems, warned
+
+
+def _config_key(config):
+    """The identity of a configuration (a mapping of JSON values), or ``None`` when it has none this can compute;
+    the YAML rendered for it sorts the keys, so their order does not count."""
+    try:
+        return json.dumps(config, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
 
 
 def is_ours(directory_kind, data):
@@ -195,22 +223,38 @@ def compare(tree, site, files, adopt=False):
     A file to be rewritten that this module did not write (no marker: a site's own ``pxelinux.cfg/default``,
     a hand-written per-MAC file) is refused with :class:`UnownedFiles`, unless ``adopt``."""
     listings = {}
-    changes = []
-    unchanged = 0
-    unowned = []
-    directory_kinds = dict(scanned_dirs(site))
-    for (kind, rel), (client, new, _read) in files.items():
+    present = {}  # (kind, directory): the wanted names the listing has
+    linked = []  # wanted places the listing leaves out that hold something all the same: links
+    for (kind, rel) in files:
         directory, name = posixpath.split(rel)
         if (kind, directory) not in listings:
             listings[(kind, directory)] = tree.list_dir(kind, directory)
+            present[(kind, directory)] = []
         entry = listings[(kind, directory)].get(name)
         if entry is not None and entry['type'] != 'file':
             raise PxeError('%s is %s where pxe_hosts writes a file: move it away (nothing was changed)'
                            % (tree.host_path(kind, rel), 'a directory' if entry['type'] == 'dir'
                               else 'a special file (FIFO, socket or device)'))
-        # a link at the place (never listed) is read only where it stays inside the tree: one that leads out is
-        # refused here, before anything is written, and its target is never read (nor shown in a diff)
-        old = tree.read_bytes(kind, rel) if entry is not None or tree.exists(kind, rel) else None
+        if entry is not None:
+            present[(kind, directory)].append(name)
+        elif tree.exists(kind, rel):
+            linked.append((kind, rel))
+    # each directory's files read together (one resolution of the directory, not one per file)
+    contents = {}
+    for (kind, directory), names in present.items():
+        for name, data in tree.read_files(kind, directory, names).items():
+            contents[(kind, posixpath.join(directory, name) if directory else name)] = data
+    # a link at the place (never listed) is read only where it stays inside the tree: one that leads out is
+    # refused here, before anything is written, and its target is never read (nor shown in a diff)
+    for kind, rel in linked:
+        contents[(kind, rel)] = tree.read_bytes(kind, rel)
+    changes = []
+    unchanged = 0
+    unowned = []
+    directory_kinds = dict(scanned_dirs(site))
+    for (kind, rel), (client, new, _read) in files.items():
+        directory = posixpath.dirname(rel)
+        old = contents.get((kind, rel))
         if old == new:
             unchanged += 1
             continue

@@ -25,12 +25,12 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._srm import mani
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.squashfs import (
     PACKAGE_HINT, Mksquashfs, SquashfsError, check_compression, extract_image, parse_block_size)
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import (
-    TreeBuilder, TreeError, fill_hashes, hash_cache, reuse_hashes, source_stat, stat_key)
+    TreeBuilder, TreeError, fill_hashes, hash_cache, reuse_hashes, source_stat)
 from ansible_collections.rescuefleet.media.plugins.module_utils._modes import parse_mode
 from ansible_collections.rescuefleet.media.plugins.module_utils._srm.staging import stage
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 from ansible_collections.rescuefleet.media.plugins.module_utils._files import kind_of
-from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file, stat_key
 from ansible_collections.rescuefleet.media.plugins.module_utils._plan import Plan
 
 DIFF_LINES = 500
@@ -241,6 +241,10 @@ class Build(Plan):
         return self.rebuild
 
     def changes(self):
+        if not self.rebuild and self.old is not None:
+            # the fingerprint of the options and every path's record equals the old one: nothing changed (and
+            # the records of tens of thousands of paths need no comparing)
+            return {'added': [], 'removed': [], 'changed': []}
         return manifest.diff_records(self.old_records(), manifest.image_records(self.entries))
 
     def old_records(self):

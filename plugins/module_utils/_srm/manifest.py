@@ -19,8 +19,7 @@ import json
 import os
 import stat
 
-from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
-from ansible_collections.rescuefleet.media.plugins.module_utils._srm.tree import stat_key
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file, stat_key
 
 FORMAT = 1
 SUFFIX = '.manifest.json'

@@ -35,7 +35,7 @@ import posixpath
 import re
 import stat
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
-from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file
+from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file, stat_key
 
 
 # Paths that, when an SRM provides them, can make SystemRescue unbootable: the overlay puts
@@ -97,10 +97,6 @@ def _readable(st):
     if st.st_gid == os.getegid() or st.st_gid in os.getgroups():
         return bool(st.st_mode & stat.S_IRGRP)
     return bool(st.st_mode & stat.S_IROTH)
-
-
-def stat_key(st):
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
 def _dir_entry(mode=0o755, uid=0, gid=0):

@@ -154,8 +154,7 @@ class PxeHosts(Task):
                                'kernel_args and the paths' % (tree.host_path(*where), complaint))
 
     def apply(self, target, plan):
-        for (kind, rel), _client, _old, new in plan.changes:
-            target.write_bytes(kind, rel, new)
+        target.write_many([(where, new) for where, _client, _old, new in plan.changes])
         for (kind, rel), _data in plan.stale:
             target.remove(kind, rel)
         if self.params.get('verify'):

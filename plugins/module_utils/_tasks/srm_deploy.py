@@ -50,7 +50,8 @@ class SrmDeploy(Task):
         params = self.params
         self.wanted = wanted_modules.resolve(params['srms'], params['state'],
                                              allow_non_squashfs=params.get('allow_non_squashfs', False))
-        medium = open_medium(params['media'], writable=True)
+        # the action plugin's planning run located the filesystem just before: not probed again when it is still there
+        medium = open_medium(params['media'], writable=True, located=params.get('_medium'))
         with closing_on_error(medium):
             if params.get('label'):
                 ok, message = check_label(medium, params['label'])

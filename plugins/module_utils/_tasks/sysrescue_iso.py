@@ -10,10 +10,10 @@ The plan reads the source once with xorriso (the tree around the additions and i
 only when the record does not already say dest holds the same inputs. Order of a writing run: every
 input is checked and the free space of dest's filesystem is compared with the size the image can reach
 before anything is written; the source is hashed in a thread while xorriso reads it (from the page
-cache, on the other core); the MD5 is implanted into the temporary file; the new image's boot records
-must be the source's; the temporary file is hashed, renamed over dest, and only then the record is
-written. A run interrupted anywhere leaves dest as it was (and at worst a temporary file that the next
-run removes).
+cache, on the other core); the new image is hashed as xorriso writes it (:func:`.._iso.xorriso.write_image`),
+and again only after an MD5 implant changed it; the new image's boot records must be the source's; the
+temporary file is renamed over dest, and only then the record is written. A run interrupted anywhere
+leaves dest as it was (and at worst a temporary file that the next run removes).
 
 Private to this collection: the interface may change without notice.
 """
@@ -270,10 +270,14 @@ class SysrescueIso(Task):
                 with open(local, 'wb') as handle:
                     handle.write(item['data'])
                 mapped.append((local, item['path']))
-            os.unlink(temp)  # xorriso creates the image file itself
-            write_image(self.src, temp, volume, mapped, plan.actions['new_dirs'], self.removals,
-                        self.options['joliet'])
-            md5 = implant_md5(temp) if self.options['implant_md5'] else None
+            # hashed as it is written; the MD5 implant changes the image afterwards, so it is hashed again then
+            # the temporary file (created by make_temp_file) is written in place, never unlinked and recreated
+            dest_sha = write_image(self.src, temp, volume, mapped, plan.actions['new_dirs'], self.removals,
+                                   self.options['joliet'])
+            md5 = None
+            if self.options['implant_md5']:
+                md5 = implant_md5(temp)
+                dest_sha = sha256_file(temp)
             written = read_volume(temp)
             if written['volume_id'] != volume['volume_id']:
                 raise IsoError('the new image has volume id %r instead of the source\'s %r; nothing was replaced'
@@ -283,7 +287,6 @@ class SysrescueIso(Task):
                 raise IsoError('the new image does not boot like the source (source: %s; new: %s); nothing was '
                                'replaced. Check the xorriso version (1.5 or later is needed)' % (plan.boot, boot_new))
             os.chmod(temp, 0o644)
-            dest_sha = sha256_file(temp)
             hasher.join()
             src_sha = hasher.result()
             atomic.replace(temp, self.dest)

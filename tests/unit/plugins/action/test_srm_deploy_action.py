@@ -123,6 +123,21 @@ def test_modules_the_real_run_finds_changed_are_sent_and_it_runs_again(srm, tmp_
     assert action._transfer_file.call_count == 2
 
 
+def test_the_real_run_gets_the_medium_the_planning_run_found(srm):
+    """One probe per task: the real run on an image gets the planning run's medium facts (and checks them)."""
+    medium = {'kind': 'fat-image', 'offset': 1048576, 'fstype': 'vfat', 'uuid': 'ABCD-1234'}
+    action, calls = make_action({'media': {'image': '/dev/sdz'}, 'srms': [{'src': srm}]},
+                                answers=[{'changed': True, 'actions': [{'action': 'add', 'name': '10-a.srm'}],
+                                          'medium': medium}, {'changed': True}])
+    action.run(task_vars={})
+    assert '_medium' not in calls[0][0] and calls[1][0]['_medium'] == medium
+    action, calls = make_action({'media': {'path': '/m'}, 'srms': [{'src': srm}]},
+                                answers=[{'changed': True, 'actions': [{'action': 'add', 'name': '10-a.srm'}],
+                                          'medium': {'kind': 'directory'}}, {'changed': True}])
+    action.run(task_vars={})
+    assert '_medium' not in calls[1][0]
+
+
 def test_the_remote_directory_ansible_made_is_the_one_used_and_removed(srm):
     """Ansible makes a remote temporary directory before a plugin that transfers files runs; the modules go
     there, and it is removed at the end (a second one made beside it used to leave the first behind)."""

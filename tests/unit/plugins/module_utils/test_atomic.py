@@ -48,3 +48,48 @@ def test_copy_file_and_temp_names(tmp_path):
     assert atomic.is_temp_name(name) and not name.endswith('.srm')
     assert atomic.is_temp_name('~RF0A1B2.TMP') and not atomic.is_temp_name('10-a.srm')
     assert atomic.sweep(dest) == [temp] and not os.path.exists(temp)
+
+
+def fail_to_flush(paths):
+    raise OSError(errno.EIO, 'EIO: cannot flush %d files' % len(paths))
+
+
+def test_write_many_renames_only_after_the_flush_and_cleans_up_on_failure(tmp_path, monkeypatch):
+    (tmp_path / 'd').mkdir()
+    old = tmp_path / 'd' / 'b'
+    old.write_bytes(b'old')
+    os.chmod(str(old), 0o600)
+    flushed = []
+
+    def flush(paths):
+        # every file is still under its temporary name, complete, when the disk is flushed
+        assert sorted(os.path.basename(p).split(atomic.MARKER)[0] for p in paths) == ['.a', '.b', '.c']
+        assert [open(p, 'rb').read() for p in paths] == [b'A', b'B', b'C']
+        flushed.append(True)
+    monkeypatch.setattr(atomic, '_flush_files', flush)
+    atomic.write_many([(str(tmp_path / 'd' / 'a'), b'A', None), (str(old), b'B', None),
+                       (str(tmp_path / 'c'), b'C', 0o640)])
+    assert flushed and sorted(os.listdir(str(tmp_path / 'd'))) == ['a', 'b']
+    assert old.read_bytes() == b'B' and os.stat(str(old)).st_mode & 0o777 == 0o600
+    assert os.stat(str(tmp_path / 'c')).st_mode & 0o777 == 0o640
+    monkeypatch.setattr(atomic, '_flush_files', fail_to_flush)
+    with pytest.raises(OSError):
+        atomic.write_many([(str(tmp_path / 'd' / 'a'), b'new', None), (str(tmp_path / 'd' / 'e'), b'E', None)])
+    assert sorted(os.listdir(str(tmp_path / 'd'))) == ['a', 'b'] and (tmp_path / 'd' / 'a').read_bytes() == b'A'
+
+
+def test_flush_files_syncs_each_filesystem_once(tmp_path, monkeypatch):
+    paths = []
+    for name in 'xyz':
+        (tmp_path / name).write_bytes(b'1')
+        paths.append(str(tmp_path / name))
+    assert atomic._syncfs() is not None  # pylint: disable=protected-access  # glibc has syncfs
+    calls = []
+    monkeypatch.setattr(atomic, '_syncfs', lambda: lambda fd: calls.append(('syncfs', fd)) or 0)
+    monkeypatch.setattr(os, 'fsync', lambda fd: calls.append(('fsync', fd)))
+    atomic._flush_files(paths)  # pylint: disable=protected-access
+    assert [c[0] for c in calls] == ['syncfs']
+    del calls[:]
+    monkeypatch.setattr(atomic, '_syncfs', lambda: None)  # no syncfs in the C library: one fsync per file
+    atomic._flush_files(paths)  # pylint: disable=protected-access
+    assert [c[0] for c in calls] == ['fsync'] * 3

@@ -32,3 +32,16 @@ def test_background_hash_reraises_the_read_error(tmp_path):
     hasher.join()
     with pytest.raises(FileNotFoundError):
         hasher.result()
+
+
+def test_copy_hashing_writes_and_hashes_the_same_bytes(tmp_path, monkeypatch):
+    """What is hashed is what is written, also across the writeback kicks (every WRITEBACK_EVERY bytes)."""
+    monkeypatch.setattr(hashing, 'WRITEBACK_EVERY', 3 * 1024)
+    monkeypatch.setattr(hashing, 'CHUNK', 1024)
+    data = bytes(range(256)) * 97  # not a multiple of the chunk
+    out = tmp_path / 'out'
+    with open(str(out), 'wb') as handle:
+        digest = hashing.copy_hashing(io.BytesIO(data), handle)
+    assert out.read_bytes() == data and digest == hashlib.sha256(data).hexdigest()
+    with open(str(tmp_path / 'empty'), 'wb') as handle:
+        assert hashing.copy_hashing(io.BytesIO(b''), handle) == hashlib.sha256(b'').hexdigest()

@@ -282,3 +282,32 @@ def test_what_quote_writes_reads_back(argument, dialect):
     except ka.KernelArgsError:
         return
     assert [ka.argument_text(t) for t in ka.tokenize(text, dialect)] == [argument]
+
+
+def _written(call):
+    try:
+        return call()
+    except ka.KernelArgsError as exc:
+        return ('refused', str(exc))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=' a=b"\'\\#$};', max_size=8), max_size=4), st.sampled_from(ka.DIALECTS))
+def test_write_parts_is_write_of_the_joined_line(parts, dialect):
+    """pxe_hosts writes the parts every client shares once (write_parts): the result, or the refusal and its
+    message, is the one of the whole line, also for a part that leaves a quote open for the next to close."""
+    assert _written(lambda: ka.write_parts(parts, dialect)) == _written(lambda: ka.write(' '.join(parts), dialect))
+
+
+def test_write_parts_of_parts_that_close_their_quotes_and_of_one_that_does_not():
+    assert ka.write_parts(['a="x y"', 'b=1', ''], 'shell') == ka.write('a="x y" b=1 ', 'shell') == "a='x y' b=1"
+    assert ka.write_parts(['a="x', 'y"'], 'kernel') == ka.write('a="x y"', 'kernel') == 'a="x y"'
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=' \t\r\n\v\f\x1c\xa0\u2003a=b\'\\#$};', max_size=16), st.sampled_from(ka.DIALECTS))
+def test_write_of_a_line_without_double_quotes_reads_it_as_tokenize_does(text, dialect):
+    """write reads a line without a double quote by a plain split at the kernel's whitespace: the words are the
+    ones tokenize finds (so the result, or the refusal, is the same)."""
+    expected = _written(lambda: ' '.join(ka.quote(ka.argument_text(token), dialect) for token in ka.tokenize(text)))
+    assert _written(lambda: ka.write(text, dialect)) == expected

@@ -145,6 +145,24 @@ def test_a_failing_copy_leaves_no_temporary_file(tmp_path, code, advice):
     assert advice in describe_os_error(caught.value) and str(src) in describe_os_error(caught.value)
 
 
+def test_read_files_reads_a_directory_s_regular_files_and_refuses_links_and_fifos(tmp_path):
+    tree = tmp_path / 'tree'
+    (tree / 'hosts').mkdir(parents=True)
+    (tree / 'hosts' / 'a.yaml').write_bytes(b'a' * 70000)  # more than one read
+    (tree / 'hosts' / 'b.yaml').write_bytes(b'')
+    (tmp_path / 'outside').write_bytes(b'secret')
+    os.symlink(str(tmp_path / 'outside'), str(tree / 'hosts' / 'link.yaml'))
+    os.mkfifo(str(tree / 'hosts' / 'fifo.yaml'))
+    medium = DirectoryMedium(str(tree))
+    found = medium.read_files('hosts', ['a.yaml', 'b.yaml', 'missing.yaml'])
+    assert found == {'a.yaml': b'a' * 70000, 'b.yaml': b''}
+    assert medium.read_files('nowhere', ['a.yaml']) == {}
+    with pytest.raises(MediumError, match='symlink'):
+        medium.read_files('hosts', ['link.yaml'])
+    with pytest.raises(MediumError, match='not a regular file'):
+        medium.read_files('hosts', ['fifo.yaml'])
+
+
 def test_lies_inside_decides_on_the_directories_not_their_spelling(tmp_path):
     from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import lies_inside
     (tmp_path / 'root' / 'run').mkdir(parents=True)

@@ -8,14 +8,16 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import subprocess
 
 import pytest
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._atomic import FAT_TEMP_NAME
 from ansible_collections.rescuefleet.media.tests.unit.fat_images import fsck_partition
+from ansible_collections.rescuefleet.media.plugins.module_utils._media import partitions
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.fatimage import (
-    parse_free, parse_mdir, parse_minfo, temp_name)
+    parse_boot_sector, parse_free, parse_mdir, read_boot_sector, temp_name)
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.base import MediumError
 from ansible_collections.rescuefleet.media.plugins.module_utils._media.options import open_medium
 
@@ -46,10 +48,41 @@ def test_parse_mdir():
     ]
 
 
-def test_parse_free_and_minfo():
+def test_parse_free():
     assert parse_free(MDIR) == 66947072
-    info = parse_minfo('sector size: 512 bytes\ncluster size: 8 sectors\nbig size: 2048 sectors\n')
-    assert info == {'sector_size': 512, 'cluster_size': 4096, 'size': 1048576}
+
+
+@pytest.mark.parametrize('fat', ['16', '32'])
+def test_the_boot_sector_says_what_minfo_and_blkid_say(tmp_path, fat):
+    """Geometry as minfo prints it, the serial as blkid gives it as UUID: read from the boot sector, no process."""
+    from ansible_collections.rescuefleet.media.tests.unit.fat_images import make_fat_image
+    image = make_fat_image(str(tmp_path / 'stick.img'), size='80M', fat=fat)
+    info = parse_boot_sector(read_boot_sector(image, 1048576))
+    minfo = subprocess.run(['minfo', '-i', image + '@@1048576'], stdout=subprocess.PIPE, check=True,
+                           env=dict(os.environ, MTOOLS_SKIP_CHECK='1')).stdout.decode()
+    sector = int(re.search(r'sector size: (\d+) bytes', minfo).group(1))
+    per_cluster = int(re.search(r'cluster size: (\d+) sectors', minfo).group(1))
+    total = int((re.search(r'big size: (\d+) sectors', minfo) or re.search(r'small size: (\d+) sectors', minfo)).group(1))
+    assert info['sector_size'] == sector and info['cluster_size'] == sector * per_cluster
+    assert info['size'] == sector * total
+    assert info['serial'] == partitions.probe(image, 1048576)['uuid']
+    assert parse_boot_sector(b'\0' * 512) is None and parse_boot_sector(b'short') is None
+
+
+def test_a_filesystem_located_just_before_is_not_probed_again(image, monkeypatch):
+    """srm_deploy's real run gets the planning run's medium facts: while the same filesystem (its serial) is at
+    that offset, the partition table is not read again; a filesystem made anew there is probed afresh."""
+    facts = open_medium({'image': image}).describe()
+    probes = []
+    original = partitions.read_table
+    monkeypatch.setattr(partitions, 'read_table', lambda *args: probes.append(args) or original(*args))
+    medium = open_medium({'image': image}, located=facts)
+    assert probes == [] and medium.describe() == facts
+    subprocess.run(['mkfs.vfat', '-F', '32', '-n', 'RESCUE1200', '--offset', '2048', image], check=True,
+                   stdout=subprocess.DEVNULL)  # a new filesystem: a new serial
+    medium = open_medium({'image': image}, located=facts)
+    assert len(probes) == 1 and medium.describe()['uuid'] != facts['uuid']
+    assert open_medium({'image': image}, located={'offset': 'x'}).describe()['uuid'] == medium.describe()['uuid']
 
 
 @pytest.mark.parametrize('final, pattern', [

@@ -216,3 +216,39 @@ def test_live_tree_writes_no_yaml_and_drops_the_systemrescue_ones(tmp_path):
     assert result['boot_urls'][:3] == ['http://pxe.example.com/LiveOS/vmlinuz', 'http://pxe.example.com/LiveOS/initrd.img',
                                        'http://pxe.example.com/LiveOS/squashfs.img']
     assert not PxeHosts(live).run()['changed']
+
+
+def test_clients_with_the_same_configuration_share_one_rendering(tmp_path, monkeypatch):
+    """A fleet's clients mostly share a configuration: it is checked and rendered once per distinct one, and
+    each client still gets exactly its own YAML."""
+    from ansible_collections.rescuefleet.media.plugins.module_utils._pxe import tree
+    rendered = []
+    original = tree.render_reading
+    monkeypatch.setattr(tree, 'render_reading', lambda config: rendered.append(config) or original(config))
+    clients = [{'name': 'c%03d' % i, 'mac': '52:54:00:00:01:%02x' % i, 'module': '10-a.srm'} for i in range(5)]
+    clients[3]['config'] = {'sysconfig': {'timezone': 'Europe/Paris'}}
+    clients[4]['module'] = '20-b.srm'
+    PxeHosts(params(tmp_path, 0, clients=clients)).run()
+    assert len(rendered) == 3
+    for client in clients:
+        expected = render({'global': {'late_load_srm': 'http://pxe.example.com/srm/' + client['module']},
+                           'sysconfig': client.get('config', {}).get('sysconfig', {'timezone': 'UTC'})})
+        assert (tmp_path / 'http' / 'hosts' / (client['name'] + '.yaml')).read_bytes() == expected
+
+
+def test_a_converge_flushes_the_disk_once_not_once_per_file(tmp_path, monkeypatch):
+    """Tens of thousands of client files: one flush of the filesystem for all of them (an fsync per file cost a
+    journal commit each), and still no file renamed into place before its content is on the disk."""
+    from ansible_collections.rescuefleet.media.plugins.module_utils import _atomic as atomic
+    events = []
+    monkeypatch.setattr(atomic, '_flush_files', lambda paths: events.append(('flush', len(paths))))
+    fsyncs = []
+    monkeypatch.setattr(os, 'fsync', fsyncs.append)
+    original_replace = os.replace
+    monkeypatch.setattr(os, 'replace', lambda a, b: events.append(('rename', b)) or original_replace(a, b))
+    result = PxeHosts(params(tmp_path, 4)).run()
+    assert result['created'] == 4 * 6 + 3
+    # one flush per root (the HTTP root's YAML files, the TFTP root's boot files), each before its renames
+    assert events == [('flush', 4)] + [e for e in events[1:5] if e[0] == 'rename'] + [('flush', 23)] + \
+        [e for e in events[6:] if e[0] == 'rename'] and len(events) == 2 + 27
+    assert len(fsyncs) == 4  # the directories the files were renamed in: hosts, pxelinux.cfg, grub, the tftp root
