@@ -8,11 +8,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: sysrescue_config
-short_description: Write a SystemRescue YAML configuration file and report the effective configuration
+short_description: Write SystemRescue YAML configuration files and report the effective configuration
 version_added: 0.1.0
 description:
   - Writes one YAML configuration file for SystemRescue, either into C(sysrescue.d/) of a medium (O(media)) or
     into a directory (O(path)), such as a PXE HTTP tree from which a host fetches it through C(sysrescuecfg=).
+  - With O(files), writes or removes several such files in one run (one module run on the host, one lock and
+    one reading of the medium), each as O(name), O(config) and O(state) would.
   - Validates O(config) against what SystemRescue's readers accept, so that a setting SystemRescue would silently
     ignore fails the task instead. Known scopes are C(global), C(autorun) (with C(exec)), C(sysconfig),
     C(autoterminal) and C(gui_autostart); the types of their known keys are checked, unknown keys in known
@@ -22,9 +24,9 @@ description:
     as clearly true (C(y), C(yes), C(t), C(true), C(on), C(1), C(1.0) in any case) or false.
   - The file is rendered as stable YAML (sorted keys, C(---), safe quoting), compared byte by byte with what is
     there, and written only when it differs, atomically, under the lock of the medium. A failed validation
-    leaves the medium byte-identical.
+    (of any file of O(files)) leaves the medium byte-identical.
   - Returns the effective configuration, merged by SystemRescue's rules from every YAML file on the medium
-    (including this one), then the O(sysrescuecfg) sources, then the overrides of O(cmdline).
+    (including the files of this run), then the O(sysrescuecfg) sources, then the overrides of O(cmdline).
 author:
   - rescuefleet.media founders (@rescuefleet)
 extends_documentation_fragment:
@@ -37,7 +39,7 @@ attributes:
     support: full
     details:
       - The diff shows the file before and after as text, with the values of C(rootpass), C(vncpass) and
-        C(rootcryptpass) replaced by C(********).
+        C(rootcryptpass) replaced by C(********); with O(files), one such diff per file.
   idempotent:
     support: full
 options:
@@ -62,8 +64,8 @@ options:
       - On a medium, files apply in byte order of their names, so the name decides which file wins. The stock
         file is C(100-defaults.yaml); choose a name that sorts after it to override its values.
       - Must not contain a directory part or start with a dot.
+      - Exactly one of O(name) and O(files) is required.
     type: str
-    required: true
   config:
     description:
       - The configuration, a mapping of scopes such as C(global), C(autorun) and C(sysconfig) to their settings.
@@ -72,14 +74,41 @@ options:
         as numbers, like in the stock file, so that they replace its entries of the same number.
       - Values of C(rootpass), C(vncpass) and C(rootcryptpass) are never returned; they are replaced by
         C(********) in RV(effective) and in the diff.
+      - Only with O(name).
     type: dict
     default: {}
   state:
     description:
       - V(present) writes the file, V(absent) removes it.
+      - Only with O(name).
     type: str
     choices: [present, absent]
     default: present
+  files:
+    description:
+      - Several files to write or remove in one run, instead of O(name), O(config) and O(state). Each item takes
+        those three options and means what they mean.
+      - The files are planned together, and the first one refused refuses the run before anything is written.
+        RV(effective) includes all of them; the diff has one entry per file.
+      - A name may be given only once. On a FAT medium that includes names that differ only in case.
+      - With O(purpose=http_pxe), the files apply after the O(sysrescuecfg) sources, in the order of this list (a
+        host fetches each with a C(sysrescuecfg=) of its own, in the order of its command line).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: File name, as O(name).
+        type: str
+        required: true
+      config:
+        description: The configuration, as O(config).
+        type: dict
+        default: {}
+      state:
+        description: V(present) writes the file, V(absent) removes it.
+        type: str
+        choices: [present, absent]
+        default: present
   sysrescuecfg:
     description:
       - The YAML sources that the kernel command line adds with C(sysrescuecfg=), in their order, to include in
@@ -190,6 +219,22 @@ EXAMPLES = r'''
       path: /mnt/usb
     name: 300-old.yaml
     state: absent
+
+- name: Several files in one run on the host, an old one removed
+  rescuefleet.media.sysrescue_config:
+    media:
+      image: /srv/images/rescue-usb.img
+    files:
+      - name: 200-loadsrm.yaml
+        config:
+          global:
+            loadsrm: true
+      - name: 500-host.yaml
+        config:
+          sysconfig:
+            timezone: UTC
+      - name: 300-old.yaml
+        state: absent
 '''
 
 RETURN = r'''
@@ -197,9 +242,15 @@ path:
   description:
     - The file written or removed. An absolute path for a directory or mounted medium; a path relative to the root
       of the filesystem for O(media.image).
-  returned: always
+  returned: with O(name)
   type: str
   sample: /mnt/usb/sysrescue.d/500-fleet.yaml
+paths:
+  description: The files written or removed, as RV(path), one per file in the order of O(files) (with O(name), one).
+  returned: always
+  type: list
+  elements: str
+  sample: [/mnt/usb/sysrescue.d/200-loadsrm.yaml, /mnt/usb/sysrescue.d/500-host.yaml]
 effective:
   description:
     - The JSON SystemRescue writes to C(/run/archiso/config/sysrescue-effective-config.json), value for value,
@@ -250,9 +301,14 @@ def main():
         argument_spec=dict(
             media=media_argument_spec(required=False),
             path=dict(type='path'),
-            name=dict(type='str', required=True),
+            name=dict(type='str'),
             config=dict(type='dict', default={}),
             state=dict(type='str', default='present', choices=['present', 'absent']),
+            files=dict(type='list', elements='dict', options=dict(
+                name=dict(type='str', required=True),
+                config=dict(type='dict', default={}),
+                state=dict(type='str', default='present', choices=['present', 'absent']),
+            )),
             sysrescuecfg=dict(type='list', elements='dict', default=[], options=dict(
                 content=dict(type='str'),
                 src=dict(type='path'),
@@ -261,8 +317,8 @@ def main():
             cmdline=dict(type='str', default=''),
             purpose=dict(type='str', choices=['medium', 'http_pxe']),
         ),
-        mutually_exclusive=[('media', 'path')],
-        required_one_of=[('media', 'path')],
+        mutually_exclusive=[('media', 'path'), ('name', 'files'), ('config', 'files'), ('state', 'files')],
+        required_one_of=[('media', 'path'), ('name', 'files')],
         supports_check_mode=True,
     )
     # Passwords sit inside config and cmdline: run_task masks them wherever Ansible prints arguments or results.

@@ -198,6 +198,10 @@ class Fleet:
         os.makedirs(mounted, exist_ok=True)
         live_root = os.path.join(hostdir, 'live-root')  # stands in for a booted rescue system's / (srm_load)
         os.makedirs(live_root, exist_ok=True)
+        # The sessions' home: this machine's own root account (whose ~/.bashrc bash reads in every SSH
+        # session, here an 80 ms pyenv set-up) stays out of what the fleet measures, as on a rescue host.
+        home = os.path.join(hostdir, 'home')
+        os.makedirs(home, exist_ok=True)
         port = free_port()
         config = os.path.join(hostdir, 'sshd_config')
         with open(config, 'w') as handle:
@@ -206,7 +210,8 @@ class Fleet:
                 'AuthorizedKeysFile %s' % os.path.join(hostdir, 'authorized_keys'),
                 'PidFile %s' % os.path.join(hostdir, 'sshd.pid'), 'PermitRootLogin prohibit-password',
                 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no',
-                'MaxSessions 50', 'MaxStartups 50', 'Subsystem sftp internal-sftp', '']))
+                'MaxSessions 50', 'MaxStartups 50', 'Subsystem sftp internal-sftp',
+                'SetEnv HOME=%s' % home, '']))
         with open(os.path.join(hostdir, 'sshd.log'), 'w') as log:
             self.procs.append(subprocess.Popen([SSHD, '-D', '-e', '-f', config], stdout=subprocess.DEVNULL,
                                                stderr=log))

@@ -32,31 +32,65 @@ from ansible_collections.rescuefleet.media.plugins.module_utils._tasks.base impo
 _FAT_TYPES = ('vfat', 'msdos', 'fat', 'fat12', 'fat16', 'fat32', 'exfat')
 
 
-class ConfigPlan(Plan):
-    """The file's old and new bytes (``None``: absent) and the effective configuration with it."""
+class FilePlan:
+    """One file's old and new bytes (``None``: absent) and the configuration it is written from."""
 
-    def __init__(self, path, rel, old, new, effective, config):
-        super().__init__()
+    def __init__(self, path, rel, old, new, config):
         self.path = path          # as shown: the host path on a directory medium, else the medium path
         self.rel = rel
         self.old = old
         self.new = new
-        self.effective = effective
         self.config = config
 
     @property
     def changed(self):
         return (self.old != self.new) if self.new is not None else self.old is not None
 
-    def public(self):
-        return {'path': self.path, 'effective': mask_secrets(self.effective.config),
-                'files': self.effective.order, 'not_applied': self.effective.skipped}
-
     def diff(self):
         before = '' if self.old is None else mask_text(self.old.decode('utf-8', 'replace'))
         after = '' if self.new is None else render_text(mask_secrets(self.config))
         return {'before': before, 'after': after,
                 'before_header': '%s (before)' % self.path, 'after_header': '%s (after)' % self.path}
+
+
+class ConfigPlan(Plan):
+    """The plans of the run's files and the effective configuration with all of them.
+
+    ``single``: the run was given one file by ``name`` (the result has ``path`` and a diff of its own) rather
+    than a ``files`` list (``paths`` only, and a diff per file).
+    """
+
+    def __init__(self, files, effective, single):
+        super().__init__()
+        self.files = files
+        self.effective = effective
+        self.single = single
+
+    @property
+    def changed(self):
+        return any(item.changed for item in self.files)
+
+    def public(self):
+        result = {'paths': [item.path for item in self.files], 'effective': mask_secrets(self.effective.config),
+                  'files': self.effective.order, 'not_applied': self.effective.skipped}
+        if self.single:
+            result['path'] = self.files[0].path
+        return result
+
+    def diff(self):
+        diffs = [item.diff() for item in self.files]
+        return diffs[0] if self.single else diffs
+
+
+class FileWanted:
+    """One file the run is asked for: its name, ``present`` or ``absent``, its configuration and, when
+    present, its rendering (a :class:`~.._sysrescue.reader.Reading`)."""
+
+    def __init__(self, name, state, config):
+        self.name = name
+        self.state = state or 'present'
+        self.config = config or {}
+        self.new = None
 
 
 def secrets_of(read):
@@ -71,26 +105,42 @@ class SysrescueConfig(Task):
 
     def __init__(self, params, check_mode=False, want_diff=False):
         super().__init__(params, check_mode, want_diff)
-        self.name = params['name']
-        self.state = params.get('state') or 'present'
-        self.config = params.get('config') or {}
+        self.single = params.get('files') is None
+        if self.single:
+            self.wanted = [FileWanted(params.get('name'), params.get('state'), params.get('config'))]
+        else:
+            self.wanted = [FileWanted(item.get('name'), item.get('state'), item.get('config'))
+                           for item in params['files']]
         self.cmdline = params.get('cmdline') or ''
         self.on_medium = params.get('media') is not None
         self.purpose = params.get('purpose') or ('medium' if self.on_medium else 'http_pxe')
-        self.secrets = find_secrets(self.config)
+        self.secrets = []
+        for wanted in self.wanted:
+            self.secrets.extend(find_secrets(wanted.config))
         self.secrets.extend(cmdline_secrets(self.cmdline))
 
     # -- checks before the medium is touched ----------------------------------------------
     def _check(self):
-        check_yaml_name(self.name)
+        if self.single and self.params.get('name') is None:
+            raise ConfigError('give name (with config or state), or files (a list of name, config and state)')
+        if not self.wanted:
+            raise ConfigError('files is empty: give at least one file (name, config, state)')
+        seen = set()
+        for wanted in self.wanted:
+            check_yaml_name(wanted.name)
+            if wanted.name in seen:
+                raise ConfigError('%s is given twice in files: give each file once' % wanted.name)
+            seen.add(wanted.name)
         if self.on_medium == (self.params.get('path') is not None):
             raise ConfigError('give either media (a medium: the file goes to sysrescue.d/) or path (a directory '
                               'such as a PXE HTTP tree), not both and not neither')
-        if self.state == 'present':
-            errors, warnings = validate(self.config)
+        for wanted in self.wanted:
+            if wanted.state != 'present':
+                continue
+            errors, warnings = validate(wanted.config)
             if errors:
-                raise ConfigError('the configuration would not work as meant: %s. Nothing was written'
-                                  % '; '.join(errors))
+                raise ConfigError('the configuration %swould not work as meant: %s. Nothing was written'
+                                  % ('' if self.single else 'of %s ' % wanted.name, '; '.join(errors)))
             self.warnings.extend(warnings)
 
     def _sysrescuecfg(self):
@@ -117,7 +167,8 @@ class SysrescueConfig(Task):
     # -- the run --------------------------------------------------------------------------
     def open(self):
         self._check()
-        self.new = render_reading(self.config) if self.state == 'present' else None
+        for wanted in self.wanted:
+            wanted.new = render_reading(wanted.config) if wanted.state == 'present' else None
         self.extra = self._sysrescuecfg()
         if self.on_medium:
             self.directory = CONFIG_DIR
@@ -128,19 +179,21 @@ class SysrescueConfig(Task):
     def leftover_places(self, target):
         return [self.directory]
 
-    def _siblings(self, medium, directory):
-        """``[(name, reading)]`` of the other YAML files SystemRescue would look at beside ours."""
+    def _folds_case(self, medium):
+        """Whether the medium takes names that differ only in case for the same file (FAT does)."""
         try:
             info = medium.describe()
         except Exception:  # pylint: disable=broad-except
             info = {}
-        folds_case = medium.kind != 'directory' or (info.get('fstype') or '').lower() in _FAT_TYPES
+        return medium.kind != 'directory' or (info.get('fstype') or '').lower() in _FAT_TYPES
+
+    def _siblings(self, medium, directory, folds_case):
+        """``[(name, reading)]`` of the other YAML files SystemRescue would look at beside ours."""
+        ours = {wanted.name.lower() if folds_case else wanted.name for wanted in self.wanted}
         files = []
         for entry in medium.list_dir(directory):
             entry_name = entry['name']
-            if entry['type'] != 'file' or entry_name == self.name:
-                continue
-            if folds_case and entry_name.lower() == self.name.lower():
+            if entry['type'] != 'file' or (entry_name.lower() if folds_case else entry_name) in ours:
                 continue
             if not (reads_name(entry_name) or entry_name.lower().endswith('.yml')):
                 continue
@@ -148,13 +201,22 @@ class SysrescueConfig(Task):
         return files
 
     def plan(self, target):
-        rel = _join(self.directory, self.name)
-        old = target.read_bytes(rel)
-        if old is not None:
-            self.secrets.extend(secrets_of(Reading(old)))
         reads_directory = self.on_medium or self.purpose == 'medium'
-        siblings = self._siblings(target, self.directory) if reads_directory else []
-        mine = [(self.name, self.new)] if self.new is not None else []
+        folds_case = self._folds_case(target) if reads_directory or not self.single else False
+        if folds_case and len({wanted.name.lower() for wanted in self.wanted}) < len(self.wanted):
+            raise ConfigError('files names the same file twice: this medium does not tell upper from lower case '
+                              'in names; give each file once')
+        files, mine = [], []
+        for wanted in self.wanted:
+            rel = _join(self.directory, wanted.name)
+            old = target.read_bytes(rel)
+            if old is not None:
+                self.secrets.extend(secrets_of(Reading(old)))
+            files.append(FilePlan(target.local_path(rel) or rel, rel, old, wanted.new and wanted.new.data,
+                                  wanted.config))
+            if wanted.new is not None:
+                mine.append((wanted.name, wanted.new))
+        siblings = self._siblings(target, self.directory, folds_case) if reads_directory else []
         if reads_directory:
             effective = compute_effective(siblings + mine, self.extra, self.cmdline)
         else:
@@ -166,37 +228,45 @@ class SysrescueConfig(Task):
                               'with no configuration at all: %s. Fix or remove that file (nothing was written)'
                               % effective.error)
         self._warn_context(effective)
-        if self.new is not None:
-            self.warnings.extend(override_warnings(self.new.table, self.name, effective))
-        return ConfigPlan(target.local_path(rel) or rel, rel, old, self.new and self.new.data, effective, self.config)
+        for wanted in self.wanted:
+            if wanted.new is not None:
+                self.warnings.extend(override_warnings(wanted.new.table, wanted.name, effective))
+        return ConfigPlan(files, effective, self.single)
 
     def apply(self, target, plan):
-        if not plan.changed:
-            return
-        if plan.new is not None:
-            target.write_bytes(plan.rel, plan.new)
-        else:
-            target.remove(plan.rel)
+        for item in plan.files:
+            if not item.changed:
+                continue
+            if item.new is not None:
+                target.write_bytes(item.rel, item.new)
+            else:
+                target.remove(item.rel)
 
     def _warn_context(self, effective):
         self.warnings.extend(effective.warnings)
         self.warnings.extend(check_effective(effective.config))
         for item in effective.skipped:
             self.warnings.append('%s: %s' % (item['name'], item['reason']))
-        if self.state != 'present':
+        present = [wanted for wanted in self.wanted if wanted.state == 'present']
+        if not present:
             return
+        names = ', '.join(wanted.name for wanted in present)
         if self.on_medium and self.purpose == 'http_pxe':
             self.warnings.append(
                 'purpose is http_pxe but the file is written onto a medium: a PXE boot over HTTP (%s=) reads no '
                 'sysrescue.d. Put the file in the HTTP tree with path and pass sysrescuecfg=http://server/%s on the '
-                'kernel command line' % (HTTP_PXE_ARG, self.name))
+                'kernel command line' % (HTTP_PXE_ARG, names))
         if not self.on_medium and self.purpose == 'medium' and \
                 os.path.basename(os.path.normpath(self.params['path'])) != CONFIG_DIR:
             self.warnings.append(
                 'purpose is medium but path %s is not a sysrescue.d directory: SystemRescue reads YAML from a medium '
                 'only in sysrescue.d/ at its root. Use media, or point path at that directory'
                 % self.params['path'])
-        plain = plain_secret_keys(self.config)
+        for wanted in present:
+            self._warn_plain_secrets(wanted)
+
+    def _warn_plain_secrets(self, wanted):
+        plain = plain_secret_keys(wanted.config)
         if plain:
             if self.on_medium:
                 where = ('files on a FAT medium have no permissions: anyone holding the medium, or booting from '
@@ -205,7 +275,7 @@ class SysrescueConfig(Task):
                 where = 'anyone who can fetch files from %s can read it' % self.params['path']
             self.warnings.append(
                 'global.%s is stored as plain text in %s; %s. Prefer global.rootcryptpass with a crypt hash '
-                '(for example from "openssl passwd -6")' % (' and global.'.join(plain), self.name, where))
+                '(for example from "openssl passwd -6")' % (' and global.'.join(plain), wanted.name, where))
 
 
 def _join(directory, name):
