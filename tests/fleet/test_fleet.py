@@ -22,10 +22,14 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists('/usr/sb
                                 reason='needs root and openssh-server for sshd instances on loopback')
 
 
+def file_on(image, path):
+    """The bytes of ``path`` on the first partition of a stick image, read with mtools."""
+    return subprocess.run(['mcopy', '-n', '-i', image + '@@1048576', '::/' + path, '-'],
+                          stdout=subprocess.PIPE, env=dict(os.environ, MTOOLS_SKIP_CHECK='1'), check=True).stdout
+
+
 def srm_on(image, name):
-    out = subprocess.run(['mcopy', '-n', '-i', image + '@@1048576', '::/sysresccd/' + name, '-'],
-                         stdout=subprocess.PIPE, env=dict(os.environ, MTOOLS_SKIP_CHECK='1'), check=True).stdout
-    return hashlib.sha256(out).hexdigest()
+    return hashlib.sha256(file_on(image, 'sysresccd/' + name)).hexdigest()
 
 
 SITE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -39,12 +43,15 @@ def test_site_playbook_on_a_fleet(tmp_path):
         recap, first, _out = fleet.playbook(SITE)
         hosts = [h['name'] for h in fleet.hosts]
         assert sorted(recap) == hosts
-        assert all(recap[h]['changed'] >= 3 and recap[h]['failed'] == 0 for h in hosts)
+        # usb_media changes the modules (srm_deploy) and both YAML files (one sysrescue_config run)
+        assert all(recap[h]['changed'] >= 2 and recap[h]['failed'] == 0 for h in hosts)
         catalog = tmp_path / 'catalog'
         for host in fleet.hosts:
             for module in host['modules']:
                 assert srm_on(host['image'], module + '.srm') == hashlib.sha256(
                     (catalog / (module + '.srm')).read_bytes()).hexdigest()
+            assert b'loadsrm: true' in file_on(host['image'], 'sysrescue.d/200-rescuefleet-loadsrm.yaml')
+            assert b"timezone: 'UTC'" in file_on(host['image'], 'sysrescue.d/500-rescuefleet.yaml')
 
         recap, second, _out = fleet.playbook(SITE)
         assert all(recap[h]['changed'] == 0 for h in recap), recap
