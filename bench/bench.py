@@ -413,6 +413,26 @@ _PXE_LOGIC = ('import json, sys\n'
               'print(json.dumps({"changed": PxeHosts(params).run()["changed"]}))\n')
 
 
+# The role's first step alone: the pxe_clients filter over the play's hostvars, which makes Ansible work out every
+# client's variables (VariableManager.get_vars per host). Only the filter call is timed (the inventory load is the floor).
+_PXE_HOSTVARS = ('import json, sys, time\n'
+                 'from ansible.inventory.manager import InventoryManager\n'
+                 'from ansible.parsing.dataloader import DataLoader\n'
+                 'from ansible.plugins.loader import init_plugin_loader\n'
+                 'from ansible.vars.hostvars import HostVars\n'
+                 'from ansible.vars.manager import VariableManager\n'
+                 'init_plugin_loader([])\n'
+                 'from ansible_collections.rescuefleet.media.plugins.filter.pxe_clients import pxe_clients\n'
+                 'loader = DataLoader()\n'
+                 'inventory = InventoryManager(loader=loader, sources=[sys.argv[1]])\n'
+                 'hostvars = HostVars(inventory=inventory, variable_manager=VariableManager(loader=loader, '
+                 'inventory=inventory), loader=loader)\n'
+                 'hosts = inventory.get_groups_dict()["pxe_clients"]\n'
+                 'start = time.process_time()\n'
+                 'clients = pxe_clients(hosts, hostvars, built={"10-bench.srm": {"path": "x"}})\n'
+                 'print(json.dumps({"clients": len(clients), "cpu": time.process_time() - start}))\n')
+
+
 @case
 def pxe(bench):
     """pxe_server with one pxe_hosts call at 10 to 10,000 clients against the old per-client loops; the module
@@ -480,7 +500,7 @@ def pxe(bench):
         noop = [measured(argv, env=module_env()) for _round in range(max(bench.repeat, 2))]
         assert json.loads(converge.out)['changed'] and not json.loads(noop[-1].out)['changed']
         logic[count] = {'converge': converge.wall, 'converge_rss': converge.rss, 'noop': best(noop)[0],
-                        'noop_rss': max(r.rss for r in noop)}
+                        'noop_cpu': best(noop)[1], 'noop_rss': max(r.rss for r in noop)}
     few = min(logic)
     for count, value in logic.items():
         peak = max(value['converge_rss'], value['noop_rss'])
@@ -490,9 +510,38 @@ def pxe(bench):
               % (count, value['converge'], value['noop'], value['noop'] * 1000.0 / count, value['converge_rss'],
                  value['noop_rss'], growth / max(count - few, 1), few))
     results['logic'] = logic
+    _pxe_noop_phases(results, scale, base)
     # removed only now: deleting tens of thousands of files (with online discard) slows the runs after it
     shutil.rmtree(base)
     return results
+
+
+def _pxe_noop_phases(results, scale, base):
+    """Where the role's no-op CPU goes, at the smallest and the largest size that the module logic was also
+    measured at: the floor (the inventory loaded), the clients' variables (the pxe_clients filter over hostvars),
+    pxe_hosts' logic, and the rest (Ansible's tasks: the 10,000-client argument templated, sent and checked
+    against the argument spec, module start-up, results)."""
+    sizes = sorted(set(scale['pxe_clients']) & set(results['logic']))
+    rows = {}
+    for count in sizes[:1] + sizes[-1:] if len(sizes) > 1 else sizes:
+        inventory = os.path.join(base, 'inv-new-%d.json' % count)
+        runs = [json.loads(measured([sys.executable, '-c', _PXE_HOSTVARS, inventory], env=module_env()).out)
+                for _round in range(2)]
+        assert runs[0]['clients'] == count
+        noop = results['new_%d' % count]
+        parts = {'floor': noop['floor_cpu'], 'clients': min(r['cpu'] for r in runs),
+                 'logic': results['logic'][count]['noop_cpu']}
+        parts['rest'] = noop['noop_cpu'] - sum(parts.values())
+        rows[count] = parts
+        print('  no-op at %5d clients, %.1f s CPU: floor (the inventory) %.2f s, the clients\' variables (pxe_clients '
+              'over hostvars) %.2f s, pxe_hosts logic %.2f s (a process of its own), the rest (Ansible\'s tasks, the '
+              'clients argument templated and checked, module start-up) %.2f s'
+              % (count, noop['noop_cpu'], parts['floor'], parts['clients'], parts['logic'], parts['rest']))
+    if len(rows) == 2:
+        (few, small), (many, large) = sorted(rows.items())
+        print('  growth from %d to %d clients: %s' % (few, many, ', '.join(
+            '%s +%.2f s' % (name, large[name] - small[name]) for name in ('floor', 'clients', 'logic', 'rest'))))
+    results['noop_phases'] = rows
 
 
 # -- fleet --------------------------------------------------------------------------------------------------
