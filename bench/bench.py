@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 
@@ -122,22 +123,21 @@ def print_phases(title, rows):
         print('    %-62s %7.3f s wall %7.3f s CPU' % (label, wall, cpu))
 
 
-# CPU seconds of SHA-256 over a file, or over every regular file under a directory, with hashlib (1 MiB reads)
-_SHA256_CPU = ('import hashlib, os, sys, time\n'
-               'start = time.process_time()\n'
+# CPU seconds of SHA-256 over a file, or over every regular file under a directory, by the collection's own
+# sha256_file (what srm_build calls for the output and for each source file), the process start left out
+_SHA256_CPU = ('import os, sys, time\n'
+               'from ansible_collections.rescuefleet.media.plugins.module_utils._hashing import sha256_file\n'
                'top = sys.argv[1]\n'
                'paths = [top] if not os.path.isdir(top) else [os.path.join(d, n) for d, _s, names in os.walk(top) '
                'for n in names if os.path.isfile(os.path.join(d, n)) and not os.path.islink(os.path.join(d, n))]\n'
+               'start = time.process_time()\n'
                'for path in paths:\n'
-               '    digest = hashlib.sha256()\n'
-               '    with open(path, "rb") as handle:\n'
-               '        for block in iter(lambda: handle.read(1 << 20), b""):\n'
-               '            digest.update(block)\n'
+               '    sha256_file(path)\n'
                'print(time.process_time() - start)\n')
 
 
 def _sha256_cpu(path):
-    return float(measured([sys.executable, '-c', _SHA256_CPU, path]).out)
+    return float(measured([sys.executable, '-c', _SHA256_CPU, path], env=module_env()).out)
 
 
 def python_floor():
@@ -177,10 +177,15 @@ def srm_build(bench):
              for _round in range(bench.repeat)]
     assert '"changed": false' in adhoc[-1].out, adhoc[-1].out
     (raw, raw_cpu), (cold, cold_cpu) = best(raw_runs), best(cold_runs)
+    # mksquashfs' own CPU time varies by several percent from run to run (its threads on two cores), as much as
+    # the target's margin: the ratio is the median of the interleaved pairs' ratios, not a ratio of two minima
+    paired = statistics.median(c.cpu / r.cpu for r, c in zip(raw_runs, cold_runs))
     noop, noop_adhoc = best(noop_runs)[0], best(adhoc)[0]
     print('  plain mksquashfs              %7.2f s wall  %7.2f s CPU' % (raw, raw_cpu))
-    print('  srm_build cold (module run)   %7.2f s wall  %7.2f s CPU   ratio wall %.3f, CPU %.3f (target CPU <= 1.03)'
+    print('  srm_build cold (module run)   %7.2f s wall  %7.2f s CPU   ratio of the best runs: wall %.3f, CPU %.3f'
           % (cold, cold_cpu, cold / raw, cold_cpu / raw_cpu))
+    print('  CPU ratio of each pair %s, median %.3f (target <= 1.03)'
+          % (', '.join('%.3f' % (c.cpu / r.cpu) for r, c in zip(raw_runs, cold_runs)), paired))
     print('  srm_build no-op (module run)  %7.2f s   ratio to the cold build %.4f (target < 0.03)' % (noop, noop / cold))
     print('  srm_build no-op via ansible   %7.2f s   ratio to the cold build %.4f (with ansible\'s start-up)'
           % (noop_adhoc, noop_adhoc / cold))
@@ -195,8 +200,8 @@ def srm_build(bench):
     print_phases('srm_build cold', phase_profile('srm_build', params, out, phases, '-cold'))
     # the floor: what a cold build cannot leave out besides mksquashfs - the output's sha256 for the manifest (that
     # srm_deploy trusts instead of hashing the module again), the sources' sha256 (the manifest's, so that a later
-    # run on touched but equal files stays a no-op) and a module process with Ansible's basic imported; SHA-256 by
-    # hashlib in a process of its own, its start left out (the module hashes with hashlib too)
+    # run on touched but equal files stays a no-op) and a module process with Ansible's basic imported; the hashes by
+    # the module's own sha256_file in a process of its own, the listing of the files and the start left out
     hash_out = min(_sha256_cpu(dest) for _round in range(max(bench.repeat, 3)))
     hash_src = min(_sha256_cpu(src) for _round in range(max(bench.repeat, 2)))
     start_cpu = python_floor()[1]
@@ -204,11 +209,12 @@ def srm_build(bench):
     print('  floor: mksquashfs %.2f s + sha256 of the output %.2f s + of the sources %.2f s + module start-up %.2f s '
           '= %.2f s CPU, ratio %.3f to mksquashfs; srm_build cold is %.3f of that floor'
           % (raw_cpu, hash_out, hash_src, start_cpu, floor_cpu, floor_cpu / raw_cpu, cold_cpu / floor_cpu))
-    bench.target('srm_build cold vs mksquashfs, CPU', '%.2f s vs %.2f s CPU' % (cold_cpu, raw_cpu), cold_cpu / raw_cpu,
-                 '<= 1.03', cold_cpu / raw_cpu <= 1.03, 'floor (mksquashfs + sha256 of the output and the sources + '
-                 'start-up) %.3f' % (floor_cpu / raw_cpu))
+    bench.target('srm_build cold vs mksquashfs, CPU (median of pairs)', '%.2f s vs %.2f s CPU (best runs)' % (
+        cold_cpu, raw_cpu), paired, '<= 1.03', paired <= 1.03, 'floor (mksquashfs + sha256 of the output and the '
+        'sources + start-up) %.3f' % (floor_cpu / raw_cpu))
     bench.target('srm_build no-op vs cold', '%.2f s vs %.2f s' % (noop, cold), noop / cold, '< 0.03', noop / cold < 0.03)
-    return {'raw': raw, 'raw_cpu': raw_cpu, 'cold': cold, 'cold_cpu': cold_cpu, 'noop': noop, 'noop_adhoc': noop_adhoc}
+    return {'raw': raw, 'raw_cpu': raw_cpu, 'cold': cold, 'cold_cpu': cold_cpu, 'cpu_ratio_paired': paired,
+            'noop': noop, 'noop_adhoc': noop_adhoc}
 
 
 # -- srm_deploy ---------------------------------------------------------------------------------------------
