@@ -569,7 +569,16 @@ def _pxe_noop_phases(results, scale, base):
     if len(rows) == 2:
         (few, small), (many, large) = sorted(rows.items())
         print('  growth from %d to %d clients: %s' % (few, many, ', '.join(
-            '%s +%.2f s' % (name, large[name] - small[name]) for name in ('floor', 'clients', 'logic', 'rest'))))
+            '%s %+.2f s' % (name, large[name] - small[name]) for name in ('floor', 'clients', 'logic', 'rest'))))
+        # what the ratio cannot go below: Ansible's part at the large size (the inventory, every client's variables)
+        # and the small size's whole cost above its floor, as if handing 10,000 clients to pxe_hosts and the module's
+        # work on them cost nothing
+        small_noop = results['new_%d' % few]['noop_cpu']
+        lowest = (large['floor'] + large['clients'] + small_noop - small['floor']) / small_noop
+        print('  the ratio\'s floor: (inventory %.2f s + clients\' variables %.2f s at %d clients, + the %d-client '
+              'no-op above its floor %.2f s) / %.2f s = %.2f, with nothing for the clients\' files and arguments'
+              % (large['floor'], large['clients'], many, few, small_noop - small['floor'], small_noop, lowest))
+        results['noop_ratio_floor'] = lowest
     results['noop_phases'] = rows
 
 
