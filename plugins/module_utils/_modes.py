@@ -19,7 +19,7 @@ import re
 
 from ansible_collections.rescuefleet.media.plugins.module_utils._errors import RescueFleetError
 
-_OCTAL = re.compile(r'^(?:0o?)?([0-7]{1,4})$')
+_OCTAL = re.compile(r'^(?:0o?)?([0-7]{1,4})\Z')
 
 
 class ModeError(RescueFleetError):

@@ -43,9 +43,9 @@ HOOKS = (
 # dependency of a module that is included).
 CHECK_RESULTS = {'always': 0, 'never': 1, 'on_request': 255}
 
-NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')
-FILE_RE = re.compile(r'^[A-Za-z0-9_.+-][A-Za-z0-9_.+@-]*$')
-TWO_DIGITS = re.compile(r'^[0-9]{2}$')
+NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*\Z')
+FILE_RE = re.compile(r'^[A-Za-z0-9_.+-][A-Za-z0-9_.+@-]*\Z')
+TWO_DIGITS = re.compile(r'^[0-9]{2}\Z')
 SETUP = 'module-setup.sh'
 
 

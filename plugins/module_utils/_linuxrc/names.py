@@ -31,7 +31,7 @@ RESERVED = ('config', 'loader', 'linux', 'initrd', 'checksums', 'checksums.asc',
 # FAT's forbidden characters and path separators, whitespace (the command line splits on it), and
 # "," "?" "+" which the extend= list syntax gives a meaning.
 _BAD_CHARS = re.compile(r'[\x00-\x20"*/:<>?\\|,+]')
-_ARCH = re.compile(r'^[A-Za-z0-9_]+$')
+_ARCH = re.compile(r'^[A-Za-z0-9_]+\Z')
 
 
 class LinuxrcError(RescueFleetError):

@@ -39,7 +39,7 @@ MTOOLS_HINT = 'install the mtools package (apt-get install mtools, dnf install m
 
 # One line of `mdir -a`: 8.3 name, size or <DIR>, date, time, then the long name when there is one.
 _MDIR_LINE = re.compile(r'^(?P<base>.{8}) (?P<ext>.{3}) +(?P<size><DIR>|\d+) +\S+ +\S+(?:  (?P<long>.+?))?\s*$')
-_SHORT_CHARS = re.compile(r"^[A-Za-z0-9!#$%&'()@^_`{}~-]+$")
+_SHORT_CHARS = re.compile(r"^[A-Za-z0-9!#$%&'()@^_`{}~-]+\Z")
 
 
 def parse_mdir(text):

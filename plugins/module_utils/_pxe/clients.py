@@ -49,11 +49,11 @@ SYSTEM_DEFAULTS = {
 # module to fetch and the sha256 it must have.
 LOADSRM_URL = 'rd.loadsrm.url'
 # A client name becomes part of file names and URLs: keep it to what a hostname may hold.
-_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$')
+_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z')
 _MAC_SEPARATORS = re.compile(r'[:\-.]')
-_HEX12 = re.compile(r'^[0-9a-f]{12}$')
-_URL = re.compile(r'^https?://[^\s/]+/(\S*/)?$')
-_SHA256 = re.compile(r'^[0-9a-f]{64}$')
+_HEX12 = re.compile(r'^[0-9a-f]{12}\Z')
+_URL = re.compile(r'^https?://[^\s/]+/(\S*/)?\Z')
+_SHA256 = re.compile(r'^[0-9a-f]{64}\Z')
 
 
 class PxeError(RescueFleetError):

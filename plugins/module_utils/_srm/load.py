@@ -58,7 +58,7 @@ RECORD = 'run/rescuefleet/srm_load.json'
 # where module files wait and modules are opened: SystemRescue's /tmp is a tmpfs of its own, not the
 # copy-on-write space that late-loaded files fill (load-srm downloads there too)
 STAGING_DIR = '/tmp'
-SHA256 = re.compile(r'^[0-9a-fA-F]{64}$')
+SHA256 = re.compile(r'^[0-9a-fA-F]{64}\Z')
 # tmpfs and overlay upper layers allocate whole pages: count each file in 4 KiB units
 BLOCK = 4096
 # below this share of the root filesystem left free after loading, warn: late loading costs RAM

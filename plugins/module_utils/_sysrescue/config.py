@@ -38,8 +38,8 @@ except ImportError:  # pragma: no cover - reported through the tasks' missing_li
 
 HEADER = '# Managed by Ansible (rescuefleet.media.sysrescue_config): local changes are overwritten.\n'
 RENDER_WIDTH = 1 << 20  # never fold long values such as SSH keys
-_DECIMAL = re.compile(r'^(0|[1-9][0-9]{0,14})$')
-_WORD = re.compile(r'^[A-Za-z_][A-Za-z0-9_-]*$')
+_DECIMAL = re.compile(r'^(0|[1-9][0-9]{0,14})\Z')
+_WORD = re.compile(r'^[A-Za-z_][A-Za-z0-9_-]*\Z')
 
 
 class ConfigError(RescueFleetError):

@@ -99,7 +99,7 @@ SCOPES = {
     'gui_autostart': GUI_AUTOSTART,
 }
 
-_SCHEME = re.compile(r'^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$')
+_SCHEME = re.compile(r'^([A-Za-z][A-Za-z0-9+.-]*)://(.*)\Z')
 
 
 def key_path(parts):

@@ -46,7 +46,7 @@ def check_label(volume_id):
     """The FAT label for a volume id, or the reason it cannot be one."""
     if not volume_id:
         raise WriterError('the ISO has an empty volume id; SystemRescue finds its medium by that label')
-    if len(volume_id) > 11 or not re.match(r'^[A-Z0-9_\-]+$', volume_id):
+    if len(volume_id) > 11 or not re.match(r'^[A-Z0-9_\-]+\Z', volume_id):
         raise WriterError('the ISO volume id %r cannot be a FAT label (at most 11 characters A-Z, 0-9, _ and -); '
                           'SystemRescue finds its medium by that label, so this ISO cannot be written to FAT'
                           % volume_id)

@@ -123,7 +123,7 @@ def test_bad_priority(tree, priority):
         run(p)
 
 
-@pytest.mark.parametrize('name', ['a/b', '../x', '', ' x', '-x'])
+@pytest.mark.parametrize('name', ['a/b', '../x', '', ' x', '-x', 'fleet\n'])
 def test_bad_module_name(tree, name):
     with pytest.raises(DracutModuleError, match='not a usable dracut module name'):
         run(params(tree, name=name))

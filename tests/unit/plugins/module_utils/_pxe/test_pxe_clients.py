@@ -60,6 +60,7 @@ def test_every_problem_in_one_message():
             {'name': 'ws04', 'mac': '525400ab0004'},
             {'name': 'ws04', 'mac': '525400ab0005'},
             {'name': '../etc', 'mac': '525400ab0006'},
+            {'name': 'ws07\n', 'mac': '525400ab0007'},
         ], {})
     message = str(info.value)
     assert isinstance(info.value, RescueFleetError)
@@ -67,11 +68,14 @@ def test_every_problem_in_one_message():
     assert '52:54:00:ab:00:01 (ws01, ws03)' in message
     assert 'ws04 (2 times)' in message
     assert "name '../etc' must be a hostname" in message
+    assert "name 'ws07\\n' must be a hostname" in message
 
 
 def test_site_problems():
     with pytest.raises(PxeError, match='url .* must be an http'):
         parse_clients(site(url='ftp://x/'), [], {})
+    with pytest.raises(PxeError, match='url .* must be an http'):
+        parse_clients(site(url='http://pxe.example.com/\n'), [], {})
     with pytest.raises(PxeError, match='hosts_dir'):
         parse_clients(site(hosts_dir='../x'), [], {})
 

@@ -91,6 +91,14 @@ def test_render_numeric_keys_as_numbers():
     assert text.index('30:') < text.index('100:') < text.index('200:') < text.index("'0100'")
 
 
+def test_render_keys_with_a_newline_stay_text():
+    # Python's $ also matches before a final newline: '100\n' must not become the number 100 (hypothesis found it)
+    config = {'sysconfig': {'bash_history': {'100\n': 'x', '100': 'y'}}, 'global\n': {'a': 'b'}}
+    table, reason = load(render(config))
+    assert reason is None
+    assert table == {'sysconfig': {'bash_history': {100: 'y', '100\n': 'x'}}, 'global\n': {'a': 'b'}}
+
+
 def test_render_refuses_same_key_twice():
     with pytest.raises(RescueFleetError, match='same key twice'):
         render({'sysconfig': {'bash_history': {100: 'a', '100': 'b'}}})
