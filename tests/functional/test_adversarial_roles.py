@@ -98,7 +98,10 @@ def test_usb_media_refuses_a_bad_configuration_before_it_touches_the_stick(tmp_p
     before = file_hash(image)
     # an exclusive deploy of no module would remove 10-old.srm before the configuration is refused
     for bad in ({'usb_media_config': {'global': {'late_load_srm': ['a.srm', 'b.srm']}}},
-                {'usb_media_config': {'global': {'loadsrm': True}}, 'usb_media_config_file': '300-fleet.yml'}):
+                {'usb_media_config': {'global': {'loadsrm': True}}, 'usb_media_config_file': '300-fleet.yml'},
+                # one file named twice (FAT folds case): the two would overwrite each other on every run
+                {'usb_media_config': {'sysconfig': {'timezone': 'UTC'}},
+                 'usb_media_config_file': '200-RESCUEFLEET-LOADSRM.yaml'}):
         code, out = play(tmp_path, 'usb_media', dict({'usb_media_device': image, 'usb_media_report': False}, **bad))
         assert code != 0 and 'usb_media_config' in out and 'nothing was written' in out, out[-3000:]
         assert file_hash(image) == before
