@@ -250,12 +250,12 @@ class SysrescueConfig(Task):
         present = [wanted for wanted in self.wanted if wanted.state == 'present']
         if not present:
             return
-        names = ', '.join(wanted.name for wanted in present)
         if self.on_medium and self.purpose == 'http_pxe':
+            fetch = ' '.join('sysrescuecfg=http://server/%s' % wanted.name for wanted in present)
             self.warnings.append(
                 'purpose is http_pxe but the file is written onto a medium: a PXE boot over HTTP (%s=) reads no '
-                'sysrescue.d. Put the file in the HTTP tree with path and pass sysrescuecfg=http://server/%s on the '
-                'kernel command line' % (HTTP_PXE_ARG, names))
+                'sysrescue.d. Put the file in the HTTP tree with path and pass %s on the '
+                'kernel command line' % (HTTP_PXE_ARG, fetch))
         if not self.on_medium and self.purpose == 'medium' and \
                 os.path.basename(os.path.normpath(self.params['path'])) != CONFIG_DIR:
             self.warnings.append(

@@ -124,3 +124,12 @@ def test_http_pxe_files_apply_in_their_order(tmp_path):
              {'name': 'b.yaml', 'config': {'global': {'setkmap': 'us'}}, 'state': 'present'}]
     result, _task = run(tmp_path, media=None, path=str(tmp_path), files=files)
     assert result['files'] == ['a.yaml', 'b.yaml'] and result['effective']['global']['setkmap'] == 'us'
+
+
+def test_http_pxe_files_on_a_medium_name_one_fetch_each(medium):
+    files = [{'name': 'a.yaml', 'config': {'global': {'setkmap': 'de'}}, 'state': 'present'},
+             {'name': 'b.yaml', 'config': {}, 'state': 'absent'},
+             {'name': 'c.yaml', 'config': {'global': {'copytoram': True}}, 'state': 'present'}]
+    _result, task = run(medium, purpose='http_pxe', files=files)
+    assert any('pass sysrescuecfg=http://server/a.yaml sysrescuecfg=http://server/c.yaml on the kernel command line'
+               in w for w in task.warnings), task.warnings
