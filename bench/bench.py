@@ -564,7 +564,7 @@ def _pxe_noop_phases(results, scale, base):
     against the argument spec, module start-up, results)."""
     sizes = sorted(set(scale['pxe_clients']) & set(results['logic']))
     rows = {}
-    for count in sizes[:1] + sizes[-1:] if len(sizes) > 1 else sizes:
+    for count in (sizes[:1] + sizes[-1:]) if len(sizes) > 1 else sizes:  # the smallest and the largest
         inventory = os.path.join(base, 'inv-new-%d.json' % count)
         runs = [json.loads(measured([sys.executable, '-c', _PXE_HOSTVARS, inventory], env=module_env()).out)
                 for _round in range(2)]
